@@ -1,0 +1,43 @@
+# Frontdesk: everything a fresh machine needs is installed by these targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run worker lint test test-fast bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the API on http://127.0.0.1:8000 (embedded PostgreSQL under ./.data unless DATABASE_URL).
+run: $(STAMP)
+	$(BIN)/frontdesk serve
+
+## Run projections and process managers in a separate process (scale-out).
+worker: $(STAMP)
+	$(BIN)/frontdesk worker
+
+## ruff, mypy (strict on domain and application) and the import-layer contracts.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Lint, then the whole suite against a real PostgreSQL (embedded by default).
+test: lint
+	$(BIN)/pytest
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -x -q tests/unit
+
+## Benchmarks: prints figures next to baselines measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

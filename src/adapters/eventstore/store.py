@@ -1,0 +1,109 @@
+"""The event store facade: loads aggregates, commits units of work, answers history queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import reduce
+from typing import Any, cast
+from uuid import UUID
+
+from adapters.crypto.blind_index import HmacBlindIndex
+from adapters.eventstore.group_commit import GroupCommitter
+from adapters.eventstore.mapper import PersonalDataMapper, _resolve
+from adapters.eventstore.recorder import CommitUnit, HashedClaim, TenantEventRecorder
+from application.ports import HistoryEntry, IdempotencyRecord, StoredResponse
+from domain.shared.aggregate import Claim, TenantAggregate
+
+NOTHING_WRITTEN = "0"
+_ENVELOPE = ("timestamp", "tenant_id", "actor", "originator_topic")
+
+
+class TenantEventStore:
+    def __init__(self, recorder: TenantEventRecorder, mapper: PersonalDataMapper,
+                 committer: GroupCommitter, blind_index: HmacBlindIndex) -> None:
+        self.recorder, self.mapper = recorder, mapper
+        self.committer, self._blind = committer, blind_index
+
+    # -- aggregates -------------------------------------------------------------------------
+
+    def load(self, tenant_id: UUID, aggregate_id: UUID,
+             version: int | None = None) -> TenantAggregate | None:
+        stored = self.recorder.select_aggregate(tenant_id, aggregate_id, lte=version)
+        if not stored:
+            return None
+        events = [self.mapper.to_domain_event(s) for s in stored]
+        aggregate: Any = reduce(lambda agg, event: event.mutate(agg),  # type: ignore[attr-defined]
+                                events, None)
+        return cast(TenantAggregate, aggregate)
+
+    def _hash(self, tenant_id: UUID, claim: Claim) -> bytes:
+        return self._blind.digest(tenant_id, claim.scope, claim.value)
+
+    def owners(self, tenant_id: UUID, claims: list[Claim]) -> dict[Claim, UUID]:
+        if not claims:
+            return {}
+        hashed = {(c.scope, self._hash(tenant_id, c)): c for c in claims}
+        found = self.recorder.claim_owners(tenant_id, list(hashed))
+        return {hashed[key]: owner for key, owner in found.items()}
+
+    def commit(self, tenant_id: UUID,
+               staged: list[tuple[TenantAggregate, frozenset[Claim]]],
+               idempotency: IdempotencyRecord | None) -> str:
+        unit = CommitUnit(tenant_id=tenant_id, events=[], idempotency=idempotency)
+        pending_keys: dict[UUID, bytes] = {}
+        for aggregate, original_claims in staged:
+            subject = aggregate.subject_id
+            for event in aggregate.collect_events():
+                stored, new_key = self.mapper.to_stored_event_for(event, tenant_id, subject,
+                                                                  pending_keys)
+                unit.events.append(stored)
+                if new_key is not None:
+                    unit.new_keys.append(new_key)
+            current = aggregate.claims
+            unit.claims_released += [HashedClaim(c, self._hash(tenant_id, c), aggregate.id)
+                                     for c in sorted(original_claims - current, key=repr)]
+            unit.claims_taken += [HashedClaim(c, self._hash(tenant_id, c), aggregate.id)
+                                  for c in sorted(current - original_claims, key=repr)]
+        if unit.empty:
+            return NOTHING_WRITTEN
+        self.committer.commit(unit)
+        self.mapper.keys.adopt(unit.new_keys, committed=unit.error is None)
+        if unit.error is not None:
+            raise unit.error
+        assert unit.position is not None
+        return unit.position
+
+    # -- IdempotencyStore port --------------------------------------------------------------
+
+    def find(self, tenant_id: UUID, key: str) -> tuple[str, StoredResponse, str] | None:
+        row = self.recorder.find_idempotent(tenant_id, key)
+        if row is None:
+            return None
+        response = StoredResponse(status=row["status"], body=bytes(row["body"]),
+                                  headers=dict(row["headers"]))
+        return row["fingerprint"], response, row["position"]
+
+    # -- EventHistory port ------------------------------------------------------------------
+
+    def of(self, tenant_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
+        entries = []
+        for stored in self.recorder.select_aggregate(tenant_id, aggregate_id):
+            state = self.mapper.decode_state(stored)
+            data = {k: _plain(v) for k, v in state.items() if k not in _ENVELOPE}
+            entries.append(HistoryEntry(
+                type=_resolve(stored.topic).__name__, version=stored.originator_version,
+                at=_plain(state["timestamp"]), actor=str(state.get("actor", "")), data=data))
+        return entries
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: ids and times as strings, containers walked."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,6 @@
+"""PostgreSQL: the embedded server, roles, connection settings, migrations and RLS DDL."""
+
+from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles, connect
+from adapters.postgres.embedded import EmbeddedPostgres
+
+__all__ = ["APP_ROLE", "WORKER_ROLE", "DatabaseRoles", "EmbeddedPostgres", "connect"]

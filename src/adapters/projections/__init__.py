@@ -1,0 +1,3 @@
+"""Running projections: the no-skip reader, batched runner, rebuild and swap, as-of, gate."""
+
+__all__: list[str] = []

@@ -1,0 +1,44 @@
+"""A projection computed as of a past moment, in memory, without touching the live view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import DictPool
+from adapters.projections.reader import Position, read_after
+from application.projections.base import Projection
+from application.projections.memory import MemoryRows
+
+
+def compute_as_of(projection: Projection, at: datetime, pool: DictPool,
+                  mapper: PersonalDataMapper, *, tenant_id: UUID | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  batch_size: int = 5000) -> MemoryRows:
+    """Apply every event that occurred at or before ``at`` (in commit order) to empty rows.
+
+    ``pool`` must read across tenants (the worker role) unless ``tenant_id`` is given, in
+    which case only that tenant's events are applied.
+    """
+    if at.tzinfo is None:
+        raise ValueError("the as-of moment needs a timezone")
+    topics = [get_topic(c) for c in projection.event_classes]
+    rows = MemoryRows()
+    position = Position.start()
+    with pool.connection() as conn:
+        while True:
+            batch = read_after(conn, position, batch_size, topics=topics, until=at,
+                               tenant_id=tenant_id)
+            if not batch.events:
+                return rows
+            subjects = {e.stored.subject_id for e in batch.events if e.stored.subject_id}
+            mapper.keys.prefetch(tenant_id, subjects)
+            for read in batch.events:
+                projection.apply(mapper.to_domain_event(read.stored), rows)
+            position = batch.events[-1].position
+            if progress is not None:
+                progress(len(batch.events))

@@ -1,0 +1,119 @@
+"""A batch's working set of read-model rows: fetched in one query per table, changed in memory
+by the projection, written back with one pipelined statement list inside the tracking
+transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import JSONB
+
+from application.projections.base import Row, RowKey
+
+_DELETED: Row = {}
+
+
+class TableWriter:
+    """SQL for one read-model table in one schema."""
+
+    def __init__(self, table: Table, schema: str) -> None:
+        self.table = table
+        self.name = sql.Identifier(schema, table.name)
+        self.columns = [c.name for c in table.columns]
+        self.key = [c.name for c in table.primary_key.columns]
+        self.json = {c.name for c in table.columns if isinstance(c.type, JSONB)}
+        key_types = [c.type.compile() if not isinstance(c.type, JSONB) else "jsonb"
+                     for c in table.primary_key.columns]
+        self.select = sql.SQL("SELECT * FROM {} WHERE ({}) IN (SELECT * FROM unnest({}))").format(
+            self.name, sql.SQL(", ").join(map(sql.Identifier, self.key)),
+            sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(t)) for t in key_types))
+        updates = [c for c in self.columns if c not in self.key]
+        self.upsert = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}"
+                              ).format(
+            self.name, sql.SQL(", ").join(map(sql.Identifier, self.columns)),
+            sql.SQL(", ").join(sql.Placeholder() * len(self.columns)),
+            sql.SQL(", ").join(map(sql.Identifier, self.key)),
+            sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c),
+                                                                  sql.Identifier(c))
+                               for c in updates))
+        self.delete = sql.SQL("DELETE FROM {} WHERE ({}) = ({})").format(
+            self.name, sql.SQL(", ").join(map(sql.Identifier, self.key)),
+            sql.SQL(", ").join(sql.Placeholder() * len(self.key)))
+
+    def key_of(self, row: Row) -> RowKey:
+        return tuple(row[c] for c in self.key)
+
+    def values(self, row: Row) -> list[Any]:
+        return [Jsonb(row[c]) if c in self.json else row.get(c) for c in self.columns]
+
+    def delete_where(self, column: str) -> sql.Composed:
+        return sql.SQL("DELETE FROM {} WHERE tenant_id = %s AND {} = %s").format(
+            self.name, sql.Identifier(column))
+
+
+class BufferedRows:
+    """``ViewRows`` over a batch; ``load`` first, ``flush`` inside the tracking transaction."""
+
+    def __init__(self, writers: dict[str, TableWriter]) -> None:
+        self._writers = writers
+        self._rows: dict[str, dict[RowKey, Row]] = defaultdict(dict)
+        self._dirty: dict[str, set[RowKey]] = defaultdict(set)
+        self._bulk_deletes: list[tuple[str, UUID, str, Any]] = []
+
+    def load(self, conn: psycopg.Connection[Any], wanted: dict[str, set[RowKey]]) -> None:
+        for table, keys in wanted.items():
+            keys = {k for k in keys if k not in self._rows[table]}
+            if not keys:
+                continue
+            writer = self._writers[table]
+            columns = list(zip(*keys, strict=True))
+            found = {writer.key_of(r): r for r in
+                     conn.execute(writer.select, [list(c) for c in columns]).fetchall()}
+            for key in keys:
+                self._rows[table][key] = found.get(key, _DELETED)
+
+    def get(self, table: str, key: RowKey) -> Row | None:
+        row = self._rows[table].get(key)
+        return None if row is None or row is _DELETED else row
+
+    def put(self, table: str, key: RowKey, row: Row) -> None:
+        self._rows[table][key] = row
+        self._dirty[table].add(key)
+
+    def delete(self, table: str, key: RowKey) -> None:
+        self._rows[table][key] = _DELETED
+        self._dirty[table].add(key)
+
+    def delete_where(self, table: str, tenant_id: UUID, column: str, value: Any) -> None:
+        for key, row in self._rows[table].items():
+            if row is not _DELETED and row.get("tenant_id") == tenant_id \
+                    and row.get(column) == value:
+                self._rows[table][key] = _DELETED
+                self._dirty[table].discard(key)
+        self._bulk_deletes.append((table, tenant_id, column, value))
+
+    def flush(self, conn: psycopg.Connection[Any]) -> int:
+        """Write every change; returns the number of rows written or deleted."""
+        cursor = conn.cursor()
+        for table, tenant_id, column, value in self._bulk_deletes:
+            cursor.execute(self._writers[table].delete_where(column), (tenant_id, value))
+        written = 0
+        for table, keys in self._dirty.items():
+            writer = self._writers[table]
+            upserts = [writer.values(self._rows[table][k]) for k in keys
+                       if self._rows[table][k] is not _DELETED]
+            deletes = [list(k) for k in keys if self._rows[table][k] is _DELETED]
+            if deletes:
+                cursor.executemany(writer.delete, deletes)
+            if upserts:
+                cursor.executemany(writer.upsert, upserts)
+            written += len(upserts) + len(deletes)
+        self._dirty.clear()
+        self._bulk_deletes.clear()
+        return written

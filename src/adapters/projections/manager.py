@@ -1,0 +1,196 @@
+"""Projection lifecycle: create tables, report status, rebuild beside the live view and swap.
+
+A rebuild fills copies of the tables in schema ``frontdesk_rebuild`` (as the worker role, batch
+by batch, resumable), then in one owner transaction that holds the live tracking row: catches up
+the last events, moves the live tables out and the rebuilt ones in, and hands the rebuilt position
+to the live row. Readers see the old view until that commit and the new one after; the live
+runner, blocked on the tracking row, finds its position moved and carries on from the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import MetaData
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import WORKER_ROLE, DictPool, fetch_value
+from adapters.postgres.rls import tenant_table_ddl
+from adapters.projections.reader import Position
+from adapters.projections.runner import ProjectionRunner
+from adapters.projections.tables import TABLES
+from adapters.projections.tracking import load_tracking, reset_tracking
+from application.projections.base import Projection
+
+REBUILD_SCHEMA = "frontdesk_rebuild"
+RETIRED_SCHEMA = "frontdesk_retired"
+_DIALECT: Any = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    code_version: int
+    stored_version: int | None
+    position: Position | None
+    horizon: int
+    events_processed: int
+    pending: int
+    updated_at: str | None
+
+    @property
+    def needs_rebuild(self) -> bool:
+        return self.stored_version != self.code_version
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    name: str
+    events: int
+    rows: dict[str, int]
+
+
+class ProjectionManager:
+    def __init__(self, owner_url: str, worker_pool: DictPool, mapper: PersonalDataMapper,
+                 projections: Sequence[Projection]) -> None:
+        self._owner_url, self._pool, self._mapper = owner_url, worker_pool, mapper
+        self.projections = {p.name: p for p in projections}
+
+    def get(self, name: str) -> Projection:
+        try:
+            return self.projections[name]
+        except KeyError:
+            raise LookupError(f"no projection named {name!r}; known: "
+                              f"{', '.join(sorted(self.projections))}") from None
+
+    def _owner(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self._owner_url, autocommit=True,
+                               row_factory=psycopg.rows.dict_row)
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def _create_tables(self, conn: psycopg.Connection[Any], projection: Projection,
+                       schema: str) -> None:
+        target = MetaData(schema=schema)
+        for name in projection.tables:
+            table = TABLES[name].to_metadata(target, schema=schema)
+            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+                sql.Identifier(schema, name)))
+            conn.execute(str(CreateTable(table).compile(dialect=_DIALECT)))
+            for index in table.indexes:
+                conn.execute(str(CreateIndex(index).compile(dialect=_DIALECT)))
+            for statement in tenant_table_ddl(name, schema=schema, app_privileges="SELECT",
+                                              worker_privileges="SELECT, INSERT, UPDATE, DELETE"):
+                conn.execute(statement)
+
+    def ensure(self) -> list[str]:
+        """Create missing live tables and tracking rows; returns projections needing rebuild."""
+        stale = []
+        with self._owner() as conn:
+            conn.execute("SELECT pg_advisory_lock(4242002)")
+            try:
+                for projection in self.projections.values():
+                    with conn.transaction():
+                        missing = [t for t in projection.tables if fetch_value(
+                            conn, "SELECT to_regclass(%s) IS NULL", (f"public.{t}",))]
+                        tracking = load_tracking(conn, projection.name)
+                        if missing or tracking is None:
+                            self._create_tables(conn, projection, "public")
+                            reset_tracking(conn, projection.name, projection.version)
+                        elif tracking.version != projection.version:
+                            stale.append(projection.name)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(4242002)")
+        return stale
+
+    # -- status -----------------------------------------------------------------------------
+
+    def status(self) -> list[ProjectionStatus]:
+        result = []
+        with self._pool.connection() as conn:
+            for projection in self.projections.values():
+                row = conn.execute(
+                    "SELECT version, last_tx::text AS tx, last_id, horizon::text AS horizon, "
+                    "events_processed, updated_at::text AS updated_at FROM projection_tracking "
+                    "WHERE name = %s", (projection.name,)).fetchone()
+                position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
+                runner = ProjectionRunner(projection, self._pool, self._mapper)
+                pending = fetch_value(
+                    conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
+                    "notification_id) > (%s::xid8, %s) AND topic = ANY(%s) LIMIT 1000001) p",
+                    (str(position.tx), position.id, runner.topics))
+                result.append(ProjectionStatus(
+                    name=projection.name, code_version=projection.version,
+                    stored_version=row["version"] if row else None,
+                    position=position if row else None,
+                    horizon=int(row["horizon"]) if row else 0,
+                    events_processed=row["events_processed"] if row else 0,
+                    pending=pending, updated_at=row["updated_at"] if row else None))
+        return result
+
+    def count_events(self, projection: Projection) -> int:
+        runner = ProjectionRunner(projection, self._pool, self._mapper)
+        with self._pool.connection() as conn:
+            return int(fetch_value(conn, "SELECT count(*) FROM events WHERE topic = ANY(%s)",
+                                   (runner.topics,)))
+
+    # -- rebuild ----------------------------------------------------------------------------
+
+    def rebuild(self, name: str, *, progress: Callable[[int], None] | None = None,
+                resume: bool = True, batch_size: int = 5000) -> RebuildReport:
+        projection = self.get(name)
+        build_name = f"{name}@rebuild"
+        with self._owner() as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(REBUILD_SCHEMA)))
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(
+                sql.Identifier(REBUILD_SCHEMA), sql.Identifier(WORKER_ROLE)))
+            existing = load_tracking(conn, build_name)
+            tables_exist = all(fetch_value(conn, "SELECT to_regclass(%s) IS NOT NULL",
+                                           (f"{REBUILD_SCHEMA}.{t}",))
+                               for t in projection.tables)
+            if not (resume and existing is not None and existing.version == projection.version
+                    and tables_exist):
+                with conn.transaction():
+                    self._create_tables(conn, projection, REBUILD_SCHEMA)
+                    reset_tracking(conn, build_name, projection.version)
+
+        builder = ProjectionRunner(projection, self._pool, self._mapper, schema=REBUILD_SCHEMA,
+                                   tracking_name=build_name, batch_size=batch_size)
+        applied = builder.catch_up(progress=progress)
+
+        with self._owner() as conn, conn.transaction():
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(RETIRED_SCHEMA)))
+            load_tracking(conn, name, for_update=True)  # the live runner waits from here on
+            conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(WORKER_ROLE)))
+            builder.position = None
+            applied += builder.catch_up(conn, progress=progress)
+            conn.execute("RESET ROLE")
+            for table in projection.tables:
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
+                    sql.Identifier(RETIRED_SCHEMA, table)))
+                conn.execute(sql.SQL("ALTER TABLE IF EXISTS {} SET SCHEMA {}").format(
+                    sql.Identifier("public", table), sql.Identifier(RETIRED_SCHEMA)))
+                conn.execute(sql.SQL("ALTER TABLE {} SET SCHEMA public").format(
+                    sql.Identifier(REBUILD_SCHEMA, table)))
+                conn.execute(sql.SQL("DROP TABLE {}").format(
+                    sql.Identifier(RETIRED_SCHEMA, table)))
+            conn.execute(
+                "INSERT INTO projection_tracking AS live (name, version, last_tx, last_id, "
+                "horizon, events_processed, updated_at) SELECT %s, version, last_tx, last_id, "
+                "horizon, events_processed, now() FROM projection_tracking WHERE name = %s "
+                "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, "
+                "last_tx = EXCLUDED.last_tx, last_id = EXCLUDED.last_id, "
+                "horizon = EXCLUDED.horizon, events_processed = EXCLUDED.events_processed, "
+                "updated_at = now()", (name, build_name))
+            conn.execute("DELETE FROM projection_tracking WHERE name = %s", (build_name,))
+            counts = {t: fetch_value(conn, sql.SQL("SELECT count(*) FROM {}").format(
+                sql.Identifier("public", t))) for t in projection.tables}
+        return RebuildReport(name=name, events=applied, rows=counts)

@@ -1,0 +1,90 @@
+"""Wake projection runners after commits: at once in this process, by NOTIFY in others.
+
+NOTIFY is not sent from the command's transaction (PostgreSQL serialises NOTIFYing commits on
+one global lock); a background thread sends at most one per ``interval``, on its own connection
+with synchronous_commit off, so it costs the write path nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import psycopg
+
+CHANNEL = "frontdesk_events"
+log = logging.getLogger("frontdesk.notify")
+
+
+class CommitNotifier:
+    def __init__(self, url: str | None, *, interval: float = 0.005) -> None:
+        self._url, self._interval = url, interval
+        self._local: list[threading.Event] = []
+        self._pending = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def subscribe(self) -> threading.Event:
+        """An event set after every commit (for a runner in this process)."""
+        wake = threading.Event()
+        self._local.append(wake)
+        return wake
+
+    def __call__(self, position: str) -> None:
+        for wake in self._local:
+            wake.set()
+        self._pending.set()
+
+    def start(self) -> None:
+        if self._url is None or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="commit-notifier", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pending.set()
+
+    def _run(self) -> None:
+        conn: psycopg.Connection | None = None
+        while not self._stop.is_set():
+            self._pending.wait()
+            self._pending.clear()
+            if self._stop.is_set():
+                break
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(self._url, autocommit=True)  # type: ignore[arg-type]
+                    conn.execute("SET synchronous_commit = off")
+                conn.execute(f"NOTIFY {CHANNEL}")
+            except psycopg.Error as error:
+                log.debug("notify failed: %s", error)
+                conn = None
+            self._stop.wait(self._interval)
+        if conn is not None:
+            conn.close()
+
+
+class NotificationListener:
+    """LISTENs for commits of other processes and wakes local runners."""
+
+    def __init__(self, url: str, wakes: Callable[[], list[threading.Event]]) -> None:
+        self._url, self._wakes = url, wakes
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            for wake in self._wakes():
+                                wake.set()
+            except psycopg.Error as error:
+                log.debug("listen failed: %s", error)
+                self._stop.wait(1.0)
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -1,0 +1,80 @@
+"""Reads the event log in commit-safe order: (transaction id, notification id), only below the
+oldest transaction still running (``pg_snapshot_xmin``).
+
+Every transaction with an id below that horizon has finished, so the set of rows below it can
+never grow: a reader that advances through it in order cannot skip a late commit, however many
+writers run concurrently and without any table lock on the write side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from adapters.eventstore.mapper import TenantStoredEvent
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Position:
+    tx: int
+    id: int
+
+    @classmethod
+    def start(cls) -> Position:
+        return cls(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadEvent:
+    position: Position
+    stored: TenantStoredEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ReadBatch:
+    events: list[ReadEvent]
+    horizon: int
+    """Every transaction with an id below this has been read (or is in ``events``)."""
+
+
+_COLUMNS = ("e.tx_id::text AS tx, e.notification_id, e.tenant_id, e.originator_id, "
+            "e.originator_version, e.topic, e.state, e.subject_id, e.occurred_at")
+
+
+def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
+               topics: Sequence[str] = (), until: datetime | None = None,
+               tenant_id: UUID | None = None) -> ReadBatch:
+    filters = ""
+    params: list[Any] = [str(after.tx), after.id]
+    if tenant_id is not None:
+        filters += " AND e.tenant_id = %s"
+        params.append(tenant_id)
+    if topics:
+        filters += " AND e.topic = ANY(%s)"
+        params.append(list(topics))
+    if until is not None:
+        filters += " AND e.occurred_at <= %s"
+        params.append(until)
+    params.append(limit)
+    query = (
+        "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) "
+        f"SELECT h.xmin::text AS horizon, {_COLUMNS} FROM h LEFT JOIN LATERAL ("
+        "  SELECT * FROM events e WHERE (e.tx_id, e.notification_id) > (%s::xid8, %s)"
+        f"  AND e.tx_id < h.xmin {filters} ORDER BY e.tx_id, e.notification_id LIMIT %s"
+        ") e ON true")
+    rows = conn.execute(query, params, prepare=True).fetchall()
+    horizon = int(rows[0]["horizon"])
+    events = [
+        ReadEvent(Position(int(r["tx"]), r["notification_id"]), TenantStoredEvent(
+            originator_id=r["originator_id"], originator_version=r["originator_version"],
+            topic=r["topic"], state=bytes(r["state"]), tenant_id=r["tenant_id"],
+            subject_id=r["subject_id"], occurred_at=r["occurred_at"]))
+        for r in rows if r["tx"] is not None]
+    if len(events) == limit:
+        horizon = events[-1].position.tx
+    return ReadBatch(events, horizon)

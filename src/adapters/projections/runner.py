@@ -1,0 +1,131 @@
+"""Runs one projection: read a batch in commit-safe order, decode, fetch the rows it touches,
+apply in memory, then write the rows and the new position in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from eventsourcing.utils import get_topic
+
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import DictPool
+from adapters.projections.buffer import BufferedRows, TableWriter
+from adapters.projections.reader import Position, ReadEvent, read_after
+from adapters.projections.tables import TABLES
+from adapters.projections.tracking import advance_tracking, load_tracking
+from application.projections.base import Event, Projection, RowKey
+
+log = logging.getLogger("frontdesk.projections")
+
+MAX_ID = 2**63 - 1
+
+
+class PositionMoved(Exception):
+    """The tracking row changed under us (a rebuild was swapped in): reload and continue."""
+
+
+class ProjectionRunner:
+    def __init__(self, projection: Projection, pool: DictPool, mapper: PersonalDataMapper,
+                 *, schema: str = "public", tracking_name: str | None = None,
+                 batch_size: int = 1000) -> None:
+        self.projection = projection
+        self._pool, self._mapper = pool, mapper
+        self.writers = {t: TableWriter(TABLES[t], schema) for t in projection.tables}
+        self.topics = [get_topic(c) for c in projection.event_classes]
+        self.tracking_name = tracking_name or projection.name
+        self.batch_size = batch_size
+        self.position: Position | None = None
+        self.horizon = 0
+
+    # -- one batch --------------------------------------------------------------------------
+
+    def step(self, conn: psycopg.Connection[Any] | None = None) -> int:
+        """Process one batch; returns the number of events applied (0 when caught up)."""
+        if conn is not None:
+            return self._step(conn)
+        with self._pool.connection() as pooled:
+            return self._step(pooled)
+
+    def _step(self, conn: psycopg.Connection[Any]) -> int:
+        if self.position is None:
+            row = load_tracking(conn, self.tracking_name)
+            if row is None:
+                raise LookupError(f"projection {self.tracking_name} has no tracking row")
+            self.position, self.horizon = row.position, row.horizon
+        start = self.position
+        batch = read_after(conn, start, self.batch_size, topics=self.topics)
+        new_position = batch.events[-1].position if batch.events else start
+        if len(batch.events) < self.batch_size and batch.horizon > 0:
+            # Every transaction below the horizon has been read: skip past non-matching ones.
+            new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
+        if new_position == start and batch.horizon <= self.horizon:
+            return 0
+        events = self.decode(batch.events)
+        rows = BufferedRows(self.writers)
+        wanted: dict[str, set[RowKey]] = defaultdict(set)
+        for event in events:
+            for table, key in self.projection.keys(event):
+                wanted[table].add(key)
+        rows.load(conn, wanted)
+        for event in events:
+            self.projection.apply(event, rows)
+        with conn.transaction():
+            if not advance_tracking(conn, self.tracking_name, start, new_position,
+                                    batch.horizon, len(events)):
+                raise PositionMoved(self.tracking_name)
+            rows.flush(conn)
+        self.position, self.horizon = new_position, max(self.horizon, batch.horizon)
+        return len(events)
+
+    def decode(self, events: list[ReadEvent]) -> list[Event]:
+        subjects = {e.stored.subject_id for e in events if e.stored.subject_id is not None}
+        if subjects:
+            self._mapper.keys.prefetch(None, subjects)
+        return [self._mapper.to_domain_event(e.stored) for e in events]
+
+    def catch_up(self, conn: psycopg.Connection[Any] | None = None,
+                 progress: Callable[[int], None] | None = None) -> int:
+        total = 0
+        while True:
+            applied = self.step(conn)
+            if applied == 0:
+                return total
+            total += applied
+            if progress is not None:
+                progress(applied)
+
+    # -- forever ----------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
+            still_claimed: Callable[[], bool] = lambda: True) -> None:
+        """Follow the log until ``stop`` (or until the claim on this projection is lost);
+        ``wake`` is set after commits, here or in other processes."""
+        backoff = 0.5
+        while not stop.is_set() and still_claimed():
+            try:
+                applied = self.step()
+                backoff = 0.5
+            except PositionMoved:
+                self.position = None
+                continue
+            except psycopg.OperationalError as error:
+                log.warning("projection %s: database unavailable (%s)", self.tracking_name,
+                            error.__class__.__name__)
+                self.position = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            except Exception:
+                log.exception("projection %s failed; retrying", self.tracking_name)
+                self.position = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if applied == 0:
+                wake.wait(idle)
+                wake.clear()

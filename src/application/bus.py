@@ -1,0 +1,114 @@
+"""The command bus: runs one handler in one unit of work and owns the commit.
+
+Handlers load, call an aggregate method and stage the aggregate; the bus commits. It retries a
+command whose unique claim was taken concurrently (the retry sees the winner and decides again),
+and makes writes idempotent: the first response to an Idempotency-Key is stored in the same
+transaction as the events and replayed for every retry with that key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from application.ports import (
+    ClaimTaken,
+    CommandContext,
+    ConcurrentWrite,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    IdempotencyStore,
+    StoredResponse,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from domain.shared.errors import Conflict, DomainError, StaleVersion
+
+C = TypeVar("C", contravariant=True)
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Handler(Protocol[C, R_co]):
+    def __call__(self, command: C, uow: UnitOfWork, ctx: CommandContext) -> R_co: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Idempotency(Generic[R]):
+    """An idempotent request: its key, a fingerprint of its payload, and how to answer it."""
+
+    key: str
+    fingerprint: str
+    render: Callable[[R], StoredResponse]
+
+
+@dataclass(frozen=True, slots=True)
+class Executed(Generic[R]):
+    result: R
+    position: str
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    response: StoredResponse
+    position: str
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key was sent with a different request (HTTP 422)."""
+
+    code = "idempotency-key-reused"
+
+
+class CommandBus:
+    def __init__(self, uow_factory: UnitOfWorkFactory, idempotency: IdempotencyStore,
+                 *, attempts: int = 4) -> None:
+        self._uow_factory = uow_factory
+        self._idempotency = idempotency
+        self._attempts = attempts
+
+    def execute(
+        self,
+        handler: Handler[C, R],
+        command: C,
+        ctx: CommandContext,
+        idempotency: Idempotency[R] | None = None,
+    ) -> Executed[R] | Replayed:
+        if idempotency is not None:
+            replay = self._replay(ctx, idempotency)
+            if replay is not None:
+                return replay
+        for attempt in range(1, self._attempts + 1):
+            uow = self._uow_factory(ctx.tenant_id)
+            result = handler(command, uow, ctx)
+            record = None
+            if idempotency is not None:
+                record = IdempotencyRecord(idempotency.key, idempotency.fingerprint,
+                                           idempotency.render(result))
+            try:
+                position = uow.commit(record)
+            except ClaimTaken as taken:
+                if attempt == self._attempts:
+                    raise Conflict(f"{taken.claim.scope} was taken concurrently") from taken
+                continue
+            except ConcurrentWrite as stale:
+                raise StaleVersion("the resource was changed concurrently; reload and retry"
+                                   ) from stale
+            except IdempotencyKeyTaken:
+                assert idempotency is not None
+                replay = self._replay(ctx, idempotency)
+                assert replay is not None, "a taken idempotency key must be readable"
+                return replay
+            return Executed(result, position)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _replay(self, ctx: CommandContext, idempotency: Idempotency[R]) -> Replayed | None:
+        found = self._idempotency.find(ctx.tenant_id, idempotency.key)
+        if found is None:
+            return None
+        fingerprint, response, position = found
+        if fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used for a different request")
+        return Replayed(response, position)

@@ -1,0 +1,96 @@
+"""Provision a tenant with its first admin; authenticate a user (same answer for every miss)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from application.identity.ports import (
+    PasswordHasher,
+    TenantDirectory,
+    TenantRecord,
+    TokenIssuer,
+    UserRecord,
+)
+from domain.shared import DomainError, Email, InvalidValue
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionTenant:
+    name: str
+    slug: str
+    admin_email: str
+    admin_password: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedTenant:
+    id: UUID
+    slug: str
+    name: str
+    admin_user_id: UUID
+
+
+class ProvisionTenantHandler:
+    def __init__(self, tenants: TenantDirectory, hasher: PasswordHasher) -> None:
+        self._tenants, self._hasher = tenants, hasher
+
+    def __call__(self, command: ProvisionTenant) -> ProvisionedTenant:
+        name = command.name.strip()
+        if not 1 <= len(name) <= 200:
+            raise InvalidValue("name", "must be 1-200 characters")
+        if not _SLUG.match(command.slug):
+            raise InvalidValue("slug", "must be 1-63 characters of a-z, 0-9 and '-'")
+        email = Email(command.admin_email)
+        if len(command.admin_password) < MIN_PASSWORD:
+            raise InvalidValue("admin_password", f"must be at least {MIN_PASSWORD} characters")
+        tenant = TenantRecord(id=uuid4(), slug=command.slug, name=name,
+                              settings={"stale_after_seconds": 24 * 3600})
+        admin = UserRecord(id=uuid4(), tenant_id=tenant.id, email=email.value,
+                           password_hash=self._hasher.hash(command.admin_password),
+                           roles=("admin",))
+        self._tenants.create(tenant, admin)
+        return ProvisionedTenant(tenant.id, tenant.slug, tenant.name, admin.id)
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid-credentials"
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticate:
+    tenant: str
+    email: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+class AuthenticateHandler:
+    """Any mismatch (tenant, email, password, disabled user) gives the same error, after the
+    same password-hashing work, so a caller cannot probe which part was wrong."""
+
+    def __init__(self, tenants: TenantDirectory, hasher: PasswordHasher,
+                 tokens: TokenIssuer) -> None:
+        self._tenants, self._hasher, self._tokens = tenants, hasher, tokens
+        self._decoy = hasher.hash("decoy password for missing users")
+
+    def __call__(self, command: Authenticate) -> IssuedToken:
+        tenant = self._tenants.by_slug(command.tenant)
+        user = None
+        if tenant is not None:
+            user = self._tenants.user_by_email(tenant.id, command.email.strip().lower())
+        valid = self._hasher.verify(user.password_hash if user else self._decoy,
+                                    command.password)
+        if tenant is None or user is None or user.disabled or not valid:
+            raise InvalidCredentials("invalid tenant, email or password")
+        token, expires_in = self._tokens.issue(tenant.id, user.id, user.roles)
+        return IssuedToken(token, expires_in)

@@ -1,0 +1,59 @@
+"""Ports of the identity context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.shared.errors import Conflict
+
+ROLES = ("admin", "supervisor", "agent", "analyst")
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    id: UUID
+    slug: str
+    name: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: UUID
+    tenant_id: UUID
+    email: str
+    password_hash: str
+    roles: tuple[str, ...]
+    disabled: bool = False
+
+
+class SlugTaken(Conflict):
+    code = "slug-taken"
+
+
+class TenantDirectory(Protocol):
+    def create(self, tenant: TenantRecord, admin: UserRecord) -> None:
+        """Create the tenant and its first admin atomically; SlugTaken if the slug exists."""
+        ...
+
+    def by_slug(self, slug: str) -> TenantRecord | None: ...
+
+    def user_by_email(self, tenant_id: UUID, email: str) -> UserRecord | None: ...
+
+    def count(self) -> int:
+        """How many tenants exist (a fresh install has none)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class TokenIssuer(Protocol):
+    def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...]) -> tuple[str, int]:
+        """A signed access token and its lifetime in seconds."""
+        ...

@@ -1,0 +1,124 @@
+"""Ports of the application layer: what handlers and projections need from adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
+
+from domain.shared.aggregate import Claim, TenantAggregate
+
+A = TypeVar("A", bound=TenantAggregate)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who acts, for which tenant. The tenant comes from the verified token only."""
+
+    tenant_id: UUID
+    actor: str
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The first answer to an idempotent request, replayed verbatim on a retry."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    key: str
+    fingerprint: str
+    response: StoredResponse
+
+
+class ClaimTaken(Exception):
+    """A claimed unique value was taken by a concurrent commit; the command can be retried."""
+
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(f"{claim.scope} already claimed")
+        self.claim = claim
+
+
+class IdempotencyKeyTaken(Exception):
+    """A concurrent request with the same Idempotency-Key committed first."""
+
+
+class ConcurrentWrite(Exception):
+    """Another command appended to the same aggregate first (optimistic concurrency)."""
+
+
+class UnitOfWork(Protocol):
+    """One command's view of the event store: load aggregates, stage changes, commit once."""
+
+    tenant_id: UUID
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        """Load an aggregate of this tenant; raises domain NotFound otherwise."""
+        ...
+
+    def add(self, aggregate: TenantAggregate) -> None:
+        """Stage an aggregate's pending events (and claim changes) for the commit."""
+        ...
+
+    def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
+        """Which aggregate holds each claim now (staged changes included)."""
+        ...
+
+    def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
+        """Append staged events atomically; returns the position token of the commit.
+
+        Raises ConcurrentWrite, ClaimTaken or IdempotencyKeyTaken and then writes nothing.
+        """
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, tenant_id: UUID) -> UnitOfWork: ...
+
+
+class IdempotencyStore(Protocol):
+    def find(self, tenant_id: UUID, key: str) -> tuple[str, StoredResponse, str] | None:
+        """The (fingerprint, response, position) stored for a key, if any."""
+        ...
+
+
+class ConsistencyGate(Protocol):
+    """Lets a client read its own writes: wait until projections have processed a position."""
+
+    def wait_for(self, position: str, projections: Sequence[str], timeout: float) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    type: str
+    version: int
+    at: str
+    actor: str
+    data: dict[str, Any]
+
+
+class EventHistory(Protocol):
+    """The decoded event stream of one aggregate (personal fields decrypted or `[erased]`)."""
+
+    def of(self, tenant_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list; ``next_cursor`` is opaque and None on the last page."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class BadCursor(Exception):
+    """A pagination cursor that this service did not issue (HTTP 400)."""

@@ -1,0 +1,70 @@
+"""Projections: pure mappings from events to read-model rows.
+
+A projection names the tables it owns and, per event, the rows it will touch (``keys``, so a
+runner can fetch them for a whole batch at once); ``apply`` then changes rows through ``ViewRows``.
+Where the rows live (a PostgreSQL table, a rebuild table, memory for an as-of answer) and how the
+change is committed together with the tracking position is the runner's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+Row = dict[str, Any]
+RowKey = tuple[Any, ...]
+Event = DomainEventProtocol[UUID]
+
+
+class ViewRows(Protocol):
+    def get(self, table: str, key: RowKey) -> Row | None: ...
+
+    def put(self, table: str, key: RowKey, row: Row) -> None: ...
+
+    def delete(self, table: str, key: RowKey) -> None: ...
+
+    def delete_where(self, table: str, tenant_id: UUID, column: str, value: Any) -> None:
+        """Delete every row of a tenant whose ``column`` equals ``value``."""
+        ...
+
+
+class Projection:
+    """Base class: subclasses register a handler per event class in ``handlers``."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    tables: ClassVar[tuple[str, ...]]
+
+    def __init__(self) -> None:
+        self.handlers: dict[type, Callable[[Any, ViewRows], None]] = {}
+        self.key_functions: dict[type, Callable[[Any], list[tuple[str, RowKey]]]] = {}
+
+    def on(self, event_class: type, handler: Callable[[Any, ViewRows], None],
+           keys: Callable[[Any], list[tuple[str, RowKey]]]) -> None:
+        self.handlers[event_class] = handler
+        self.key_functions[event_class] = keys
+
+    @property
+    def event_classes(self) -> tuple[type, ...]:
+        return tuple(self.handlers)
+
+    def keys(self, event: Event) -> list[tuple[str, RowKey]]:
+        function = self.key_functions.get(type(event))
+        return function(event) if function else []
+
+    def apply(self, event: Event, rows: ViewRows) -> None:
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(event, rows)
+
+
+def by_originator(table: str) -> Callable[[Any], list[tuple[str, RowKey]]]:
+    """The row of the event's own aggregate: key (tenant_id, originator_id)."""
+
+    def keys(event: Any) -> list[tuple[str, RowKey]]:
+        return [(table, (event.tenant_id, event.originator_id))]
+
+    return keys

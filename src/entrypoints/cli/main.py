@@ -1,0 +1,316 @@
+"""``frontdesk``: serve the API, run workers, provision tenants, operate projections."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from entrypoints.container import Container
+from entrypoints.logging import configure_logging
+
+app = typer.Typer(help="Frontdesk: leads, contacts, cases and conversations for service "
+                       "businesses.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Provision tenants.", no_args_is_help=True)
+projections_app = typer.Typer(help="Inspect, rebuild and time-travel read models.",
+                              no_args_is_help=True)
+events_app = typer.Typer(help="Read the event log, decoded.", no_args_is_help=True)
+leads_app = typer.Typer(help="Lead operations.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(projections_app, name="projections")
+app.add_typer(events_app, name="events")
+app.add_typer(leads_app, name="leads")
+console = Console()
+
+
+def _container() -> Container:
+    container = Container()
+    configure_logging(container.settings().log_level)
+    return container
+
+
+def _prepare(container: Container) -> None:
+    """Database up, migrated, projection tables present; rebuild stale ones in development."""
+    container.database()
+    stale = container.projection_manager().ensure()
+    for name in stale:
+        if container.settings().env == "development":
+            console.print(f"[yellow]projection {name} changed version: rebuilding[/yellow]")
+            container.projection_manager().rebuild(name)
+        else:
+            console.print(f"[red]projection {name} needs `frontdesk projections rebuild "
+                          f"{name}`[/red]")
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Run the API (embedded PostgreSQL unless DATABASE_URL is set)."""
+    import uvicorn
+
+    from entrypoints.http.app import create_app
+    from entrypoints.runtime import Runtime
+
+    container = _container()
+    settings = container.settings()
+    _prepare(container)
+    runtime = Runtime(container) if settings.in_process_projections else None
+    application = create_app(container, runtime=runtime)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(f"Frontdesk API on http://{bind_host}:{bind_port}  (OpenAPI viewer: "
+                  f"http://{bind_host}:{bind_port}/schema)")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None,
+                access_log=False, timeout_graceful_shutdown=5)
+
+
+@app.command()
+def worker() -> None:
+    """Run projections and process managers.
+
+    Several workers may run: each projection is claimed by one and taken over if it dies.
+    """
+    from entrypoints.runtime import Runtime
+
+    container = _container()
+    _prepare(container)
+    runtime = Runtime(container)
+    runtime.start()
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    console.print("worker running; Ctrl-C to stop")
+    done.wait()
+    runtime.stop()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and create projection tables."""
+    container = _container()
+    _prepare(container)
+    console.print("database is up to date")
+
+
+# -- tenants ------------------------------------------------------------------------------------
+
+@tenants_app.command("create")
+def tenants_create(name: str = typer.Option(..., help="Display name"),
+                   slug: str = typer.Option(..., help="Login slug, e.g. bright-smile"),
+                   admin_email: str = typer.Option(..., help="First admin's email"),
+                   admin_password: str | None = typer.Option(
+                       None, help="Generated and printed when omitted")) -> None:
+    """Provision a tenant and print its admin login."""
+    from application.identity import ProvisionTenant
+
+    container = _container()
+    _prepare(container)
+    password = admin_password or secrets.token_urlsafe(12)
+    created = container.provision_tenant()(ProvisionTenant(name=name, slug=slug,
+                                                           admin_email=admin_email,
+                                                           admin_password=password))
+    console.print(f"tenant [bold]{created.slug}[/bold] ({created.id}) created")
+    console.print(f"admin login: tenant={created.slug} email={admin_email} "
+                  f"password={password}")
+    settings = container.settings()
+    login = {"tenant": slug, "email": admin_email, "password": password}
+    console.print("log in with:\n  curl -s -X POST "
+                  f"http://{settings.host}:{settings.port}/v1/auth/login "
+                  "-H 'Content-Type: application/json' "
+                  f"-d '{json.dumps(login)}'")
+
+
+# -- projections --------------------------------------------------------------------------------
+
+@projections_app.command("list")
+def projections_list() -> None:
+    """Name, version, position, lag of every projection."""
+    projections_status()
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Name, version, position, lag of every projection."""
+    container = _container()
+    _prepare(container)
+    table = Table("projection", "version (code/stored)", "position", "events processed",
+                  "pending", "updated")
+    for status in container.projection_manager().status():
+        position = f"{status.position.tx}:{status.position.id}" if status.position else "-"
+        table.add_row(status.name, f"{status.code_version}/{status.stored_version}", position,
+                      str(status.events_processed), str(status.pending),
+                      status.updated_at or "-")
+    console.print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: str | None = typer.Argument(None, help="All when omitted"),
+                        restart: bool = typer.Option(False, help="Ignore an interrupted "
+                                                                 "rebuild and start over")
+                        ) -> None:
+    """Rebuild from the event store beside the live view, then swap atomically."""
+    container = _container()
+    _prepare(container)
+    manager = container.projection_manager()
+    names = [name] if name else list(manager.projections)
+    for projection_name in names:
+        projection = manager.get(projection_name)
+        total = manager.count_events(projection)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task(projection_name, total=total)
+            def advance(applied: int, task_id: Any = task) -> None:
+                progress.advance(task_id, applied)
+
+            report = manager.rebuild(projection_name, resume=not restart, progress=advance)
+        console.print(f"{report.name}: {report.events} events applied, rows "
+                      + ", ".join(f"{t}={n}" for t, n in report.rows.items()) + "; swapped in")
+
+
+@projections_app.command("as-of")
+def projections_as_of(name: str,
+                      at: datetime = typer.Option(..., formats=["%Y-%m-%dT%H:%M%z",
+                                                                "%Y-%m-%dT%H:%M:%S%z",
+                                                                "%Y-%m-%dT%H:%MZ",
+                                                                "%Y-%m-%d"],
+                                                  help="e.g. 2026-01-31T00:00Z"),
+                      tenant: str | None = typer.Option(None, help="Tenant slug"),
+                      rows: bool = typer.Option(False, help="Print every row as JSON")) -> None:
+    """Compute a projection as of a past moment, without touching the live view."""
+    from datetime import UTC
+
+    from adapters.projections.as_of import compute_as_of
+
+    container = _container()
+    _prepare(container)
+    moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+    tenant_id = None
+    if tenant:
+        record = container.tenants().by_slug(tenant)
+        if record is None:
+            console.print(f"[red]no tenant {tenant}[/red]")
+            raise typer.Exit(1)
+        tenant_id = record.id
+    projection = container.projection_manager().get(name)
+    result = compute_as_of(projection, moment, container.worker_pool(),
+                           container.worker_mapper(), tenant_id=tenant_id)
+    console.print(f"{name} as of {moment.isoformat()}:")
+    for table_name in projection.tables:
+        table_rows = result.rows(table_name)
+        summary = f"  {table_name}: {len(table_rows)} rows"
+        if table_rows and "status" in table_rows[0]:
+            counts: dict[str, int] = {}
+            for row in table_rows:
+                counts[row["status"]] = counts.get(row["status"], 0) + 1
+            summary += "  (" + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) + ")"
+        console.print(summary)
+        if rows:
+            for row in table_rows:
+                sys.stdout.write(json.dumps(row, default=str) + "\n")
+
+
+# -- events -------------------------------------------------------------------------------------
+
+def _decoded(container: Container, tenant: str | None, limit: int, follow: bool) -> None:
+    import time
+
+    from adapters.projections.reader import Position, read_after
+
+    tenant_id = None
+    if tenant:
+        record = container.tenants().by_slug(tenant)
+        if record is None:
+            console.print(f"[red]no tenant {tenant}[/red]")
+            raise typer.Exit(1)
+        tenant_id = record.id
+    mapper = container.worker_mapper()
+    position, printed = Position.start(), 0
+    with container.worker_pool().connection() as conn:
+        while True:
+            batch = read_after(conn, position, 1000, tenant_id=tenant_id)
+            for read in batch.events:
+                state = mapper.decode_state(read.stored)
+                line: dict[str, Any] = {
+                    "position": f"{read.position.tx}:{read.position.id}",
+                    "tenant_id": str(read.stored.tenant_id),
+                    "aggregate_id": str(read.stored.originator_id),
+                    "version": read.stored.originator_version,
+                    "type": read.stored.topic.rsplit(".", 1)[-1],
+                    "at": read.stored.occurred_at.isoformat(),
+                    "data": {k: v for k, v in state.items()
+                             if k not in ("timestamp", "tenant_id", "originator_topic")}}
+                sys.stdout.write(json.dumps(line, default=str) + "\n")
+                printed += 1
+                if limit and printed >= limit:
+                    return
+            if batch.events:
+                position = batch.events[-1].position
+            elif not follow:
+                return
+            else:
+                sys.stdout.flush()
+                time.sleep(0.5)
+
+
+@events_app.command("dump")
+def events_dump(tenant: str | None = typer.Option(None, help="Tenant slug"),
+                limit: int = typer.Option(0, help="Stop after N events (0: all)")) -> None:
+    """Print decoded events as JSON lines, in commit order."""
+    container = _container()
+    _prepare(container)
+    _decoded(container, tenant, limit, follow=False)
+
+
+@events_app.command("tail")
+def events_tail(tenant: str | None = typer.Option(None, help="Tenant slug")) -> None:
+    """Print decoded events as they are committed."""
+    container = _container()
+    _prepare(container)
+    _decoded(container, tenant, 0, follow=True)
+
+
+# -- leads --------------------------------------------------------------------------------------
+
+@leads_app.command("import")
+def leads_import(file: Path = typer.Argument(..., exists=True, readable=True),
+                 tenant: str = typer.Option(..., help="Tenant slug")) -> None:
+    """Import leads from a CSV file (same rules as POST /v1/leads/import)."""
+    from application.bus import Executed
+    from application.leads.commands import ImportLeads
+    from application.ports import CommandContext
+    from entrypoints.csv_import import MalformedFile, parse_csv
+
+    container = _container()
+    _prepare(container)
+    record = container.tenants().by_slug(tenant)
+    if record is None:
+        console.print(f"[red]no tenant {tenant}[/red]")
+        raise typer.Exit(1)
+    try:
+        rows = parse_csv(file.read_bytes())
+    except MalformedFile as error:
+        console.print(f"[red]{error}: nothing imported[/red]")
+        raise typer.Exit(1) from None
+    outcome = container.bus().execute(container.import_leads(), ImportLeads(rows=rows),
+                                      CommandContext(record.id, f"cli:import:{file.name}"))
+    assert isinstance(outcome, Executed)
+    report = outcome.result
+    table = Table("line", "outcome", "lead / existing", "reason")
+    for row in report.rows:
+        table.add_row(str(row.row), row.outcome, str(row.lead_id or row.existing_id or ""),
+                      row.reason or "")
+    console.print(table)
+    console.print(f"accepted {report.accepted}, duplicates {report.duplicates}, "
+                  f"rejected {report.rejected}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,3 @@
+"""The Litestar HTTP API."""
+
+__all__: list[str] = []

@@ -1,0 +1,59 @@
+"""Outermost ASGI middleware: request id in and out, security headers, one access-log line."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+_API_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+_DOCS_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+log = structlog.get_logger("frontdesk.access")
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
+            await app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        path: str = scope["path"]
+        extra = _DOCS_HEADERS if path.startswith("/schema") else _API_HEADERS
+        status: dict[str, int] = {"code": 500}
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(h for h in extra if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_headers)
+        finally:
+            user: Any = scope.get("user")
+            log.info("request", method=scope.get("method"), path=path, status=status["code"],
+                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                     tenant_id=str(getattr(user, "tenant_id", "")) or None,
+                     user_id=str(getattr(user, "user_id", "")) or None)
+            structlog.contextvars.clear_contextvars()
+
+    return middleware

@@ -1,0 +1,122 @@
+"""RFC 9457 problem details for every error: a stable ``type``, a ``title``, a ``detail``, field
+errors for validation; never a stack trace, SQL or an internal message."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import OperationalError as StoreUnavailable
+from eventsourcing.persistence import PersistenceError
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from application.bus import IdempotencyKeyReused
+from application.identity.handlers import InvalidCredentials
+from application.ports import BadCursor
+from domain.shared.errors import Conflict, DomainError, InvalidValue, NotFound, RuleViolated
+from entrypoints.csv_import import MalformedFile
+
+PROBLEM_BASE = "https://frontdesk.dev/problems/"
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("frontdesk.http")
+
+_TITLES = {
+    400: "Bad request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Request too large",
+    415: "Unsupported media type", 422: "Validation failed", 429: "Too many requests",
+    500: "Internal error", 503: "Service unavailable",
+}
+_TYPES = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+          405: "method-not-allowed", 409: "conflict", 413: "too-large",
+          415: "unsupported-media-type", 422: "validation", 429: "rate-limited",
+          500: "internal", 503: "unavailable"}
+
+
+def problem(status: int, kind: str | None = None, detail: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + (kind or _TYPES.get(status, "error")),
+                            "title": _TITLES.get(status, "Error"), "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain(request: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:
+    if isinstance(error, InvalidValue):
+        return problem(422, "validation", error.message,
+                       errors=[{"field": error.field, "message": error.message}])
+    if isinstance(error, IdempotencyKeyReused):
+        return problem(422, error.code, error.message)
+    if isinstance(error, InvalidCredentials):
+        return problem(401, error.code, error.message)
+    if isinstance(error, NotFound):
+        return problem(404, "not-found", error.message)
+    if isinstance(error, Conflict | RuleViolated):
+        return problem(409, error.code, error.message, **error.details)
+    return problem(409, error.code, error.message)
+
+
+def _validation(request: Request[Any, Any, Any],
+                error: ValidationException) -> Response[dict[str, Any]]:
+    errors = []
+    for item in error.extra if isinstance(error.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append({"field": str(item.get("key") or item.get("source") or "body"),
+                           "message": str(item.get("message", "is invalid"))})
+    return problem(422, "validation", "the request does not match the schema", errors=errors)
+
+
+def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[dict[str, Any]]:
+    status = error.status_code
+    detail = error.detail if isinstance(error.detail, str) else None
+    if detail and len(detail) > 300:
+        detail = detail[:300]
+    headers = dict(error.headers or {})
+    return problem(status, None, detail, headers=headers or None)
+
+
+def _bad_cursor(request: Request[Any, Any, Any], error: BadCursor) -> Response[dict[str, Any]]:
+    return problem(400, "bad-cursor", str(error))
+
+
+def _malformed(request: Request[Any, Any, Any], error: MalformedFile) -> Response[dict[str, Any]]:
+    return problem(400, "malformed-file", str(error))
+
+
+def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    log.warning("dependency unavailable: %s", error.__class__.__name__)
+    return problem(503, "unavailable", "the database is unavailable; retry shortly",
+                   headers={"Retry-After": "2"})
+
+
+def _persistence(request: Request[Any, Any, Any],
+                 error: PersistenceError) -> Response[dict[str, Any]]:
+    if isinstance(error, StoreUnavailable) or isinstance(error.__cause__, psycopg.OperationalError):
+        return _unavailable(request, error)
+    return _internal(request, error)
+
+
+def _internal(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", exc_info=error)
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal",
+                   "an internal error occurred; it has been logged")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: _domain,
+    ValidationException: _validation,
+    HTTPException: _http,
+    BadCursor: _bad_cursor,
+    MalformedFile: _malformed,
+    psycopg.OperationalError: _unavailable,
+    psycopg_pool.PoolTimeout: _unavailable,
+    PersistenceError: _persistence,
+    Exception: _internal,
+}
+
+PROBLEM_MEDIA_TYPE = MediaType.JSON

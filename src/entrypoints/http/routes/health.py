@@ -1,0 +1,28 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+
+from adapters.postgres.health import HealthChecks
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+    opt = {"public": True}
+
+    @get("/", summary="Liveness", security=[])
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", sync_to_thread=True, summary="Readiness",
+         description="Database reachable, every tenant table under row-level security (count "
+                     "reported), projection lag. 503 when any check fails.", security=[])
+    def ready(self, health: HealthChecks) -> Response[dict[str, Any]]:
+        readiness = health.readiness()
+        return Response({"status": "ready" if readiness.ready else "not ready",
+                         "checks": readiness.checks},
+                        status_code=200 if readiness.ready else 503)

@@ -1,0 +1,128 @@
+"""Background work of a process: projection runners, the commit notifier, the listener for
+other processes' commits, and the stale-lead policy. ``serve`` runs it in-process; ``worker``
+runs only this. Each projection (and the policy) is claimed with a PostgreSQL advisory lock, so
+several processes never do the same work twice, and a standby takes over when the holder dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from adapters.projections.notify import NotificationListener
+from adapters.projections.runner import ProjectionRunner
+from application.projections.base import Projection
+from entrypoints.container import Container
+
+log = logging.getLogger("frontdesk.runtime")
+
+
+class Runtime:
+    def __init__(self, container: Container, *, projections: bool = True,
+                 policies: bool = True, listen: bool = True, claim_retry: float = 2.0) -> None:
+        self._c = container
+        self._projections, self._policies, self._listen = projections, policies, listen
+        self._claim_retry = claim_retry
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._wakes: list[threading.Event] = []
+        self._listener: NotificationListener | None = None
+        self.runners: dict[str, ProjectionRunner] = {}
+
+    def start(self) -> None:
+        notifier = self._c.notifier()
+        notifier.start()
+        self._c.committer()  # wires commits to the notifier
+        if self._projections:
+            for projection in self._c.projections():
+                wake = notifier.subscribe()
+                self._wakes.append(wake)
+                self._spawn(f"projection-{projection.name}", self._run_projection, projection,
+                            wake)
+        if self._listen:
+            self._listener = NotificationListener(self._c.database().worker_url,
+                                                  lambda: self._wakes)
+            self._spawn("commit-listener", self._listener.run)
+        if self._policies:
+            self._spawn("stale-lead-policy", self._run_stale_policy)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for wake in self._wakes:
+            wake.set()
+        if self._listener is not None:
+            self._listener.stop()
+        self._c.notifier().stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _claimed(self, key: str, work: Callable[[Callable[[], bool]], None]) -> None:
+        """Hold an advisory lock named ``key`` on a dedicated connection while doing ``work``."""
+        url = self._c.database().worker_url
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as claim:
+                    got = claim.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                        (key,)).fetchone()
+                    if not got or not got[0]:
+                        self._stop.wait(self._claim_retry)
+                        continue
+                    log.info("claimed %s", key)
+                    work(_ClaimCheck(claim))
+            except psycopg.Error as error:
+                log.warning("%s: lost the database (%s); retrying", key, error.__class__.__name__)
+                self._stop.wait(self._claim_retry)
+
+    def _run_projection(self, projection: Projection, wake: threading.Event) -> None:
+        runner = ProjectionRunner(projection, self._c.worker_pool(), self._c.worker_mapper())
+        self.runners[projection.name] = runner
+
+        def work(still_claimed: Callable[[], bool]) -> None:
+            runner.position = None
+            runner.run(self._stop, wake, still_claimed=still_claimed)
+
+        self._claimed(f"projection:{projection.name}", work)
+
+    def _run_stale_policy(self) -> None:
+        policy = self._c.stale_lead_policy()
+        interval = self._c.settings().stale_policy_interval
+
+        def work(still_claimed: Callable[[], bool]) -> None:
+            while not self._stop.is_set() and still_claimed():
+                try:
+                    scheduled = policy.run_once()
+                    if scheduled:
+                        log.info("stale-lead policy scheduled %d follow-ups", scheduled)
+                except Exception:
+                    log.exception("stale-lead policy failed")
+                self._stop.wait(interval)
+
+        self._claimed("policy:stale-leads", work)
+
+
+class _ClaimCheck:
+    """Is the claim connection (and so the advisory lock) still alive? Checked every 5 s."""
+
+    def __init__(self, claim: psycopg.Connection[Any]) -> None:
+        self._claim = claim
+        self._checked = time.monotonic()
+
+    def __call__(self) -> bool:
+        if time.monotonic() - self._checked < 5.0:
+            return True
+        try:
+            self._claim.execute("SELECT 1")
+        except psycopg.Error:
+            return False
+        self._checked = time.monotonic()
+        return True
