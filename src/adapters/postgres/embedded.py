@@ -7,6 +7,7 @@ directory and stops when the last of them exits.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import psycopg
@@ -18,6 +19,11 @@ logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, keep_running: bool = False) -> None:
+        # pgserver keeps an inter-process lock under the user's runtime dir; give it one when
+        # the environment has none (CI containers), instead of a warning and a /tmp fallback.
+        runtime = data_dir.resolve() / "run"
+        runtime.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
         import pgserver  # imported lazily: only the embedded path needs it
 
         pgdata = (data_dir / "pg").resolve()

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
+from uuid import UUID
 
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from adapters.postgres.health import HealthChecks
+from application.bus import CommandBus
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
@@ -66,6 +72,15 @@ class IdentityHandlers:
     admin_token: str | None
 
 
-@dataclass(frozen=True)
-class Health:
-    check: Any
+
+
+# Explicit parameter markers for route signatures (Litestar 3 drops the inferred style).
+Bus = NamedDependency[CommandBus]
+Leads = NamedDependency[LeadHandlers]
+Contacts = NamedDependency[ContactHandlers]
+Reads = NamedDependency[ReadSide]
+Identity = NamedDependency[IdentityHandlers]
+Health = NamedDependency[HealthChecks]
+Id = FromPath[UUID]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
+Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]

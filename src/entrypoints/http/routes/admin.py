@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.params import JSONBody
 
 from application.identity import ProvisionTenant
-from entrypoints.http.deps import IdentityHandlers
+from entrypoints.http.deps import Identity
 from entrypoints.http.schemas import TenantCreate, TenantOut
 from entrypoints.http.security import check_admin_token
 
@@ -22,8 +23,8 @@ class AdminController(Controller):
                       "`Authorization: Bearer $ADMIN_API_TOKEN` (503 when the token is not "
                       "configured). 409 when the slug exists.",
           security=[{"AdminToken": []}])
-    def create_tenant(self, request: Request[Any, Any, Any], data: TenantCreate,
-                      identity: IdentityHandlers) -> TenantOut:
+    def create_tenant(self, request: Request[Any, Any, Any], data: JSONBody[TenantCreate],
+                      identity: Identity) -> TenantOut:
         check_admin_token(request, identity.admin_token)
         created = identity.provision(ProvisionTenant(
             name=data.name, slug=data.slug, admin_email=data.admin_email,

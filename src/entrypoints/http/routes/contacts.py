@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody
 
-from application.bus import CommandBus
 from application.contacts import (
     ChangeContactConsent,
     ChangeContactDetails,
@@ -18,7 +16,7 @@ from application.contacts import (
 from application.ports import StoredResponse
 from domain.shared import NotFound
 from entrypoints.http.commands import execute, if_match, stored, wait_for_own_writes
-from entrypoints.http.deps import ContactHandlers, ReadSide
+from entrypoints.http.deps import Bus, Contacts, Cursor, Id, Limit, Reads
 from entrypoints.http.schemas import (
     ConsentIn,
     ContactCreate,
@@ -50,8 +48,8 @@ class ContactsController(Controller):
           description="An email or a phone is required; emails are lower-cased, phones stored "
                       "as E.164. 409 with `existing_id` when a contact already has that email "
                       "or phone. " + roles_text(WRITERS))
-    def register(self, request: Request[Principal, Any, Any], data: ContactCreate,
-                 contacts: ContactHandlers, bus: CommandBus) -> Response[ContactOut]:
+    def register(self, request: Request[Principal, Any, Any], data: JSONBody[ContactCreate],
+                 contacts: Contacts, bus: Bus) -> Response[ContactOut]:
         command = RegisterContact(name=data.name, email=data.email, phone=data.phone,
                                   region=data.region)
         return execute(request, bus, contacts.register, command,  # type: ignore[return-value]
@@ -59,9 +57,9 @@ class ContactsController(Controller):
 
     @get("/", sync_to_thread=True, opt=roles(*ALL_ROLES), summary="List contacts",
          description="Newest first, cursor-paginated. " + roles_text(ALL_ROLES))
-    def page(self, request: Request[Principal, Any, Any], contacts: ContactHandlers,
-             reads: ReadSide, email: str | None = None, phone: str | None = None,
-             limit: int = Parameter(default=50, ge=1, le=200), cursor: str | None = None,
+    def page(self, request: Request[Principal, Any, Any], contacts: Contacts,
+             reads: Reads, email: FromQuery[str | None] = None, phone: FromQuery[str | None] = None,
+             limit: Limit = 50, cursor: Cursor = None,
              ) -> Response[ContactPage]:
         headers = wait_for_own_writes(request, reads.gate, READ_MODELS, reads.timeout)
         page = contacts.queries.page(request.user.tenant_id, email=email, phone=phone,
@@ -71,8 +69,8 @@ class ContactsController(Controller):
 
     @get("/{contact_id:uuid}", sync_to_thread=True, opt=roles(*ALL_ROLES),
          summary="Get a contact", description=roles_text(ALL_ROLES))
-    def get_one(self, request: Request[Principal, Any, Any], contact_id: UUID,
-                contacts: ContactHandlers, reads: ReadSide) -> Response[ContactOut]:
+    def get_one(self, request: Request[Principal, Any, Any], contact_id: Id,
+                contacts: Contacts, reads: Reads) -> Response[ContactOut]:
         headers = wait_for_own_writes(request, reads.gate, READ_MODELS, reads.timeout)
         view = contacts.queries.get(request.user.tenant_id, contact_id)
         if view is None:
@@ -83,9 +81,9 @@ class ContactsController(Controller):
            summary="Change a contact's name, email or phone",
            description="Accepts `If-Match: <version>`; a stale version is a 409. "
                        + roles_text(WRITERS))
-    def change_details(self, request: Request[Principal, Any, Any], contact_id: UUID,
-                       data: ContactPatch, contacts: ContactHandlers,
-                       bus: CommandBus) -> Response[ContactOut]:
+    def change_details(self, request: Request[Principal, Any, Any], contact_id: Id,
+                       data: JSONBody[ContactPatch], contacts: Contacts,
+                       bus: Bus) -> Response[ContactOut]:
         command = ChangeContactDetails(contact_id=contact_id, expected_version=if_match(request),
                                        name=data.name, email=data.email, phone=data.phone,
                                        region=data.region)
@@ -95,9 +93,9 @@ class ContactsController(Controller):
     @post("/{contact_id:uuid}/consent", status_code=200, sync_to_thread=True,
           opt=roles(*WRITERS), summary="Record an opt-in or opt-out",
           description=roles_text(WRITERS))
-    def change_consent(self, request: Request[Principal, Any, Any], contact_id: UUID,
-                       data: ConsentIn, contacts: ContactHandlers,
-                       bus: CommandBus) -> Response[ContactOut]:
+    def change_consent(self, request: Request[Principal, Any, Any], contact_id: Id,
+                       data: JSONBody[ConsentIn], contacts: Contacts,
+                       bus: Bus) -> Response[ContactOut]:
         command = ChangeContactConsent(contact_id=contact_id, expected_version=if_match(request),
                                        channel=data.channel, granted=data.granted,
                                        reason=data.reason)
@@ -109,8 +107,8 @@ class ContactsController(Controller):
          description="Every event of the contact, oldest first, read from the event store; "
                      "personal fields of an erased contact read `[erased]`. "
                      + roles_text(ALL_ROLES))
-    def events(self, request: Request[Principal, Any, Any], contact_id: UUID,
-               reads: ReadSide) -> EventsOut:
+    def events(self, request: Request[Principal, Any, Any], contact_id: Id,
+               reads: Reads) -> EventsOut:
         entries = reads.history.of(request.user.tenant_id, contact_id)
         if not entries or entries[0].type != "ContactRegistered":
             raise NotFound("contact not found")

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Response, get
 
-from adapters.postgres.health import HealthChecks
+from entrypoints.http.deps import Health
 
 
 class HealthController(Controller):
@@ -21,7 +21,7 @@ class HealthController(Controller):
     @get("/ready", sync_to_thread=True, summary="Readiness",
          description="Database reachable, every tenant table under row-level security (count "
                      "reported), projection lag. 503 when any check fails.", security=[])
-    def ready(self, health: HealthChecks) -> Response[dict[str, Any]]:
+    def ready(self, health: Health) -> Response[dict[str, Any]]:
         readiness = health.readiness()
         return Response({"status": "ready" if readiness.ready else "not ready",
                          "checks": readiness.checks},

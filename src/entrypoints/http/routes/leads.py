@@ -3,12 +3,12 @@ lose, reopen), and the event history."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 
 from application.bus import CommandBus, Handler
 from application.leads import CapturedLead, LeadFilters, LeadView
@@ -30,7 +30,7 @@ from application.ports import StoredResponse
 from domain.shared import NotFound
 from entrypoints.csv_import import CSV_COLUMNS, parse_csv
 from entrypoints.http.commands import execute, if_match, stored, wait_for_own_writes
-from entrypoints.http.deps import LeadHandlers, ReadSide
+from entrypoints.http.deps import Bus, Cursor, Id, Leads, Limit, Reads
 from entrypoints.http.schemas import (
     AssignIn,
     CapturedLeadOut,
@@ -59,6 +59,8 @@ from entrypoints.http.security import (
 )
 
 READ_MODELS = ("lead_pipeline", "contacts")
+StatusFilter = Annotated[str | None, QueryParameter(
+    pattern="^(new|contacted|qualified|converted|lost)$", description="Lead status")]
 IF_MATCH_NOTE = " Accepts `If-Match: <version>`; a stale version is a 409."
 
 
@@ -103,8 +105,8 @@ class LeadsController(Controller):
                       "registers a new contact. A second *open* lead for the same contact and "
                       "source is a 409 `duplicate-lead` with `existing_id`. Accepts "
                       "`Idempotency-Key`. " + roles_text(WRITERS))
-    def capture(self, request: Request[Principal, Any, Any], data: LeadCreate,
-                leads: LeadHandlers, bus: CommandBus) -> Response[CapturedLeadOut]:
+    def capture(self, request: Request[Principal, Any, Any], data: JSONBody[LeadCreate],
+                leads: Leads, bus: Bus) -> Response[CapturedLeadOut]:
         command = CaptureLead(name=data.name, email=data.email, phone=data.phone,
                               source=data.source, campaign=data.campaign, channel=data.channel,
                               notes=data.notes, region=data.region)
@@ -117,8 +119,8 @@ class LeadsController(Controller):
                       "with a reason; accepted rows are committed together. A malformed file "
                       f"(not UTF-8, no header, unknown columns, more than {MAX_ROWS} rows) is a "
                       "400 and imports nothing. " + roles_text(SUPERVISORS))
-    def import_csv(self, request: Request[Principal, Any, Any], body: bytes,
-                   leads: LeadHandlers, bus: CommandBus) -> Response[ImportReportOut]:
+    def import_csv(self, request: Request[Principal, Any, Any], body: RawBody,
+                   leads: Leads, bus: Bus) -> Response[ImportReportOut]:
         rows = parse_csv(body)
         return execute(request, bus, leads.import_leads, ImportLeads(rows=rows), _report,  # type: ignore[return-value]
                        fingerprint_of=body)
@@ -130,13 +132,12 @@ class LeadsController(Controller):
                      "assignee or contact. Send `X-Frontdesk-Min-Position` (from a write's "
                      "`X-Frontdesk-Position`) to wait until that write is visible. "
                      + roles_text(ALL_ROLES))
-    def page(self, request: Request[Principal, Any, Any], leads: LeadHandlers, reads: ReadSide,
-             status: str | None = Parameter(default=None, pattern="^(new|contacted|qualified|"
-                                                                  "converted|lost)$"),
-             source: str | None = None, campaign: str | None = None,
-             assigned_to: UUID | None = None, contact_id: UUID | None = None,
-             limit: int = Parameter(default=50, ge=1, le=200),
-             cursor: str | None = None) -> Response[LeadPage]:
+    def page(self, request: Request[Principal, Any, Any], leads: Leads, reads: Reads,
+             status: StatusFilter = None,
+             source: FromQuery[str | None] = None, campaign: FromQuery[str | None] = None,
+             assigned_to: FromQuery[UUID | None] = None, contact_id: FromQuery[UUID | None] = None,
+             limit: Limit = 50,
+             cursor: Cursor = None) -> Response[LeadPage]:
         headers = wait_for_own_writes(request, reads.gate, READ_MODELS, reads.timeout)
         filters = LeadFilters(status=status, source=source, campaign=campaign,
                               assigned_to=assigned_to, contact_id=contact_id)
@@ -146,8 +147,8 @@ class LeadsController(Controller):
 
     @get("/{lead_id:uuid}", sync_to_thread=True, opt=roles(*ALL_ROLES), summary="Get a lead",
          description=roles_text(ALL_ROLES))
-    def get_one(self, request: Request[Principal, Any, Any], lead_id: UUID,
-                leads: LeadHandlers, reads: ReadSide) -> Response[LeadOut]:
+    def get_one(self, request: Request[Principal, Any, Any], lead_id: Id,
+                leads: Leads, reads: Reads) -> Response[LeadOut]:
         headers = wait_for_own_writes(request, reads.gate, READ_MODELS, reads.timeout)
         view = leads.queries.get(request.user.tenant_id, lead_id)
         if view is None:
@@ -158,8 +159,8 @@ class LeadsController(Controller):
          summary="A lead's event history",
          description="Every event of the lead, oldest first, from the event store. "
                      + roles_text(ALL_ROLES))
-    def events(self, request: Request[Principal, Any, Any], lead_id: UUID,
-               reads: ReadSide) -> EventsOut:
+    def events(self, request: Request[Principal, Any, Any], lead_id: Id,
+               reads: Reads) -> EventsOut:
         entries = reads.history.of(request.user.tenant_id, lead_id)
         if not entries or entries[0].type != "LeadCaptured":
             raise NotFound("lead not found")
@@ -174,8 +175,8 @@ class LeadsController(Controller):
 
     @post("/{lead_id:uuid}/assign", status_code=200, sync_to_thread=True, opt=roles(*WRITERS),
           summary="Assign the lead to a user", description=roles_text(WRITERS) + IF_MATCH_NOTE)
-    def assign(self, request: Request[Principal, Any, Any], lead_id: UUID, data: AssignIn,
-               leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def assign(self, request: Request[Principal, Any, Any], lead_id: Id, data: JSONBody[AssignIn],
+               leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.assign,
                          AssignLead(lead_id, if_match(request), data.agent_id), data)
 
@@ -183,41 +184,41 @@ class LeadsController(Controller):
           summary="Record a contact attempt",
           description="A new lead becomes `contacted`; a converted lead cannot be contacted. "
                       + roles_text(WRITERS) + IF_MATCH_NOTE)
-    def contact(self, request: Request[Principal, Any, Any], lead_id: UUID, data: ContactedIn,
-                leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def contact(self, request: Request[Principal, Any, Any], lead_id: Id,
+                data: JSONBody[ContactedIn], leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.contact, RecordLeadContact(
             lead_id, if_match(request), data.channel, data.outcome, data.note), data)
 
     @post("/{lead_id:uuid}/score", status_code=200, sync_to_thread=True, opt=roles(*WRITERS),
           summary="Score the lead (0-100, with reasons)",
           description=roles_text(WRITERS) + IF_MATCH_NOTE)
-    def score(self, request: Request[Principal, Any, Any], lead_id: UUID, data: ScoreIn,
-              leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def score(self, request: Request[Principal, Any, Any], lead_id: Id, data: JSONBody[ScoreIn],
+              leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.score,
                          ScoreLead(lead_id, if_match(request), data.score, data.reasons), data)
 
     @post("/{lead_id:uuid}/qualify", status_code=200, sync_to_thread=True, opt=roles(*WRITERS),
           summary="Qualify the lead", description="From `new` or `contacted`. "
                                                   + roles_text(WRITERS) + IF_MATCH_NOTE)
-    def qualify(self, request: Request[Principal, Any, Any], lead_id: UUID, data: NoteIn,
-                leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def qualify(self, request: Request[Principal, Any, Any], lead_id: Id, data: JSONBody[NoteIn],
+                leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.qualify,
                          QualifyLead(lead_id, if_match(request), data.note), data)
 
     @post("/{lead_id:uuid}/follow-ups", status_code=200, sync_to_thread=True,
           opt=roles(*WRITERS), summary="Schedule a follow-up",
           description=roles_text(WRITERS) + IF_MATCH_NOTE)
-    def follow_up(self, request: Request[Principal, Any, Any], lead_id: UUID,
-                  data: FollowUpIn, leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def follow_up(self, request: Request[Principal, Any, Any], lead_id: Id,
+                  data: JSONBody[FollowUpIn], leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.schedule_follow_up, ScheduleFollowUp(
             lead_id, if_match(request), data.due_at, data.note), data)
 
     @post("/{lead_id:uuid}/follow-ups/{follow_up_id:uuid}/complete", status_code=200,
           sync_to_thread=True, opt=roles(*WRITERS), summary="Complete a follow-up",
           description=roles_text(WRITERS) + IF_MATCH_NOTE)
-    def complete_follow_up(self, request: Request[Principal, Any, Any], lead_id: UUID,
-                           follow_up_id: UUID, data: FollowUpDoneIn, leads: LeadHandlers,
-                           bus: CommandBus) -> Response[LeadOut]:
+    def complete_follow_up(self, request: Request[Principal, Any, Any], lead_id: Id,
+                           follow_up_id: Id, data: JSONBody[FollowUpDoneIn], leads: Leads,
+                           bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.complete_follow_up, CompleteFollowUp(
             lead_id, if_match(request), follow_up_id, data.outcome), data)
 
@@ -225,15 +226,15 @@ class LeadsController(Controller):
           summary="Convert the lead into a case",
           description="Only a qualified lead converts; the response names the `case_id` "
                       "that will be opened. " + roles_text(WRITERS) + IF_MATCH_NOTE)
-    def convert(self, request: Request[Principal, Any, Any], lead_id: UUID,
-                leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def convert(self, request: Request[Principal, Any, Any], lead_id: Id,
+                leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.convert, ConvertLead(lead_id, if_match(request)),
                          None)
 
     @post("/{lead_id:uuid}/lose", status_code=200, sync_to_thread=True, opt=roles(*WRITERS),
           summary="Mark the lead lost", description=roles_text(WRITERS) + IF_MATCH_NOTE)
-    def lose(self, request: Request[Principal, Any, Any], lead_id: UUID, data: LoseIn,
-             leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def lose(self, request: Request[Principal, Any, Any], lead_id: Id, data: JSONBody[LoseIn],
+             leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.lose,
                          LoseLead(lead_id, if_match(request), data.reason), data)
 
@@ -242,7 +243,7 @@ class LeadsController(Controller):
           description="Back to the status it had before it was closed; 409 if another open "
                       "lead of the contact has the same source. " + roles_text(SUPERVISORS)
                       + IF_MATCH_NOTE)
-    def reopen(self, request: Request[Principal, Any, Any], lead_id: UUID, data: ReopenIn,
-               leads: LeadHandlers, bus: CommandBus) -> Response[LeadOut]:
+    def reopen(self, request: Request[Principal, Any, Any], lead_id: Id, data: JSONBody[ReopenIn],
+               leads: Leads, bus: Bus) -> Response[LeadOut]:
         return self._act(request, bus, leads.reopen,
                          ReopenLead(lead_id, if_match(request), data.reason), data)

@@ -1,0 +1,137 @@
+"""Shared fixtures: a real PostgreSQL for the whole session (embedded by default; DATABASE_URL
+when set; testcontainers with FRONTDESK_TEST_DB=docker), the composition root on it, projection
+runners in background threads, and a fresh tenant per test (tenants isolate tests from each
+other, the same way they isolate customers)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_TOKEN = "test-admin-token-0123456789"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def owner_url() -> Iterator[str]:
+    """The owner (DDL) URL of a database that belongs to this test session."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    if os.environ.get("FRONTDESK_TEST_DB") == "docker":
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("pgvector/pgvector:pg18", driver=None) as container:
+            yield container.get_connection_url()
+        return
+    from adapters.postgres.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(ROOT / ".data")
+    name = f"frontdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture(scope="session")
+def container(owner_url: str) -> Iterator[Any]:
+    from dependency_injector import providers
+
+    from entrypoints.container import Container
+    from entrypoints.logging import configure_logging
+    from entrypoints.settings import Settings
+
+    settings = Settings(DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN,
+                        FRONTDESK_STALE_POLICY_INTERVAL=3600.0,
+                        FRONTDESK_LOG_LEVEL="WARNING")
+    configure_logging("WARNING")
+    built = Container()
+    built.settings.override(providers.Object(settings))
+    built.database()
+    built.projection_manager().ensure()
+    yield built
+    built.datastore().close()
+    built.worker_pool().close()
+    built.engine().dispose()
+
+
+@pytest.fixture(scope="session")
+def runtime(container: Any) -> Iterator[Any]:
+    """Projection runners following the log in background threads, as in `frontdesk serve`."""
+    from entrypoints.runtime import Runtime
+
+    running = Runtime(container, policies=False, claim_retry=0.2)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def client(container: Any, runtime: Any) -> Iterator[TestClient[Any]]:
+    from entrypoints.http.app import create_app
+
+    with TestClient(app=create_app(container), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@dataclass
+class TenantSession:
+    """A freshly provisioned tenant and its admin's bearer token."""
+
+    id: str
+    slug: str
+    token: str
+    client: TestClient[Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.get(path, headers=headers, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.post(path, headers=headers, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.patch(path, headers=headers, **kwargs)
+
+    def read(self, path: str, position: str, **kwargs: Any) -> Any:
+        """GET that waits until the read models include the write at ``position``."""
+        headers = {**kwargs.pop("headers", {}), "X-Frontdesk-Min-Position": position}
+        response = self.get(path, headers=headers, **kwargs)
+        assert response.headers.get("x-frontdesk-consistency") == "consistent"
+        return response
+
+
+def provision(client: TestClient[Any], slug: str | None = None) -> TenantSession:
+    slug = slug or f"t-{uuid.uuid4().hex[:10]}"
+    email = f"owner@{slug}.example"
+    created = client.post("/v1/admin/tenants", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                          json={"name": f"Tenant {slug}", "slug": slug, "admin_email": email,
+                                "admin_password": PASSWORD})
+    assert created.status_code == 201, created.text
+    login = client.post("/v1/auth/login", json={"tenant": slug, "email": email,
+                                                 "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return TenantSession(created.json()["id"], slug, login.json()["access_token"], client)
+
+
+@pytest.fixture
+def tenant(client: TestClient[Any]) -> TenantSession:
+    return provision(client)
+
+
+@pytest.fixture
+def other_tenant(client: TestClient[Any]) -> TenantSession:
+    return provision(client)

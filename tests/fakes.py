@@ -1,0 +1,148 @@
+"""Stateful in-memory fakes of the application's ports (for application-layer unit tests).
+
+They pass the same contract tests as the PostgreSQL adapters
+(tests/integration/test_unit_of_work_contract.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from application.ports import (
+    ClaimTaken,
+    ConcurrentWrite,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    StoredResponse,
+)
+from domain.shared.aggregate import Claim, TenantAggregate
+from domain.shared.errors import NotFound
+
+A = TypeVar("A", bound=TenantAggregate)
+
+
+class InMemoryEventStore:
+    """Events per aggregate, claims and idempotency records, all per tenant, behind one lock."""
+
+    def __init__(self) -> None:
+        self.events: dict[UUID, list[Any]] = {}
+        self.tenant_of: dict[UUID, UUID] = {}
+        self.claims: dict[tuple[UUID, Claim], UUID] = {}
+        self.responses: dict[tuple[UUID, str], tuple[str, StoredResponse, str]] = {}
+        self.position = 0
+        self._lock = threading.Lock()
+
+    def load(self, tenant_id: UUID, aggregate_id: UUID) -> TenantAggregate | None:
+        with self._lock:
+            if self.tenant_of.get(aggregate_id) != tenant_id:
+                return None
+            aggregate: Any = None
+            for event in self.events[aggregate_id]:
+                aggregate = copy.deepcopy(event).mutate(aggregate)
+            return aggregate  # type: ignore[no-any-return]
+
+    def commit(self, tenant_id: UUID, staged: list[tuple[TenantAggregate, frozenset[Claim]]],
+               idempotency: IdempotencyRecord | None) -> str:
+        with self._lock:
+            pending = [(agg, agg.collect_events(), original) for agg, original in staged]
+            for agg, events, _ in pending:
+                if not events:
+                    continue
+                stored = len(self.events.get(agg.id, []))
+                if events[0].originator_version != stored + 1:
+                    raise ConcurrentWrite(f"{agg.id} is at version {stored}")
+            released = {(tenant_id, c) for agg, _, original in pending
+                        for c in original - agg.claims}
+            for agg, _, original in pending:
+                for claim in agg.claims - original:
+                    holder = self.claims.get((tenant_id, claim))
+                    if holder is not None and holder != agg.id \
+                            and (tenant_id, claim) not in released:
+                        raise ClaimTaken(claim)
+            if idempotency is not None and (tenant_id, idempotency.key) in self.responses:
+                raise IdempotencyKeyTaken()
+            if not any(events for _, events, _ in pending) and idempotency is None:
+                return "0"
+            self.position += 1
+            for agg, events, original in pending:
+                for claim in original - agg.claims:
+                    self.claims.pop((tenant_id, claim), None)
+                for claim in agg.claims - original:
+                    self.claims[(tenant_id, claim)] = agg.id
+                if events:
+                    self.events.setdefault(agg.id, []).extend(copy.deepcopy(events))
+                    self.tenant_of[agg.id] = tenant_id
+            if idempotency is not None:
+                self.responses[(tenant_id, idempotency.key)] = (
+                    idempotency.fingerprint, idempotency.response, str(self.position))
+            return str(self.position)
+
+    def owners(self, tenant_id: UUID, claims: list[Claim]) -> dict[Claim, UUID]:
+        with self._lock:
+            return {c: self.claims[(tenant_id, c)] for c in claims
+                    if (tenant_id, c) in self.claims}
+
+    def find(self, tenant_id: UUID, key: str) -> tuple[str, StoredResponse, str] | None:
+        with self._lock:
+            return self.responses.get((tenant_id, key))
+
+    def all_events(self) -> list[Any]:
+        with self._lock:
+            return sorted((e for events in self.events.values() for e in events),
+                          key=lambda e: e.timestamp)
+
+
+class InMemoryUnitOfWork:
+    """Same rules as PostgresUnitOfWork (staged claims win; released claims are free)."""
+
+    def __init__(self, store: InMemoryEventStore, tenant_id: UUID) -> None:
+        self.tenant_id = tenant_id
+        self._store = store
+        self._original: dict[UUID, frozenset[Claim]] = {}
+        self._staged: dict[UUID, TenantAggregate] = {}
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        aggregate = self._staged.get(aggregate_id) or self._store.load(self.tenant_id,
+                                                                         aggregate_id)
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{cls.__name__.lower()} not found")
+        self._original.setdefault(aggregate_id, aggregate.claims)
+        return aggregate
+
+    def add(self, aggregate: TenantAggregate) -> None:
+        if aggregate.id not in self._original:
+            if aggregate.version != len(aggregate.pending_events):
+                raise RuntimeError("stage only aggregates loaded through this unit of work")
+            self._original[aggregate.id] = frozenset()
+        self._staged[aggregate.id] = aggregate
+
+    def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
+        held = {c: agg.id for agg in self._staged.values() for c in agg.claims}
+        released = {c for agg in self._staged.values()
+                    for c in self._original[agg.id] - agg.claims}
+        owners: dict[Claim, UUID] = {}
+        unknown = []
+        for claim in claims:
+            if claim in held:
+                owners[claim] = held[claim]
+            elif claim not in released:
+                unknown.append(claim)
+        owners.update(self._store.owners(self.tenant_id, unknown))
+        return owners
+
+    def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
+        staged = [(agg, self._original[i]) for i, agg in self._staged.items()]
+        self._staged.clear()
+        return self._store.commit(self.tenant_id, staged, idempotency)
+
+
+class InMemoryUnitOfWorkFactory:
+    def __init__(self, store: InMemoryEventStore) -> None:
+        self.store = store
+
+    def __call__(self, tenant_id: UUID) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, tenant_id)

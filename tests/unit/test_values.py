@@ -1,0 +1,56 @@
+"""Value objects validate on construction and normalise what they hold."""
+
+import pytest
+
+from adapters.phones import LibPhoneNormaliser
+from domain.shared import Email, InvalidValue, PhoneNumber, Score, Slug
+
+
+def test_email_is_lower_cased_and_trimmed() -> None:
+    assert Email("  Ana.Ruiz@Example.COM ").value == "ana.ruiz@example.com"
+
+
+@pytest.mark.parametrize("bad", ["", "ana", "ana@", "@example.com", "a b@example.com",
+                                 "ana@example", "x" * 250 + "@example.com"])
+def test_email_rejects_what_is_not_an_address(bad: str) -> None:
+    with pytest.raises(InvalidValue) as error:
+        Email(bad)
+    assert error.value.field == "email"
+
+
+def test_phone_numbers_are_normalised_to_e164() -> None:
+    phones = LibPhoneNormaliser()
+    assert phones.normalise("+34 612 345 678").value == "+34612345678"
+    assert phones.normalise("612 34 56 78", "ES").value == "+34612345678"
+    assert phones.normalise("(415) 555-2671", "US").value == "+14155552671"
+
+
+@pytest.mark.parametrize("bad", ["12", "not a phone", "+999 1", "+34 612", "1" * 50])
+def test_phone_rejects_invalid_numbers(bad: str) -> None:
+    with pytest.raises(InvalidValue):
+        LibPhoneNormaliser().normalise(bad)
+
+
+def test_phone_value_object_requires_e164() -> None:
+    assert PhoneNumber("+14155552671").value == "+14155552671"
+    with pytest.raises(InvalidValue):
+        PhoneNumber("4155552671")
+
+
+@pytest.mark.parametrize("value", [-1, 101, 1000])
+def test_score_is_between_0_and_100(value: int) -> None:
+    with pytest.raises(InvalidValue):
+        Score(value)
+    assert Score(0).value == 0 and Score(100).value == 100
+
+
+def test_score_refuses_booleans() -> None:
+    with pytest.raises(InvalidValue):
+        Score(True)
+
+
+def test_slug_normalises_and_validates() -> None:
+    assert Slug(" Web_Form ", "source").value == "web_form"
+    with pytest.raises(InvalidValue) as error:
+        Slug("bad slug!", "source")
+    assert error.value.field == "source"
