@@ -181,13 +181,13 @@ class TenantEventRecorder(PostgresApplicationRecorder):
                             if (c.claim.scope, c.key_hash) not in won]
                     if lost:
                         raise _Rejected(ClaimTaken(lost[0].claim))
-                if unit.new_keys:
-                    cursor.executemany(INSERT_KEY, [(k.tenant_id, k.subject_id, k.kek_id,
-                                                     k.wrapped_key) for k in unit.new_keys])
                 if unit.events:
                     cursor.executemany(INSERT_EVENT, [
                         (tenant, e.originator_id, e.originator_version, e.topic, e.state,
                          e.subject_id, e.occurred_at) for e in unit.events])
+                if unit.new_keys:
+                    cursor.executemany(INSERT_KEY, [(k.tenant_id, k.subject_id, k.kek_id,
+                                                     k.wrapped_key) for k in unit.new_keys])
                 if unit.idempotency is not None:
                     record = unit.idempotency
                     cursor.execute(INSERT_IDEMPOTENCY, (

@@ -23,6 +23,7 @@ class EmbeddedPostgres:
         # the environment has none (CI containers), instead of a warning and a /tmp fallback.
         runtime = data_dir.resolve() / "run"
         runtime.mkdir(parents=True, exist_ok=True)
+        runtime.chmod(0o700)
         os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
         import pgserver  # imported lazily: only the embedded path needs it
 

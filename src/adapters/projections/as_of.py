@@ -6,11 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.reader import Position, read_after
+from adapters.projections.runner import topics_of
 from application.projections.base import Projection
 from application.projections.memory import MemoryRows
 
@@ -26,7 +25,7 @@ def compute_as_of(projection: Projection, at: datetime, pool: DictPool,
     """
     if at.tzinfo is None:
         raise ValueError("the as-of moment needs a timezone")
-    topics = [get_topic(c) for c in projection.event_classes]
+    topics = topics_of(projection)
     rows = MemoryRows()
     position = Position.start()
     with pool.connection() as conn:

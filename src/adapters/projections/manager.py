@@ -9,13 +9,13 @@ runner, blocked on the tracking row, finds its position moved and carries on fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -23,7 +23,7 @@ from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import WORKER_ROLE, DictPool, fetch_value
 from adapters.postgres.rls import tenant_table_ddl
 from adapters.projections.reader import Position
-from adapters.projections.runner import ProjectionRunner
+from adapters.projections.runner import ProjectionRunner, topics_of
 from adapters.projections.tables import TABLES
 from adapters.projections.tracking import load_tracking, reset_tracking
 from application.projections.base import Projection
@@ -58,9 +58,11 @@ class RebuildReport:
 
 class ProjectionManager:
     def __init__(self, owner_url: str, worker_pool: DictPool, mapper: PersonalDataMapper,
-                 projections: Sequence[Projection]) -> None:
+                 projections: Sequence[Projection],
+                 tables: Mapping[str, Table] = TABLES) -> None:
         self._owner_url, self._pool, self._mapper = owner_url, worker_pool, mapper
         self.projections = {p.name: p for p in projections}
+        self._tables = tables
 
     def get(self, name: str) -> Projection:
         try:
@@ -79,7 +81,7 @@ class ProjectionManager:
                        schema: str) -> None:
         target = MetaData(schema=schema)
         for name in projection.tables:
-            table = TABLES[name].to_metadata(target, schema=schema)
+            table = self._tables[name].to_metadata(target, schema=schema)
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
                 sql.Identifier(schema, name)))
             conn.execute(str(CreateTable(table).compile(dialect=_DIALECT)))
@@ -120,11 +122,10 @@ class ProjectionManager:
                     "events_processed, updated_at::text AS updated_at FROM projection_tracking "
                     "WHERE name = %s", (projection.name,)).fetchone()
                 position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
-                runner = ProjectionRunner(projection, self._pool, self._mapper)
                 pending = fetch_value(
                     conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
                     "notification_id) > (%s::xid8, %s) AND topic = ANY(%s) LIMIT 1000001) p",
-                    (str(position.tx), position.id, runner.topics))
+                    (str(position.tx), position.id, topics_of(projection)))
                 result.append(ProjectionStatus(
                     name=projection.name, code_version=projection.version,
                     stored_version=row["version"] if row else None,
@@ -135,10 +136,9 @@ class ProjectionManager:
         return result
 
     def count_events(self, projection: Projection) -> int:
-        runner = ProjectionRunner(projection, self._pool, self._mapper)
         with self._pool.connection() as conn:
             return int(fetch_value(conn, "SELECT count(*) FROM events WHERE topic = ANY(%s)",
-                                   (runner.topics,)))
+                                   (topics_of(projection),)))
 
     # -- rebuild ----------------------------------------------------------------------------
 
@@ -162,7 +162,8 @@ class ProjectionManager:
                     reset_tracking(conn, build_name, projection.version)
 
         builder = ProjectionRunner(projection, self._pool, self._mapper, schema=REBUILD_SCHEMA,
-                                   tracking_name=build_name, batch_size=batch_size)
+                                   tracking_name=build_name, batch_size=batch_size,
+                                   tables=self._tables)
         applied = builder.catch_up(progress=progress)
 
         with self._owner() as conn, conn.transaction():

@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import psycopg
 from eventsourcing.utils import get_topic
+from sqlalchemy import Table
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
@@ -25,6 +26,11 @@ log = logging.getLogger("frontdesk.projections")
 MAX_ID = 2**63 - 1
 
 
+def topics_of(projection: Projection) -> list[str]:
+    """The stored-event topics a projection handles (the reader filters on them in SQL)."""
+    return [get_topic(c) for c in projection.event_classes]
+
+
 class PositionMoved(Exception):
     """The tracking row changed under us (a rebuild was swapped in): reload and continue."""
 
@@ -32,11 +38,11 @@ class PositionMoved(Exception):
 class ProjectionRunner:
     def __init__(self, projection: Projection, pool: DictPool, mapper: PersonalDataMapper,
                  *, schema: str = "public", tracking_name: str | None = None,
-                 batch_size: int = 1000) -> None:
+                 batch_size: int = 1000, tables: Mapping[str, Table] = TABLES) -> None:
         self.projection = projection
         self._pool, self._mapper = pool, mapper
-        self.writers = {t: TableWriter(TABLES[t], schema) for t in projection.tables}
-        self.topics = [get_topic(c) for c in projection.event_classes]
+        self.writers = {t: TableWriter(tables[t], schema) for t in projection.tables}
+        self.topics = topics_of(projection)
         self.tracking_name = tracking_name or projection.name
         self.batch_size = batch_size
         self.position: Position | None = None

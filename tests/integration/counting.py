@@ -1,0 +1,65 @@
+"""A counting projection for exactly-once tests: every LeadScored event adds one to its
+tenant's counter, so an event applied twice (or lost) changes the count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, MetaData, Table
+from sqlalchemy.dialects.postgresql import UUID
+
+from application.projections.base import Projection, ViewRows
+from domain.leads import Lead
+
+metadata = MetaData()
+score_counts = Table(
+    "score_counts", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("events", BigInteger, nullable=False),
+    Column("last_score", Integer, CheckConstraint("last_score <> 13", name="no_thirteen")),
+)
+TABLES = {"score_counts": score_counts}
+
+
+class ScoreCounts(Projection):
+    name = "score_counts_test"
+    version = 1
+    tables = ("score_counts",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.on(Lead.LeadScored, self._scored,
+                lambda e: [("score_counts", (e.tenant_id,))])
+
+    @staticmethod
+    def _scored(event: Any, rows: ViewRows) -> None:
+        key = (event.tenant_id,)
+        row = rows.get("score_counts", key) or {"tenant_id": event.tenant_id, "events": 0}
+        rows.put("score_counts", key, {**row, "events": row["events"] + 1,
+                                       "last_score": event.score})
+
+
+def run_forever(owner_url: str, schema: str) -> None:
+    """Entry point of the subprocess that the crash test kills."""
+    import threading
+
+    from dependency_injector import providers
+
+    from adapters.projections.runner import ProjectionRunner
+    from entrypoints.container import Container
+    from entrypoints.settings import Settings
+
+    container = Container()
+    container.settings.override(providers.Object(Settings(DATABASE_URL=owner_url)))
+    container.database()
+    runner = ProjectionRunner(ScoreCounts(), container.worker_pool(), container.worker_mapper(),
+                              schema=schema, tracking_name=f"{ScoreCounts.name}@{schema}",
+                              batch_size=50, tables=TABLES)
+    print("running", flush=True)
+    runner.run(threading.Event(), threading.Event(), idle=0.05)
+
+
+if __name__ == "__main__":
+    import sys
+
+    run_forever(sys.argv[1], sys.argv[2])

@@ -1,0 +1,313 @@
+"""Projections: no event skipped under concurrent writers, exactly once across failures and a
+killed process, rebuild parity and swap, as-of without touching the live view."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from adapters.projections.as_of import compute_as_of
+from adapters.projections.reader import Position, read_after
+from adapters.projections.runner import ProjectionRunner
+from adapters.projections.tracking import reset_tracking
+from application.projections import LeadPipelineProjection
+from domain.contacts import Contact
+from domain.leads import Lead
+from domain.shared import Email, Score, Slug
+from tests.conftest import ROOT
+from tests.integration.counting import TABLES, ScoreCounts
+
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def save(container: Any, tenant: UUID, *aggregates: Any) -> str:
+    uow = container.unit_of_work()(tenant)
+    for aggregate in aggregates:
+        uow.add(aggregate)
+    return uow.commit()
+
+
+def change(container: Any, tenant: UUID, lead_id: UUID, action: Any) -> str:
+    """Load a lead in a fresh unit of work, act on it, commit."""
+    uow = container.unit_of_work()(tenant)
+    lead = uow.get(Lead, lead_id)
+    action(lead)
+    uow.add(lead)
+    return uow.commit()
+
+
+def new_lead(tenant: UUID, at: datetime = T0, email: str | None = None) -> tuple[Any, Any]:
+    person = Contact.register(contact_id=uuid4(), tenant_id=tenant, actor="t", at=at,
+                              name="N", email=Email(email or f"{uuid4().hex[:10]}@example.com"),
+                              phone=None)
+    lead = Lead.capture(lead_id=uuid4(), tenant_id=tenant, actor="t", at=at,
+                        contact_id=person.id, source=Slug("web"), campaign=None,
+                        channel=Slug("web"), notes=None)
+    return person, lead
+
+
+# -- no skip ------------------------------------------------------------------------------------
+
+def test_an_open_older_transaction_holds_the_reader_back_until_it_commits(container: Any) -> None:
+    tenant = uuid4()
+    app_url = container.database().app_url
+    slow = psycopg.connect(app_url)
+    slow.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
+    slow.execute("INSERT INTO events (tenant_id, originator_id, originator_version, topic, state,"
+                 " occurred_at) VALUES (%s, %s, 1, 'test:Slow', '\\x7b7d', now())",
+                 (tenant, uuid4()))  # holds a lower transaction id, not committed yet
+    fast_position = save(container, tenant, *new_lead(tenant))
+    with container.worker_pool().connection() as conn:
+        held = read_after(conn, Position.start(), 100, tenant_id=tenant)
+        assert held.events == []  # the later commit is not visible past the open one
+        assert held.horizon <= int(fast_position)
+        slow.commit()
+        released = read_after(conn, Position.start(), 100, tenant_id=tenant)
+    slow.close()
+    topics = [e.stored.topic for e in released.events]
+    assert topics[0] == "test:Slow" and len(topics) == 3
+    assert [e.position for e in released.events] == sorted(e.position for e in released.events)
+
+
+def test_a_tailing_reader_misses_no_event_while_8_writers_append(container: Any) -> None:
+    tenant = uuid4()
+    per_writer, writers = 150, 8
+    written: set[UUID] = set()
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def writer() -> None:
+        for _ in range(per_writer):
+            person = Contact.register(contact_id=uuid4(), tenant_id=tenant, actor="t", at=T0,
+                                      name=None, email=Email(f"{uuid4().hex}@example.com"),
+                                      phone=None)
+            save(container, tenant, person)
+            with lock:
+                written.add(person.id)
+
+    seen: list[UUID] = []
+    positions: list[Position] = []
+
+    def tail() -> None:
+        position = Position.start()
+        with container.worker_pool().connection() as conn:
+            while True:
+                finished = done.is_set()
+                batch = read_after(conn, position, 100, tenant_id=tenant)
+                for event in batch.events:
+                    seen.append(event.stored.originator_id)
+                    positions.append(event.position)
+                if batch.events:
+                    position = batch.events[-1].position
+                elif finished:
+                    return
+
+    reader = threading.Thread(target=tail)
+    reader.start()
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reader.join(timeout=60)
+    assert len(written) == per_writer * writers
+    assert len(seen) == len(set(seen)), "an event was read twice"
+    assert set(seen) == written, f"missed {len(written - set(seen))} events"
+    assert positions == sorted(positions)
+
+
+# -- exactly once -------------------------------------------------------------------------------
+
+@pytest.fixture
+def counting_schema(container: Any) -> Any:
+    """A private schema with the counting table and its own tracking row."""
+    from adapters.projections.manager import ProjectionManager
+
+    schema = f"exactly_once_{uuid4().hex[:8]}"
+    manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
+                                container.worker_mapper(), [ScoreCounts()], tables=TABLES)
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO frontdesk_worker").format(
+            sql.Identifier(schema)))
+        manager._create_tables(conn, ScoreCounts(), schema)
+        reset_tracking(conn, f"{ScoreCounts.name}@{schema}", 1)
+    yield schema
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        conn.execute("DELETE FROM projection_tracking WHERE name = %s",
+                     (f"{ScoreCounts.name}@{schema}",))
+
+
+def counted(container: Any, schema: str, tenant: UUID) -> tuple[int, int | None]:
+    with container.worker_pool().connection() as conn:
+        row = conn.execute(sql.SQL("SELECT events, last_score FROM {} WHERE tenant_id = %s")
+                           .format(sql.Identifier(schema, "score_counts")), (tenant,)).fetchone()
+    return (row["events"], row["last_score"]) if row else (0, None)
+
+
+def score_events(container: Any, tenant: UUID, scores: list[int]) -> None:
+    person, lead = new_lead(tenant)
+    save(container, tenant, person, lead)
+    for score in scores:
+        change(container, tenant, lead.id,
+               lambda loaded, s=score: loaded.rescore(actor="t", at=T0, score=Score(s),
+                                                      reasons=[]))
+
+
+def test_a_failure_inside_the_view_transaction_applies_nothing_then_exactly_once(
+        container: Any, counting_schema: str) -> None:
+    tenant = uuid4()
+    score_events(container, tenant, [10, 11, 12, 13, 14])  # 13 violates the view's CHECK
+    runner = ProjectionRunner(ScoreCounts(), container.worker_pool(), container.worker_mapper(),
+                              schema=counting_schema,
+                              tracking_name=f"{ScoreCounts.name}@{counting_schema}",
+                              batch_size=1, tables=TABLES)
+    with pytest.raises(psycopg.errors.CheckViolation):
+        runner.catch_up()
+    assert counted(container, counting_schema, tenant)[0] == 3  # 10, 11, 12 committed
+    restarted = ProjectionRunner(ScoreCounts(), container.worker_pool(),
+                                 container.worker_mapper(), schema=counting_schema,
+                                 tracking_name=f"{ScoreCounts.name}@{counting_schema}",
+                                 batch_size=1, tables=TABLES)
+    with pytest.raises(psycopg.errors.CheckViolation):  # still refuses the same event
+        restarted.catch_up()
+    assert counted(container, counting_schema, tenant) == (3, 12)
+
+
+def test_a_killed_worker_resumes_without_double_counting(container: Any,
+                                                         counting_schema: str) -> None:
+    tenant = uuid4()
+    scores = [n % 100 for n in range(600) if n % 100 != 13]
+    score_events(container, tenant, scores)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tests.integration.counting",
+               container.database().owner_url, counting_schema]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while counted(container, counting_schema, tenant)[0] < 100:
+        assert time.monotonic() < deadline and worker.poll() is None
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    interrupted = counted(container, counting_schema, tenant)[0]
+    assert 0 < interrupted < len(scores), "kill the worker mid-stream"
+    restarted = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE)
+    try:
+        while counted(container, counting_schema, tenant)[0] < len(scores):
+            assert time.monotonic() < deadline + 60 and restarted.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert counted(container, counting_schema, tenant) == (len(scores), scores[-1])
+    finally:
+        restarted.send_signal(signal.SIGKILL)
+        restarted.wait()
+
+
+# -- rebuild and as-of --------------------------------------------------------------------------
+
+def table_rows(container: Any, table: str, tenant: UUID) -> list[dict[str, Any]]:
+    with container.worker_pool().connection() as conn:
+        return conn.execute(sql.SQL("SELECT * FROM {} WHERE tenant_id = %s ORDER BY id").format(
+            sql.Identifier(table)), (tenant,)).fetchall()
+
+
+def wait_visible(container: Any, position: str) -> None:
+    assert container.consistency().wait_for(position, ["lead_pipeline", "contacts"], 10)
+
+
+def activity(container: Any, tenant: UUID, leads: int) -> str:
+    position = "0"
+    for n in range(leads):
+        person, lead = new_lead(tenant, T0 + timedelta(minutes=n))
+        if n % 3 == 0:
+            lead.qualify(actor="t", at=T0 + timedelta(minutes=n, seconds=30), note=None)
+        if n % 5 == 0:
+            lead.lose(actor="t", at=T0 + timedelta(minutes=n, seconds=40), reason="no budget")
+        position = save(container, tenant, person, lead)
+    return position
+
+
+def test_rebuild_produces_the_live_view_and_swaps_it_in(container: Any, runtime: Any) -> None:
+    tenant = uuid4()
+    wait_visible(container, activity(container, tenant, 30))
+    live_leads = table_rows(container, "lead_pipeline", tenant)
+    live_contacts = table_rows(container, "contacts", tenant)
+    assert len(live_leads) == 30
+    manager = container.projection_manager()
+    report = manager.rebuild("lead_pipeline")
+    manager.rebuild("contacts")
+    assert report.rows["lead_pipeline"] >= 30
+    assert table_rows(container, "lead_pipeline", tenant) == live_leads
+    assert table_rows(container, "contacts", tenant) == live_contacts
+    # The live runner carries on from the rebuilt position.
+    wait_visible(container, activity(container, tenant, 3))
+    assert len(table_rows(container, "lead_pipeline", tenant)) == 33
+
+
+def test_rebuild_under_concurrent_writes_loses_nothing(container: Any, runtime: Any) -> None:
+    tenant = uuid4()
+    activity(container, tenant, 20)
+    stop = threading.Event()
+    last = ["0"]
+
+    def keep_writing() -> None:
+        while not stop.is_set():
+            last[0] = activity(container, tenant, 1)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        container.projection_manager().rebuild("lead_pipeline")
+    finally:
+        stop.set()
+        writer.join()
+    wait_visible(container, last[0])
+    expected = compute_as_of(LeadPipelineProjection(), datetime.now(UTC) + timedelta(days=3650),
+                             container.worker_pool(), container.worker_mapper(),
+                             tenant_id=tenant).rows("lead_pipeline")
+    live = table_rows(container, "lead_pipeline", tenant)
+    assert len(live) == len(expected) > 20
+    by_id = {row["id"]: row for row in expected}
+    for row in live:
+        assert row["status"] == by_id[row["id"]]["status"]
+        assert row["version"] == by_id[row["id"]]["version"]
+
+
+def test_as_of_answers_for_a_past_moment_without_touching_the_live_view(
+        container: Any, runtime: Any) -> None:
+    tenant = uuid4()
+    day = timedelta(days=1)
+    person, lead = new_lead(tenant, T0)
+    save(container, tenant, person, lead)
+    change(container, tenant, lead.id, lambda loaded: loaded.record_contact(
+        actor="t", at=T0 + day, channel=Slug("phone"), outcome=Slug("reached"), note=None))
+    change(container, tenant, lead.id,
+           lambda loaded: loaded.qualify(actor="t", at=T0 + 2 * day, note=None))
+    other_person, other = new_lead(tenant, T0 + 2 * day)
+    position = save(container, tenant, other_person, other)
+    wait_visible(container, position)
+    live_before = table_rows(container, "lead_pipeline", tenant)
+
+    def statuses(at: datetime) -> dict[UUID, str]:
+        rows = compute_as_of(LeadPipelineProjection(), at, container.worker_pool(),
+                             container.worker_mapper(), tenant_id=tenant)
+        return {r["id"]: r["status"] for r in rows.rows("lead_pipeline")}
+
+    assert statuses(T0 - timedelta(seconds=1)) == {}
+    assert statuses(T0 + timedelta(hours=12)) == {lead.id: "new"}
+    assert statuses(T0 + day + timedelta(hours=12)) == {lead.id: "contacted"}
+    assert statuses(T0 + 3 * day) == {lead.id: "qualified", other.id: "new"}
+    assert table_rows(container, "lead_pipeline", tenant) == live_before
