@@ -46,8 +46,13 @@ class InMemoryEventStore:
             return aggregate  # type: ignore[no-any-return]
 
     def commit(self, tenant_id: UUID, staged: list[tuple[TenantAggregate, frozenset[Claim]]],
-               idempotency: IdempotencyRecord | None) -> str:
+               idempotency: IdempotencyRecord | None,
+               assumed_free: frozenset[Claim] = frozenset()) -> str:
         with self._lock:
+            taking = {c for agg, original in staged for c in agg.claims - original}
+            for claim in assumed_free - taking:
+                if (tenant_id, claim) in self.claims:
+                    raise ClaimTaken(claim)
             pending = [(agg, agg.collect_events(), original) for agg, original in staged]
             for agg, events, _ in pending:
                 if not events:
@@ -99,9 +104,12 @@ class InMemoryEventStore:
 class InMemoryUnitOfWork:
     """Same rules as PostgresUnitOfWork (staged claims win; released claims are free)."""
 
-    def __init__(self, store: InMemoryEventStore, tenant_id: UUID) -> None:
+    def __init__(self, store: InMemoryEventStore, tenant_id: UUID, *,
+                 speculative: bool = False) -> None:
         self.tenant_id = tenant_id
         self._store = store
+        self._speculative = speculative
+        self._assumed_free: set[Claim] = set()
         self._original: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
 
@@ -121,28 +129,38 @@ class InMemoryUnitOfWork:
         self._staged[aggregate.id] = aggregate
 
     def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
-        held = {c: agg.id for agg in self._staged.values() for c in agg.claims}
-        released = {c for agg in self._staged.values()
-                    for c in self._original[agg.id] - agg.claims}
+        staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}
+        released = {claim for agg in self._staged.values()
+                    for claim in self._original[agg.id] - agg.claims}
+        loaded = {claim: agg_id for agg_id, original in self._original.items()
+                  for claim in original}  # what loaded aggregates hold in the store
         owners: dict[Claim, UUID] = {}
-        unknown = []
+        unknown: list[Claim] = []
         for claim in claims:
-            if claim in held:
-                owners[claim] = held[claim]
-            elif claim not in released:
+            if claim in staged:
+                owners[claim] = staged[claim]
+            elif claim in released:
+                continue
+            elif claim in loaded:
+                owners[claim] = loaded[claim]
+            else:
                 unknown.append(claim)
-        owners.update(self._store.owners(self.tenant_id, unknown))
+        if self._speculative:
+            self._assumed_free.update(unknown)
+        else:
+            owners.update(self._store.owners(self.tenant_id, unknown))
         return owners
 
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
         staged = [(agg, self._original[i]) for i, agg in self._staged.items()]
         self._staged.clear()
-        return self._store.commit(self.tenant_id, staged, idempotency)
+        return self._store.commit(self.tenant_id, staged, idempotency,
+                                  frozenset(self._assumed_free))
 
 
 class InMemoryUnitOfWorkFactory:
     def __init__(self, store: InMemoryEventStore) -> None:
         self.store = store
 
-    def __call__(self, tenant_id: UUID) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store, tenant_id)
+    def __call__(self, tenant_id: UUID, *, speculative: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store, tenant_id, speculative=speculative)

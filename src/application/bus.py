@@ -1,7 +1,8 @@
 """The command bus: runs one handler in one unit of work and owns the commit.
 
 Handlers load, call an aggregate method and stage the aggregate; the bus commits. It retries a
-command whose unique claim was taken concurrently (the retry sees the winner and decides again),
+command whose unique claim was taken (concurrently, or while its first, speculative attempt
+assumed the claim free): the retry looks claims up, sees the winner and decides again;
 and makes writes idempotent: the first response to an Idempotency-Key is stored in the same
 transaction as the events and replayed for every retry with that key.
 """
@@ -80,7 +81,9 @@ class CommandBus:
             if replay is not None:
                 return replay
         for attempt in range(1, self._attempts + 1):
-            uow = self._uow_factory(ctx.tenant_id)
+            # First try speculatively (unknown claims assumed free, verified by the commit:
+            # one round trip fewer); after a wrong guess, look claims up for real.
+            uow = self._uow_factory(ctx.tenant_id, speculative=attempt == 1)
             result = handler(command, uow, ctx)
             record = None
             if idempotency is not None:

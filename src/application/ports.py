@@ -67,7 +67,11 @@ class UnitOfWork(Protocol):
         ...
 
     def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
-        """Which aggregate holds each claim now (staged changes included)."""
+        """Which aggregate holds each claim now (staged changes included).
+
+        A speculative unit of work answers without asking the store: a claim it does not
+        know is assumed free, and the commit verifies every such assumption atomically
+        (ClaimTaken if one was wrong, so the command runs again, verified)."""
         ...
 
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
@@ -79,7 +83,7 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, tenant_id: UUID) -> UnitOfWork: ...
+    def __call__(self, tenant_id: UUID, *, speculative: bool = False) -> UnitOfWork: ...
 
 
 class IdempotencyStore(Protocol):

@@ -107,10 +107,29 @@ def test_group_commit_rejects_only_the_conflicting_unit(container: Any) -> None:
     units = [unit_for(good[0]), stale, unit_for(good[1]), unit_for(good[2])]
     store.recorder.write_batch(units)
     assert isinstance(units[1].error, ConcurrentWrite)
+    assert units[1].position is None
     assert [u.error for u in (units[0], units[2], units[3])] == [None, None, None]
-    assert units[0].position == units[2].position == units[3].position  # one transaction
     for contact in good:
         assert container.unit_of_work()(tenant).get(Contact, contact.id).version == 1
+    assert container.unit_of_work()(tenant).get(Contact, existing.id).version == 1
+
+
+def test_a_batch_without_conflicts_is_one_transaction(container: Any) -> None:
+    tenant = uuid4()
+    store = container.event_store()
+    units = []
+    for n in range(3):
+        person = Contact.register(contact_id=uuid4(), tenant_id=tenant, actor="t", at=T0,
+                                  name=None, email=Email(f"one{n}@example.com"), phone=None)
+        unit = CommitUnit(tenant_id=tenant, events=[])
+        for event in person.collect_events():
+            stored, key = store.mapper.to_stored_event_for(event, tenant, person.id, {})
+            unit.events.append(stored)
+            unit.new_keys.append(key)
+        units.append(unit)
+    store.recorder.write_batch(units)
+    assert [u.error for u in units] == [None, None, None]
+    assert len({u.position for u in units}) == 1
 
 
 def test_concurrent_commands_share_commits(container: Any) -> None:

@@ -130,3 +130,38 @@ def test_idempotency_records_commit_with_the_events_and_are_unique(factory: Any)
 def test_an_empty_unit_of_work_writes_nothing(factory: Any) -> None:
     make, _ = factory
     assert make(uuid4()).commit() == "0"
+
+
+def test_a_speculative_unit_assumes_unknown_claims_free_and_the_commit_checks(
+        factory: Any) -> None:
+    make, _ = factory
+    tenant = uuid4()
+    first = make(tenant)
+    held = contact(tenant, "held@example.com")
+    first.add(held)
+    first.commit()
+    claim = Claim("contact_email", "held@example.com")
+    guess = make(tenant, speculative=True)
+    assert guess.owners_of([claim]) == {}  # no lookup: assumed free
+    guess.add(contact(tenant, "other@example.com"))  # does not take the claim it checked
+    with pytest.raises(ClaimTaken) as taken:
+        guess.commit()  # ... and the commit finds the assumption wrong
+    assert taken.value.claim == claim
+    assert make(tenant).owners_of([Claim("contact_email", "other@example.com")]) == {}
+    right = make(tenant, speculative=True)
+    assert right.owners_of([Claim("contact_email", "free@example.com")]) == {}
+    right.add(contact(tenant, "new@example.com"))
+    assert int(right.commit()) > 0  # a right guess commits in one go
+
+
+def test_a_speculative_unit_knows_the_claims_of_what_it_loaded(factory: Any) -> None:
+    make, _ = factory
+    tenant = uuid4()
+    setup = make(tenant)
+    held = contact(tenant, "mine@example.com")
+    setup.add(held)
+    setup.commit()
+    uow = make(tenant, speculative=True)
+    loaded = uow.get(Contact, held.id)
+    claim = Claim("contact_email", "mine@example.com")
+    assert uow.owners_of([claim]) == {claim: loaded.id}

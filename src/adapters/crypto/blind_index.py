@@ -19,4 +19,4 @@ class HmacBlindIndex:
 
     def digest(self, tenant_id: UUID, scope: str, value: str) -> bytes:
         message = b"\x1f".join((tenant_id.bytes, scope.encode(), value.encode()))
-        return hmac.new(self._key, message, hashlib.sha256).digest()
+        return hmac.digest(self._key, message, hashlib.sha256)

@@ -151,11 +151,11 @@ class DataKeyStore:
         kek_id, wrapped = self._keks.wrap(key)
         return key, NewDataKey(tenant_id, subject_id, kek_id, wrapped)
 
-    def adopt(self, new_keys: Iterable[NewDataKey], committed: bool) -> None:
-        """After a commit, remember the keys it stored (or drop them if it failed)."""
+    def adopt(self, new_keys: Iterable[NewDataKey], plain: dict[UUID, bytes]) -> None:
+        """After a successful commit, remember the keys it stored (``plain``: subject -> key,
+        as created for the commit, so nothing needs unwrapping)."""
         for new in new_keys:
-            if committed:
-                self._remember(new.subject_id, self._keks.unwrap(new.kek_id, new.wrapped_key))
+            self._remember(new.subject_id, plain[new.subject_id])
 
 
 def _row(row: dict[str, Any]) -> tuple[UUID, str, bytes | None]:

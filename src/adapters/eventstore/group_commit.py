@@ -1,13 +1,16 @@
 """Group commit: concurrent commands share one transaction and one WAL flush.
 
-The first thread to arrive leads: it takes everything queued (up to ``max_group``) and commits it
-as one group; threads arriving meanwhile wait, and one of them leads the next group. With one
-client there is no waiting and no thread hop; with many, a durable commit is shared by a group.
+The first thread to arrive leads: it commits its own unit together with everything queued
+(up to ``max_group``). Threads arriving meanwhile queue and sleep on their own event; when the
+group is committed, the leader wakes exactly the members of its group, and hands leadership to
+the first unit still queued. With one client there is no waiting and no thread hop; with many,
+a durable commit is shared by a group, and no thread is woken for nothing.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 
 from adapters.eventstore.recorder import CommitUnit
@@ -18,9 +21,9 @@ class GroupCommitter:
                  max_group: int = 128) -> None:
         self._write_batch = write_batch
         self._max_group = max_group
-        self._queue: list[CommitUnit] = []
+        self._queue: deque[CommitUnit] = deque()
         self._leading = False
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._listeners: list[Callable[[str], None]] = []
         self.groups = 0
         self.units = 0
@@ -30,31 +33,38 @@ class GroupCommitter:
         self._listeners.append(listener)
 
     def commit(self, unit: CommitUnit) -> CommitUnit:
-        committed: list[str] = []
-        with self._cond:
-            self._queue.append(unit)
-            while not unit.finished:
-                if self._leading:
-                    self._cond.wait()
-                    continue
-                self._leading = True
-                group = self._queue[: self._max_group]
-                del self._queue[: self._max_group]
-                self._cond.release()
-                try:
-                    self._write_batch(group)
-                finally:
-                    self._cond.acquire()
-                    for member in group:
-                        member.finished = True
+        with self._lock:
+            if self._leading:
+                self._queue.append(unit)
+                follower = True
+            else:
+                self._leading = follower = True
+                follower = False
+        if follower:
+            unit.wake.wait()
+            if unit.finished:
+                return unit
+            # Promoted: this thread leads the next group, which starts with its own unit.
+        group = [unit]
+        with self._lock:
+            while self._queue and len(group) < self._max_group:
+                group.append(self._queue.popleft())
+        try:
+            self._write_batch(group)
+        finally:
+            for member in group:
+                member.finished = True
+                if member is not unit:
+                    member.wake.set()
+            with self._lock:
+                self.groups += 1
+                self.units += len(group)
+                if self._queue:
+                    self._queue.popleft().wake.set()  # leadership passes on
+                else:
                     self._leading = False
-                    self.groups += 1
-                    self.units += len(group)
-                    self._cond.notify_all()
-                position = next((m.position for m in group if m.position), None)
-                if position is not None:
-                    committed.append(position)
-        for position in committed:
+        position = next((m.position for m in group if m.position), None)
+        if position is not None:
             for listener in self._listeners:
                 listener(position)
         return unit

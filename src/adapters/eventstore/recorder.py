@@ -10,17 +10,18 @@ insert path drops the lock and the per-insert NOTIFY, and commits many units in 
 
 from __future__ import annotations
 
+import json
+import threading
+from base64 import b64encode
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.types.json import Jsonb
 
 from adapters.crypto.keys import NewDataKey
 from adapters.eventstore.mapper import TenantStoredEvent
-from adapters.eventstore.tenancy import tenant_transaction
 from application.ports import (
     ClaimTaken,
     ConcurrentWrite,
@@ -28,20 +29,6 @@ from application.ports import (
     IdempotencyRecord,
 )
 from domain.shared.aggregate import Claim
-
-INSERT_EVENT = (
-    "INSERT INTO events (tenant_id, originator_id, originator_version, topic, state, subject_id,"
-    " occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s)")
-INSERT_CLAIMS = (
-    "INSERT INTO claims (tenant_id, scope, key_hash, owner_id) "
-    "SELECT %s, s, k, o FROM unnest(%s::text[], %s::bytea[], %s::uuid[]) AS c(s, k, o) "
-    "ON CONFLICT DO NOTHING RETURNING scope, key_hash")
-DELETE_CLAIM = ("DELETE FROM claims WHERE tenant_id = %s AND scope = %s AND key_hash = %s "
-                "AND owner_id = %s")
-INSERT_KEY = ("INSERT INTO data_keys (tenant_id, subject_id, kek_id, wrapped_key) "
-              "VALUES (%s, %s, %s, %s)")
-INSERT_IDEMPOTENCY = ("INSERT INTO idempotency_keys (tenant_id, key, fingerprint, status, body,"
-                      " headers) VALUES (%s, %s, %s, %s, %s, %s)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +46,14 @@ class CommitUnit:
     events: list[TenantStoredEvent]
     claims_taken: list[HashedClaim] = field(default_factory=list)
     claims_released: list[HashedClaim] = field(default_factory=list)
+    claims_absent: list[HashedClaim] = field(default_factory=list)
+    """Claims a speculative command assumed free without taking them: verified at commit."""
     new_keys: list[NewDataKey] = field(default_factory=list)
     idempotency: IdempotencyRecord | None = None
     position: str | None = None
     error: BaseException | None = None
     finished: bool = False
+    wake: threading.Event = field(default_factory=threading.Event)
 
     @property
     def empty(self) -> bool:
@@ -71,30 +61,20 @@ class CommitUnit:
                     or self.idempotency)
 
 
-class _Rejected(Exception):
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
 class TenantEventRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore) -> None:
         super().__init__(datastore, events_table_name="events")
+        # Groups are committed one at a time (by the group committer's leader), so writes go
+        # through one connection held for the purpose: always warm, never waiting on the pool.
+        self._writer: psycopg.Connection[Any] | None = None
 
-    # -- reads ------------------------------------------------------------------------------
+    # -- reads (each one statement: the function sets the tenant for its own query) -----------
 
     def select_aggregate(self, tenant_id: UUID, originator_id: UUID,
                          lte: int | None = None) -> list[TenantStoredEvent]:
-        query = ("SELECT originator_id, originator_version, topic, state, tenant_id, subject_id,"
-                 " occurred_at FROM events WHERE originator_id = %s")
-        params: list[Any] = [originator_id]
-        if lte is not None:
-            query += " AND originator_version <= %s"
-            params.append(lte)
-        with self.datastore.get_connection() as conn, \
-                tenant_transaction(conn, tenant_id) as cursor:
-            cursor.execute(query + " ORDER BY originator_version", params, prepare=True)
-            rows = cursor.fetchall()
+        with self.datastore.pool.connection() as conn:
+            rows = conn.execute("SELECT * FROM frontdesk_aggregate_events(%s, %s, %s)",
+                                (tenant_id, originator_id, lte), prepare=True).fetchall()
         return [TenantStoredEvent(originator_id=r["originator_id"],
                                   originator_version=r["originator_version"], topic=r["topic"],
                                   state=bytes(r["state"]), tenant_id=r["tenant_id"],
@@ -103,107 +83,120 @@ class TenantEventRecorder(PostgresApplicationRecorder):
 
     def claim_owners(self, tenant_id: UUID, hashes: list[tuple[str, bytes]]
                      ) -> dict[tuple[str, bytes], UUID]:
-        with self.datastore.get_connection() as conn, \
-                tenant_transaction(conn, tenant_id) as cursor:
-            cursor.execute(
-                "SELECT scope, key_hash, owner_id FROM claims WHERE tenant_id = %s AND "
-                "(scope, key_hash) IN (SELECT * FROM unnest(%s::text[], %s::bytea[]))",
-                (tenant_id, [s for s, _ in hashes], [k for _, k in hashes]), prepare=True)
-            rows = cursor.fetchall()
+        claims = json.dumps([{"scope": scope, "key": key.hex()} for scope, key in hashes])
+        with self.datastore.pool.connection() as conn:
+            rows = conn.execute("SELECT * FROM frontdesk_claim_owners(%s, %s::jsonb)",
+                                (tenant_id, claims), prepare=True).fetchall()
         return {(r["scope"], bytes(r["key_hash"])): r["owner_id"] for r in rows}
 
     def find_idempotent(self, tenant_id: UUID, key: str) -> dict[str, Any] | None:
-        with self.datastore.get_connection() as conn, \
-                tenant_transaction(conn, tenant_id) as cursor:
-            cursor.execute(
-                "SELECT fingerprint, status, body, headers, position::text AS position "
-                "FROM idempotency_keys WHERE tenant_id = %s AND key = %s",
-                (tenant_id, key), prepare=True)
-            row: dict[str, Any] | None = cursor.fetchone()
+        with self.datastore.pool.connection() as conn:
+            row: dict[str, Any] | None = conn.execute(
+                "SELECT * FROM frontdesk_idempotent(%s, %s)", (tenant_id, key),
+                prepare=True).fetchone()
         return row
 
     # -- writes -----------------------------------------------------------------------------
 
     def write_batch(self, units: list[CommitUnit]) -> None:
-        """Commit units in one transaction. Each unit gets a savepoint when there are several,
-        so one unit's conflict rejects that unit only. Sets ``position`` or ``error`` on each."""
+        """Commit units in one transaction, in one round trip. If any unit conflicts, the
+        transaction rolls back and each unit is retried alone, so a conflict rejects only its
+        own unit. Sets ``position`` or ``error`` on every unit."""
         try:
-            with self.datastore.get_connection() as conn:
-                self._write(conn, units)
-        except Exception as failure:  # connection lost, database down: nothing is known written
+            position = self._write(self._writer_connection(), units)
+        except psycopg.errors.UniqueViolation as violation:
+            if len(units) > 1:
+                for unit in units:
+                    self.write_batch([unit])
+                return
+            units[0].error = self._conflict(units[0], violation)
+            return
+        except Exception as failure:  # connection lost, database down: nothing is written
+            self._drop_writer()
             for unit in units:
-                if unit.error is None:
-                    unit.error = failure
-                unit.position = None
-
-    def _write(self, conn: psycopg.Connection[Any], units: list[CommitUnit]) -> None:
-        single = len(units) == 1
-        position = None
-        with conn.transaction():
-            for unit in units:
-                try:
-                    if single:
-                        self._write_unit(conn, unit)
-                    else:
-                        with conn.transaction():
-                            self._write_unit(conn, unit)
-                except _Rejected as rejected:
-                    if single:
-                        unit.error = rejected.error
-                        raise
-                    unit.error = rejected.error
-            if any(u.error is None for u in units):
-                row = conn.execute("SELECT pg_current_xact_id()::text AS tx").fetchone()
-                assert row is not None
-                position = row["tx"]
+                unit.error, unit.position = failure, None
+            return
         for unit in units:
-            if unit.error is None:
-                unit.position = position
+            unit.position = position
 
-    def _write_unit(self, conn: psycopg.Connection[Any], unit: CommitUnit) -> None:
-        tenant = unit.tenant_id
-        failure: BaseException | None = None
+    def _writer_connection(self) -> psycopg.Connection[Any]:
+        if self._writer is None or self._writer.closed:
+            self._writer = self.datastore.pool.getconn()
+        return self._writer
+
+    def _drop_writer(self) -> None:
+        if self._writer is not None:
+            self.datastore.pool.putconn(self._writer)  # the pool discards a broken one
+            self._writer = None
+
+    def close(self) -> None:
+        self._drop_writer()
+
+    def _write(self, conn: psycopg.Connection[Any], units: list[CommitUnit]) -> str:
+        """One ``frontdesk_append`` per unit. One unit is one statement (an autocommit
+        transaction); several go in one pipeline segment, which PostgreSQL runs as one
+        implicit transaction committed at its Sync: all or nothing, one WAL flush."""
+        if len(units) == 1:
+            row = conn.execute(APPEND, _append_params(units[0]), prepare=True).fetchone()
+            assert row is not None
+            return str(row["tx"])
         with conn.pipeline() as pipeline:
             cursor = conn.cursor()
-            try:
-                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant),))
-                for held in unit.claims_released:
-                    cursor.execute(DELETE_CLAIM, (tenant, held.claim.scope, held.key_hash,
-                                                  held.owner_id))
-                if unit.claims_taken:
-                    cursor.execute(INSERT_CLAIMS, (
-                        tenant, [c.claim.scope for c in unit.claims_taken],
-                        [c.key_hash for c in unit.claims_taken],
-                        [c.owner_id for c in unit.claims_taken]))
-                    pipeline.sync()
-                    won = {(r["scope"], bytes(r["key_hash"])) for r in cursor.fetchall()}
-                    lost = [c for c in unit.claims_taken
-                            if (c.claim.scope, c.key_hash) not in won]
-                    if lost:
-                        raise _Rejected(ClaimTaken(lost[0].claim))
-                if unit.events:
-                    cursor.executemany(INSERT_EVENT, [
-                        (tenant, e.originator_id, e.originator_version, e.topic, e.state,
-                         e.subject_id, e.occurred_at) for e in unit.events])
-                if unit.new_keys:
-                    cursor.executemany(INSERT_KEY, [(k.tenant_id, k.subject_id, k.kek_id,
-                                                     k.wrapped_key) for k in unit.new_keys])
-                if unit.idempotency is not None:
-                    record = unit.idempotency
-                    cursor.execute(INSERT_IDEMPOTENCY, (
-                        tenant, record.key, record.fingerprint, record.response.status,
-                        record.response.body, Jsonb(
-                            dict(record.response.headers))))
-                pipeline.sync()
-            except psycopg.errors.UniqueViolation as violation:
-                table = violation.diag.table_name
-                if table == "idempotency_keys":
-                    failure = IdempotencyKeyTaken()
-                elif table == "data_keys":  # two commits created a key for one subject: retry
-                    failure = ClaimTaken(Claim("data_key", str(unit.new_keys[0].subject_id)))
-                else:
-                    failure = ConcurrentWrite(str(violation.diag.message_detail or ""))
-            except _Rejected as rejected:
-                failure = rejected.error
-        if failure is not None:
-            raise _Rejected(failure)
+            for unit in units:
+                cursor.execute(APPEND, _append_params(unit), prepare=True)
+            pipeline.sync()
+            row = cursor.fetchone()
+        assert row is not None
+        return str(row["tx"])
+
+    def _conflict(self, unit: CommitUnit, violation: psycopg.errors.UniqueViolation
+                  ) -> BaseException:
+        """Name what a lone unit collided with (it wrote nothing)."""
+        table = violation.diag.table_name
+        if table == "idempotency_keys":
+            return IdempotencyKeyTaken()
+        if table == "data_keys":  # two commits created a key for one subject: retry
+            return ClaimTaken(Claim("data_key", str(unit.new_keys[0].subject_id)))
+        if table == "claims":
+            asked = unit.claims_taken + unit.claims_absent
+            owners = self.claim_owners(unit.tenant_id, [(c.claim.scope, c.key_hash)
+                                                        for c in asked])
+            culprit = next((c.claim for c in asked
+                            if owners.get((c.claim.scope, c.key_hash)) not in (None, c.owner_id)),
+                           asked[0].claim)
+            return ClaimTaken(culprit)
+        return ConcurrentWrite(str(violation.diag.message_detail or ""))
+
+
+APPEND = "SELECT frontdesk_append(%s, %s::jsonb) AS tx"
+
+
+def _append_params(unit: CommitUnit) -> tuple[UUID, str]:
+    """The unit as one JSON document (bytes as base64 or hex, decoded by the function)."""
+    document: dict[str, Any] = {}
+    if unit.events:
+        document["events"] = [
+            {"id": str(e.originator_id), "version": e.originator_version, "topic": e.topic,
+             "state": b64encode(e.state).decode(),
+             "subject": str(e.subject_id) if e.subject_id else None,
+             "at": e.occurred_at.isoformat()} for e in unit.events]
+    if unit.claims_released:
+        document["release"] = [{"scope": c.claim.scope, "key": c.key_hash.hex(),
+                                "owner": str(c.owner_id)} for c in unit.claims_released]
+    if unit.claims_taken:
+        document["claim"] = [{"scope": c.claim.scope, "key": c.key_hash.hex(),
+                              "owner": str(c.owner_id)} for c in unit.claims_taken]
+    if unit.claims_absent:
+        document["absent"] = [{"scope": c.claim.scope, "key": c.key_hash.hex()}
+                              for c in unit.claims_absent]
+    if unit.new_keys:
+        document["keys"] = [{"subject": str(k.subject_id), "kek": k.kek_id,
+                             "wrapped": b64encode(k.wrapped_key).decode()}
+                            for k in unit.new_keys]
+    if unit.idempotency is not None:
+        record = unit.idempotency
+        document["idempotency"] = {"key": record.key, "fingerprint": record.fingerprint,
+                                   "status": record.response.status,
+                                   "body": b64encode(record.response.body).decode(),
+                                   "headers": dict(record.response.headers)}
+    return unit.tenant_id, json.dumps(document, separators=(",", ":"))

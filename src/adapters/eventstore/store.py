@@ -48,7 +48,8 @@ class TenantEventStore:
 
     def commit(self, tenant_id: UUID,
                staged: list[tuple[TenantAggregate, frozenset[Claim]]],
-               idempotency: IdempotencyRecord | None) -> str:
+               idempotency: IdempotencyRecord | None,
+               assumed_free: frozenset[Claim] = frozenset()) -> str:
         unit = CommitUnit(tenant_id=tenant_id, events=[], idempotency=idempotency)
         pending_keys: dict[UUID, bytes] = {}
         for aggregate, original_claims in staged:
@@ -64,12 +65,15 @@ class TenantEventStore:
                                      for c in sorted(original_claims - current, key=repr)]
             unit.claims_taken += [HashedClaim(c, self._hash(tenant_id, c), aggregate.id)
                                   for c in sorted(current - original_claims, key=repr)]
+        taken = {held.claim for held in unit.claims_taken}
+        unit.claims_absent = [HashedClaim(c, self._hash(tenant_id, c), tenant_id)
+                              for c in sorted(assumed_free - taken, key=repr)]
         if unit.empty:
             return NOTHING_WRITTEN
         self.committer.commit(unit)
-        self.mapper.keys.adopt(unit.new_keys, committed=unit.error is None)
         if unit.error is not None:
             raise unit.error
+        self.mapper.keys.adopt(unit.new_keys, pending_keys)
         assert unit.position is not None
         return unit.position
 

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import psycopg
 
+SET_TENANT = "SELECT set_config('app.tenant_id', %s, true)"
 
-@contextmanager
-def tenant_transaction(conn: psycopg.Connection[Any], tenant_id: UUID | None,
-                       ) -> Iterator[psycopg.Cursor[Any]]:
-    """A pipelined transaction with the tenant set for its duration only (``set_config`` local).
 
-    BEGIN, the setting and the statements travel together; results are fetched on demand.
-    """
-    with conn.pipeline(), conn.transaction():
+def fetch_as_tenant(conn: psycopg.Connection[Any], tenant_id: UUID | None, query: Any,
+                    params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+    """One round trip: the tenant setting and the query travel in one pipeline segment, which
+    PostgreSQL runs as one implicit transaction, so the (transaction-local) setting applies to
+    the query and is gone when it returns."""
+    with conn.pipeline() as pipeline:
+        conn.cursor().execute(SET_TENANT, ("" if tenant_id is None else str(tenant_id),))
         cursor = conn.cursor()
-        cursor.execute("SELECT set_config('app.tenant_id', %s, true)",
-                       ("" if tenant_id is None else str(tenant_id),))
-        yield cursor
+        cursor.execute(query, params, prepare=True)
+        pipeline.sync()
+        return cursor.fetchall()
+
+
+def execute_as_tenant(conn: psycopg.Connection[Any], tenant_id: UUID,
+                      statements: Sequence[tuple[Any, Sequence[Any]]]) -> None:
+    """Several writes as one tenant, atomically, in one round trip (one pipeline segment)."""
+    with conn.pipeline() as pipeline:
+        cursor = conn.cursor()
+        cursor.execute(SET_TENANT, (str(tenant_id),))
+        for query, params in statements:
+            cursor.execute(query, params)
+        pipeline.sync()

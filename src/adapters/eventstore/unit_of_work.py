@@ -15,9 +15,12 @@ A = TypeVar("A", bound=TenantAggregate)
 
 
 class PostgresUnitOfWork:
-    def __init__(self, store: TenantEventStore, tenant_id: UUID) -> None:
+    def __init__(self, store: TenantEventStore, tenant_id: UUID, *,
+                 speculative: bool = False) -> None:
         self.tenant_id = tenant_id
         self._store = store
+        self._speculative = speculative
+        self._assumed_free: set[Claim] = set()
         self._original_claims: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
 
@@ -37,28 +40,38 @@ class PostgresUnitOfWork:
         self._staged[aggregate.id] = aggregate
 
     def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
-        held = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}
+        staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}
         released = {claim for agg in self._staged.values()
                     for claim in self._original_claims[agg.id] - agg.claims}
+        loaded = {claim: agg_id for agg_id, original in self._original_claims.items()
+                  for claim in original}  # what loaded aggregates hold in the store
         owners: dict[Claim, UUID] = {}
         unknown: list[Claim] = []
         for claim in claims:
-            if claim in held:
-                owners[claim] = held[claim]
-            elif claim not in released:
+            if claim in staged:
+                owners[claim] = staged[claim]
+            elif claim in released:
+                continue
+            elif claim in loaded:
+                owners[claim] = loaded[claim]
+            else:
                 unknown.append(claim)
-        owners.update(self._store.owners(self.tenant_id, unknown))
+        if self._speculative:
+            self._assumed_free.update(unknown)
+        else:
+            owners.update(self._store.owners(self.tenant_id, unknown))
         return owners
 
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
         staged = [(agg, self._original_claims[agg_id]) for agg_id, agg in self._staged.items()]
         self._staged.clear()
-        return self._store.commit(self.tenant_id, staged, idempotency)
+        return self._store.commit(self.tenant_id, staged, idempotency,
+                                  assumed_free=frozenset(self._assumed_free))
 
 
 class PostgresUnitOfWorkFactory:
     def __init__(self, store: TenantEventStore) -> None:
         self._store = store
 
-    def __call__(self, tenant_id: UUID) -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(self._store, tenant_id)
+    def __call__(self, tenant_id: UUID, *, speculative: bool = False) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self._store, tenant_id, speculative=speculative)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from adapters.eventstore.tenancy import tenant_transaction
+from adapters.eventstore.tenancy import execute_as_tenant, fetch_as_tenant
 from adapters.postgres.database import DictPool, fetch_value
 from application.identity.ports import SlugTaken, TenantRecord, UserRecord
 
@@ -20,14 +19,14 @@ class PostgresTenantDirectory:
 
     def create(self, tenant: TenantRecord, admin: UserRecord) -> None:
         try:
-            with self._pool.connection() as conn, tenant_transaction(conn, tenant.id) as cursor:
-                cursor.execute("INSERT INTO tenants (id, slug, name, settings) "
-                               "VALUES (%s, %s, %s, %s)",
-                               (tenant.id, tenant.slug, tenant.name, Jsonb(tenant.settings)))
-                cursor.execute("INSERT INTO users (tenant_id, id, email, password_hash, roles) "
-                               "VALUES (%s, %s, %s, %s, %s)",
-                               (tenant.id, admin.id, admin.email, admin.password_hash,
-                                list(admin.roles)))
+            with self._pool.connection() as conn:
+                execute_as_tenant(conn, tenant.id, [
+                    ("INSERT INTO tenants (id, slug, name, settings) VALUES (%s, %s, %s, %s)",
+                     (tenant.id, tenant.slug, tenant.name, Jsonb(tenant.settings))),
+                    ("INSERT INTO users (tenant_id, id, email, password_hash, roles) "
+                     "VALUES (%s, %s, %s, %s, %s)",
+                     (tenant.id, admin.id, admin.email, admin.password_hash,
+                      list(admin.roles)))])
         except psycopg.errors.UniqueViolation as error:
             raise SlugTaken("a tenant with this slug already exists",
                             slug=tenant.slug) from error
@@ -39,12 +38,14 @@ class PostgresTenantDirectory:
         return TenantRecord(row["id"], slug, row["name"], dict(row["settings"])) if row else None
 
     def user_by_email(self, tenant_id: UUID, email: str) -> UserRecord | None:
-        with self._pool.connection() as conn, tenant_transaction(conn, tenant_id) as cursor:
-            cursor.execute("SELECT id, tenant_id, email, password_hash, roles, disabled "
-                           "FROM users WHERE tenant_id = %s AND email = %s", (tenant_id, email))
-            row: dict[str, Any] | None = cursor.fetchone()
-        if row is None:
+        with self._pool.connection() as conn:
+            rows = fetch_as_tenant(conn, tenant_id,
+                                   "SELECT id, tenant_id, email, password_hash, roles, disabled "
+                                   "FROM users WHERE tenant_id = %s AND email = %s",
+                                   (tenant_id, email))
+        if not rows:
             return None
+        row = rows[0]
         return UserRecord(row["id"], row["tenant_id"], row["email"], row["password_hash"],
                           tuple(row["roles"]), row["disabled"])
 
