@@ -54,7 +54,7 @@ def run_forever(owner_url: str, schema: str) -> None:
     container.database()
     runner = ProjectionRunner(ScoreCounts(), container.worker_pool(), container.worker_mapper(),
                               schema=schema, tracking_name=f"{ScoreCounts.name}@{schema}",
-                              batch_size=50, tables=TABLES)
+                              batch_size=10, tables=TABLES)
     print("running", flush=True)
     runner.run(threading.Event(), threading.Event(), idle=0.05)
 

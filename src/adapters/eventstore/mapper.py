@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -27,6 +28,7 @@ from eventsourcing.utils import get_topic
 from adapters.crypto.keys import DataKeyStore, NewDataKey
 
 ERASED = "[erased]"
+WITHHELD = "[withheld]"
 
 
 @dataclass(frozen=True)
@@ -89,14 +91,27 @@ class PersonalDataMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         raise TypeError("use to_stored_event_for(): a stored event needs its tenant and subject")
 
-    def decode_state(self, stored_event: StoredEvent) -> dict[str, Any]:
-        """The event's attributes, personal fields decrypted or marked erased."""
+    def decode_state(self, stored_event: StoredEvent | Any,
+                     keys: Mapping[UUID, bytes | None] | None = None, *,
+                     decrypt: bool = True) -> dict[str, Any]:
+        """The event's attributes, personal fields decrypted or marked erased.
+
+        ``keys`` (subject -> data key, None if destroyed) saves a batch one cache lookup per
+        event; subjects missing from it are looked up. ``decrypt=False`` leaves the personal
+        fields sealed: they read ``[withheld]``."""
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
         sealed = state.pop("_pii", None)
-        if sealed is not None:
+        if sealed is not None and not decrypt:
+            cls = _resolve(stored_event.topic)
+            for name in getattr(cls, "personal", frozenset()):
+                state[name] = [WITHHELD] if name in _list_fields(cls) else WITHHELD
+        elif sealed is not None:
             subject_id = UUID(sealed["s"])
-            tenant_id = getattr(stored_event, "tenant_id", None)
-            key = self.keys.key_for_read(tenant_id, subject_id)
+            if keys is not None and subject_id in keys:
+                key = keys[subject_id]
+            else:
+                key = self.keys.key_for_read(getattr(stored_event, "tenant_id", None),
+                                             subject_id)
             if key is None:
                 cls = _resolve(stored_event.topic)
                 for name in getattr(cls, "personal", frozenset()):
@@ -114,9 +129,11 @@ class PersonalDataMapper(Mapper[UUID]):
         subject = getattr(stored_event, "subject_id", None)
         return subject if isinstance(subject, UUID) else None
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+    def to_domain_event(self, stored_event: StoredEvent | Any,
+                        keys: Mapping[UUID, bytes | None] | None = None, *,
+                        decrypt: bool = True) -> DomainEventProtocol[UUID]:
         cls = _resolve(stored_event.topic)
-        state = self.decode_state(stored_event)
+        state = self.decode_state(stored_event, keys, decrypt=decrypt)
         state["originator_id"] = _as_uuid(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)

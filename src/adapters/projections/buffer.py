@@ -4,7 +4,6 @@ transaction."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
@@ -15,8 +14,6 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import JSONB
 
 from application.projections.base import Row, RowKey
-
-_DELETED: Row = {}
 
 
 class TableWriter:
@@ -58,44 +55,46 @@ class TableWriter:
 
 
 class BufferedRows:
-    """``ViewRows`` over a batch; ``load`` first, ``flush`` inside the tracking transaction."""
+    """``ViewRows`` over a batch; ``load`` first, ``flush`` inside the tracking transaction.
+
+    Each entry is ``[row, dirty]`` (``row`` None when absent or deleted), so a change costs one
+    dictionary lookup: keys are tuples of UUIDs, whose hashing is Python code.
+    """
 
     def __init__(self, writers: dict[str, TableWriter]) -> None:
         self._writers = writers
-        self._rows: dict[str, dict[RowKey, Row]] = defaultdict(dict)
-        self._dirty: dict[str, set[RowKey]] = defaultdict(set)
+        self._rows: dict[str, dict[RowKey, list[Any]]] = {t: {} for t in writers}
         self._bulk_deletes: list[tuple[str, UUID, str, Any]] = []
 
     def load(self, conn: psycopg.Connection[Any], wanted: dict[str, set[RowKey]]) -> None:
         for table, keys in wanted.items():
-            keys = {k for k in keys if k not in self._rows[table]}
+            known = self._rows[table]
+            if known:
+                keys = {k for k in keys if k not in known}
             if not keys:
                 continue
             writer = self._writers[table]
             columns = list(zip(*keys, strict=True))
-            found = {writer.key_of(r): r for r in
-                     conn.execute(writer.select, [list(c) for c in columns]).fetchall()}
             for key in keys:
-                self._rows[table][key] = found.get(key, _DELETED)
+                known[key] = [None, False]
+            for row in conn.execute(writer.select, [list(c) for c in columns]).fetchall():
+                known[writer.key_of(row)][0] = row
 
     def get(self, table: str, key: RowKey) -> Row | None:
-        row = self._rows[table].get(key)
-        return None if row is None or row is _DELETED else row
+        entry = self._rows[table].get(key)
+        return None if entry is None else entry[0]
 
     def put(self, table: str, key: RowKey, row: Row) -> None:
-        self._rows[table][key] = row
-        self._dirty[table].add(key)
+        self._rows[table][key] = [row, True]
 
     def delete(self, table: str, key: RowKey) -> None:
-        self._rows[table][key] = _DELETED
-        self._dirty[table].add(key)
+        self._rows[table][key] = [None, True]
 
     def delete_where(self, table: str, tenant_id: UUID, column: str, value: Any) -> None:
-        for key, row in self._rows[table].items():
-            if row is not _DELETED and row.get("tenant_id") == tenant_id \
-                    and row.get(column) == value:
-                self._rows[table][key] = _DELETED
-                self._dirty[table].discard(key)
+        for entry in self._rows[table].values():
+            row = entry[0]
+            if row is not None and row.get("tenant_id") == tenant_id and row.get(column) == value:
+                entry[0], entry[1] = None, False  # the bulk delete below removes it
         self._bulk_deletes.append((table, tenant_id, column, value))
 
     def flush(self, conn: psycopg.Connection[Any]) -> int:
@@ -104,16 +103,18 @@ class BufferedRows:
         for table, tenant_id, column, value in self._bulk_deletes:
             cursor.execute(self._writers[table].delete_where(column), (tenant_id, value))
         written = 0
-        for table, keys in self._dirty.items():
+        for table, entries in self._rows.items():
             writer = self._writers[table]
-            upserts = [writer.values(self._rows[table][k]) for k in keys
-                       if self._rows[table][k] is not _DELETED]
-            deletes = [list(k) for k in keys if self._rows[table][k] is _DELETED]
+            upserts = [writer.values(row) for row, dirty in entries.values()
+                       if dirty and row is not None]
+            deletes = [list(key) for key, (row, dirty) in entries.items()
+                       if dirty and row is None]
             if deletes:
                 cursor.executemany(writer.delete, deletes)
             if upserts:
                 cursor.executemany(writer.upsert, upserts)
             written += len(upserts) + len(deletes)
-        self._dirty.clear()
+            for entry in entries.values():
+                entry[1] = False
         self._bulk_deletes.clear()
         return written

@@ -143,7 +143,7 @@ class ProjectionManager:
     # -- rebuild ----------------------------------------------------------------------------
 
     def rebuild(self, name: str, *, progress: Callable[[int], None] | None = None,
-                resume: bool = True, batch_size: int = 5000) -> RebuildReport:
+                resume: bool = True, batch_size: int = 10_000) -> RebuildReport:
         projection = self.get(name)
         build_name = f"{name}@rebuild"
         with self._owner() as conn:

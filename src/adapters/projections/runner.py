@@ -8,6 +8,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.utils import get_topic
@@ -16,7 +17,7 @@ from sqlalchemy import Table
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.buffer import BufferedRows, TableWriter
-from adapters.projections.reader import Position, ReadEvent, read_after
+from adapters.projections.reader import Position, ReadBatch, ReadEvent, read_after
 from adapters.projections.tables import TABLES
 from adapters.projections.tracking import advance_tracking, load_tracking
 from application.projections.base import Event, Projection, RowKey
@@ -43,6 +44,8 @@ class ProjectionRunner:
         self._pool, self._mapper = pool, mapper
         self.writers = {t: TableWriter(tables[t], schema) for t in projection.tables}
         self.topics = topics_of(projection)
+        self._needs_personal = {get_topic(c): projection.needs_personal_data(c)
+                                for c in projection.event_classes}
         self.tracking_name = tracking_name or projection.name
         self.batch_size = batch_size
         self.position: Position | None = None
@@ -65,6 +68,9 @@ class ProjectionRunner:
             self.position, self.horizon = row.position, row.horizon
         start = self.position
         batch = read_after(conn, start, self.batch_size, topics=self.topics)
+        return self._apply(conn, start, batch)
+
+    def _apply(self, conn: psycopg.Connection[Any], start: Position, batch: ReadBatch) -> int:
         new_position = batch.events[-1].position if batch.events else start
         if len(batch.events) < self.batch_size and batch.horizon > 0:
             # Every transaction below the horizon has been read: skip past non-matching ones.
@@ -90,12 +96,17 @@ class ProjectionRunner:
 
     def decode(self, events: list[ReadEvent]) -> list[Event]:
         subjects = {e.stored.subject_id for e in events if e.stored.subject_id is not None}
+        keys: dict[UUID, bytes | None] = {}
         if subjects:
-            self._mapper.keys.prefetch(None, subjects)
-        return [self._mapper.to_domain_event(e.stored) for e in events]
+            store = self._mapper.keys
+            store.prefetch(None, subjects)
+            keys = {subject: store.key_for_read(None, subject) for subject in subjects}
+        to_domain_event, needs = self._mapper.to_domain_event, self._needs_personal
+        return [to_domain_event(e.stored, keys, decrypt=needs[e.stored.topic]) for e in events]
 
     def catch_up(self, conn: psycopg.Connection[Any] | None = None,
                  progress: Callable[[int], None] | None = None) -> int:
+        """Apply batches until caught up; returns how many events were applied."""
         total = 0
         while True:
             applied = self.step(conn)

@@ -41,11 +41,20 @@ class Projection:
     def __init__(self) -> None:
         self.handlers: dict[type, Callable[[Any, ViewRows], None]] = {}
         self.key_functions: dict[type, Callable[[Any], list[tuple[str, RowKey]]]] = {}
+        self.personal_needed: dict[type, bool] = {}
 
     def on(self, event_class: type, handler: Callable[[Any, ViewRows], None],
-           keys: Callable[[Any], list[tuple[str, RowKey]]]) -> None:
+           keys: Callable[[Any], list[tuple[str, RowKey]]], *,
+           uses_personal_data: bool = True) -> None:
+        """Handle ``event_class``. ``uses_personal_data=False`` promises the handler reads none
+        of the event's personal fields: they are then not decrypted for it (they read
+        ``[withheld]``), which is less work and less exposure."""
         self.handlers[event_class] = handler
         self.key_functions[event_class] = keys
+        self.personal_needed[event_class] = uses_personal_data
+
+    def needs_personal_data(self, event_class: type) -> bool:
+        return self.personal_needed.get(event_class, True)
 
     @property
     def event_classes(self) -> tuple[type, ...]:

@@ -23,13 +23,16 @@ class LeadPipelineProjection(Projection):
         keys = by_originator(TABLE)
         self.on(Lead.LeadCaptured, self._captured, keys)
         self.on(Lead.LeadAssigned, self._update(lambda e, r: {"assigned_to": e.agent_id}), keys)
-        self.on(Lead.LeadContacted, self._update(self._contacted), keys)
+        self.on(Lead.LeadContacted, self._update(self._contacted), keys,
+                uses_personal_data=False)
         self.on(Lead.LeadScored, self._update(
             lambda e, r: {"score": e.score, "score_reasons": list(e.reasons)}), keys)
         self.on(Lead.LeadQualified, self._update(
-            lambda e, r: {"status": LeadStatus.QUALIFIED.value}), keys)
-        self.on(Lead.FollowUpScheduled, self._update(self._follow_up_scheduled), keys)
-        self.on(Lead.FollowUpCompleted, self._update(self._follow_up_completed), keys)
+            lambda e, r: {"status": LeadStatus.QUALIFIED.value}), keys, uses_personal_data=False)
+        self.on(Lead.FollowUpScheduled, self._update(self._follow_up_scheduled), keys,
+                uses_personal_data=False)
+        self.on(Lead.FollowUpCompleted, self._update(self._follow_up_completed), keys,
+                uses_personal_data=False)
         self.on(Lead.LeadConverted, self._update(
             lambda e, r: {"status": LeadStatus.CONVERTED.value, "case_id": e.case_id,
                           "status_before_close": r["status"]}), keys)
@@ -39,7 +42,7 @@ class LeadPipelineProjection(Projection):
         self.on(Lead.LeadReopened, self._update(
             lambda e, r: {"status": r.get("status_before_close") or LeadStatus.NEW.value,
                           "status_before_close": None, "lost_reason": None,
-                          "last_activity_at": e.timestamp}), keys)
+                          "last_activity_at": e.timestamp}), keys, uses_personal_data=False)
         self.on(Contact.ContactErased, self._contact_erased, lambda e: [])
 
     @staticmethod
