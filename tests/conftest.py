@@ -59,7 +59,6 @@ def container(owner_url: str) -> Iterator[Any]:
     yield built
     built.datastore().close()
     built.worker_pool().close()
-    built.engine().dispose()
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager
 from adapters.projections.notify import CommitNotifier
 from adapters.readmodels.contacts import SqlContactQueries
-from adapters.readmodels.engine import app_engine
+from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
 from application.bus import CommandBus
 from application.contacts import (
@@ -102,8 +102,6 @@ class Container(containers.DeclarativeContainer):
     datastore = providers.Singleton(_datastore, database, settings.provided.db_pool_size)
     app_pool = providers.Callable(lambda datastore: datastore.pool, datastore)
     worker_pool = providers.Singleton(_worker_pool, database, 8)
-    engine = providers.Singleton(app_engine, database.provided.app_url,
-                                 pool_size=settings.provided.db_pool_size)
     keks = providers.Singleton(KeyEncryptionKeys.parse, settings.provided.key_encryption_keys)
     blind_index = providers.Singleton(HmacBlindIndex, settings.provided.blind_index_key_bytes)
     data_keys = providers.Singleton(DataKeyStore, app_pool, keks)
@@ -124,8 +122,9 @@ class Container(containers.DeclarativeContainer):
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
-    contact_queries = providers.Singleton(SqlContactQueries, engine)
-    lead_queries = providers.Singleton(SqlLeadQueries, engine)
+    reader = providers.Singleton(ReadModelReader, app_pool)
+    contact_queries = providers.Singleton(SqlContactQueries, reader)
+    lead_queries = providers.Singleton(SqlLeadQueries, reader)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)

@@ -1,5 +1,9 @@
 """structlog JSON logs, with request id, tenant and user bound per request. Library logs go
-through the same renderer. Never log bodies, query strings or secrets."""
+through the same renderer. Never log bodies, query strings or secrets.
+
+Our own loggers (``structlog.get_logger``) take structlog's direct path: one JSON line written
+to stderr, no stdlib ``logging`` machinery on the way (the access log writes one per request).
+"""
 
 from __future__ import annotations
 
@@ -15,19 +19,20 @@ def configure_logging(level: str = "INFO") -> None:
     if _configured:
         return
     _configured.append(True)
+    numeric = logging.getLevelName(level.upper())
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, structlog.processors.dict_tracebacks,
+                    structlog.processors.JSONRenderer()],
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         cache_logger_on_first_use=True)
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()])
     handler = logging.StreamHandler(sys.stderr)

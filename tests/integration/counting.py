@@ -4,9 +4,10 @@ tenant's counter, so an event applied twice (or lost) changes the count."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Integer, MetaData, Table
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects import postgresql
 
 from application.projections.base import Projection, ViewRows
 from domain.leads import Lead
@@ -14,7 +15,7 @@ from domain.leads import Lead
 metadata = MetaData()
 score_counts = Table(
     "score_counts", metadata,
-    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", postgresql.UUID(as_uuid=True), primary_key=True),
     Column("events", BigInteger, nullable=False),
     Column("last_score", Integer, CheckConstraint("last_score <> 13", name="no_thirteen")),
 )
@@ -22,24 +23,28 @@ TABLES = {"score_counts": score_counts}
 
 
 class ScoreCounts(Projection):
+    """Counts one tenant's scores (tests share a database; other tenants are not counted)."""
+
     name = "score_counts_test"
     version = 1
     tables = ("score_counts",)
 
-    def __init__(self) -> None:
+    def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
+        self.tenant_id = tenant_id
         self.on(Lead.LeadScored, self._scored,
-                lambda e: [("score_counts", (e.tenant_id,))])
+                lambda e: [("score_counts", (e.tenant_id,))] if e.tenant_id == tenant_id else [])
 
-    @staticmethod
-    def _scored(event: Any, rows: ViewRows) -> None:
+    def _scored(self, event: Any, rows: ViewRows) -> None:
+        if event.tenant_id != self.tenant_id:
+            return
         key = (event.tenant_id,)
         row = rows.get("score_counts", key) or {"tenant_id": event.tenant_id, "events": 0}
         rows.put("score_counts", key, {**row, "events": row["events"] + 1,
                                        "last_score": event.score})
 
 
-def run_forever(owner_url: str, schema: str) -> None:
+def run_forever(owner_url: str, schema: str, tenant_id: str) -> None:
     """Entry point of the subprocess that the crash test kills."""
     import threading
 
@@ -52,7 +57,8 @@ def run_forever(owner_url: str, schema: str) -> None:
     container = Container()
     container.settings.override(providers.Object(Settings(DATABASE_URL=owner_url)))
     container.database()
-    runner = ProjectionRunner(ScoreCounts(), container.worker_pool(), container.worker_mapper(),
+    runner = ProjectionRunner(ScoreCounts(UUID(tenant_id)), container.worker_pool(),
+                              container.worker_mapper(),
                               schema=schema, tracking_name=f"{ScoreCounts.name}@{schema}",
                               batch_size=10, tables=TABLES)
     print("running", flush=True)
@@ -62,4 +68,4 @@ def run_forever(owner_url: str, schema: str) -> None:
 if __name__ == "__main__":
     import sys
 
-    run_forever(sys.argv[1], sys.argv[2])
+    run_forever(sys.argv[1], sys.argv[2], sys.argv[3])

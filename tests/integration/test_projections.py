@@ -137,12 +137,12 @@ def counting_schema(container: Any) -> Any:
 
     schema = f"exactly_once_{uuid4().hex[:8]}"
     manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
-                                container.worker_mapper(), [ScoreCounts()], tables=TABLES)
+                                container.worker_mapper(), [ScoreCounts(uuid4())], tables=TABLES)
     with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO frontdesk_worker").format(
             sql.Identifier(schema)))
-        manager._create_tables(conn, ScoreCounts(), schema)
+        manager._create_tables(conn, ScoreCounts(uuid4()), schema)
         reset_tracking(conn, f"{ScoreCounts.name}@{schema}", 1)
     yield schema
     with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
@@ -169,14 +169,15 @@ def test_a_failure_inside_the_view_transaction_applies_nothing_then_exactly_once
         container: Any, counting_schema: str) -> None:
     tenant = uuid4()
     score_events(container, tenant, [10, 11, 12, 13, 14])  # 13 violates the view's CHECK
-    runner = ProjectionRunner(ScoreCounts(), container.worker_pool(), container.worker_mapper(),
+    runner = ProjectionRunner(ScoreCounts(tenant), container.worker_pool(),
+                              container.worker_mapper(),
                               schema=counting_schema,
                               tracking_name=f"{ScoreCounts.name}@{counting_schema}",
                               batch_size=1, tables=TABLES)
     with pytest.raises(psycopg.errors.CheckViolation):
         runner.catch_up()
     assert counted(container, counting_schema, tenant)[0] == 3  # 10, 11, 12 committed
-    restarted = ProjectionRunner(ScoreCounts(), container.worker_pool(),
+    restarted = ProjectionRunner(ScoreCounts(tenant), container.worker_pool(),
                                  container.worker_mapper(), schema=counting_schema,
                                  tracking_name=f"{ScoreCounts.name}@{counting_schema}",
                                  batch_size=1, tables=TABLES)
@@ -192,11 +193,20 @@ def test_a_killed_worker_resumes_without_double_counting(container: Any,
     score_events(container, tenant, scores)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tests.integration.counting",
-               container.database().owner_url, counting_schema]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE)
+               container.database().owner_url, counting_schema, str(tenant)]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while counted(container, counting_schema, tenant)[0] < 20:
-        assert time.monotonic() < deadline and worker.poll() is None
+        if time.monotonic() > deadline or worker.poll() is not None:
+            worker.kill()
+            output = worker.stdout.read() if worker.stdout else b""
+            with container.worker_pool().connection() as conn:
+                tracking = conn.execute("SELECT * FROM projection_tracking WHERE name = %s",
+                                        (f"{ScoreCounts.name}@{counting_schema}",)).fetchone()
+                horizon = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, "
+                                       "(SELECT max(tx_id)::text FROM events) AS head").fetchone()
+            pytest.fail(f"worker made no progress: {output[-2000:]!r} {tracking} {horizon}")
         time.sleep(0.002)
     worker.send_signal(signal.SIGKILL)
     worker.wait()

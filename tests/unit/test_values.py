@@ -54,3 +54,27 @@ def test_slug_normalises_and_validates() -> None:
     with pytest.raises(InvalidValue) as error:
         Slug("bad slug!", "source")
     assert error.value.field == "source"
+
+
+def test_blind_index_is_hmac_sha256_per_tenant_and_scope() -> None:
+    import hashlib
+    import hmac
+    from uuid import uuid4
+
+    from adapters.crypto.blind_index import HmacBlindIndex
+
+    key, tenant = b"k" * 40, uuid4()
+    index = HmacBlindIndex(key)
+    expected = hmac.digest(key, b"\x1f".join((tenant.bytes, b"contact_email", b"a@b.example")),
+                           hashlib.sha256)
+    assert index.digest(tenant, "contact_email", "a@b.example") == expected
+    assert index.digest(uuid4(), "contact_email", "a@b.example") != expected
+    assert index.digest(tenant, "contact_phone", "a@b.example") != expected
+
+
+def test_new_ids_are_random_version_4_uuids() -> None:
+    from domain.shared.ids import new_id
+
+    ids = {new_id() for _ in range(5000)}
+    assert len(ids) == 5000
+    assert all(i.version == 4 and i.variant == "specified in RFC 4122" for i in ids)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
 from adapters.postgres.database import DictPool
+from domain.shared.ids import random_bytes
 
 
 class KeyEncryptionKeys:
@@ -147,7 +147,7 @@ class DataKeyStore:
                 return key, None
             if self._cached(subject_id) == self.DESTROYED:
                 raise PermissionError("the data key of this subject was destroyed (erased)")
-        key = os.urandom(32)
+        key = random_bytes.take(32)
         kek_id, wrapped = self._keks.wrap(key)
         return key, NewDataKey(tenant_id, subject_id, kek_id, wrapped)
 

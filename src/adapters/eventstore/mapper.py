@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
 
 from adapters.crypto.keys import DataKeyStore, NewDataKey
+from domain.shared.ids import random_bytes
 
 ERASED = "[erased]"
 WITHHELD = "[withheld]"
@@ -74,7 +74,7 @@ class PersonalDataMapper(Mapper[UUID]):
                     key, new_key = self.keys.key_for_write(tenant_id, subject_id,
                                                            new_subject=new_subject)
                     pending_keys[subject_id] = key
-                nonce = os.urandom(12)
+                nonce = random_bytes.take(12)
                 sealed = AESGCM(key).encrypt(nonce, self.transcoder.encode(secret),
                                              originator_id.bytes + subject_id.bytes)
                 state["_pii"] = {"s": subject_id.hex,

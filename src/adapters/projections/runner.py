@@ -119,9 +119,12 @@ class ProjectionRunner:
     # -- forever ----------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
-            still_claimed: Callable[[], bool] = lambda: True) -> None:
+            linger: float = 0.01, still_claimed: Callable[[], bool] = lambda: True) -> None:
         """Follow the log until ``stop`` (or until the claim on this projection is lost);
-        ``wake`` is set after commits, here or in other processes."""
+        ``wake`` is set after commits, here or in other processes.
+
+        After a wake-up it lingers ``linger`` seconds when the last batch was small, so that
+        under load one batch carries many commits (each batch costs a few round trips)."""
         backoff = 0.5
         while not stop.is_set() and still_claimed():
             try:
@@ -146,3 +149,5 @@ class ProjectionRunner:
             if applied == 0:
                 wake.wait(idle)
                 wake.clear()
+            if applied < self.batch_size and linger > 0:
+                stop.wait(linger)

@@ -1,34 +1,31 @@
-"""The SQLAlchemy engine of the API role, and tenant-scoped transactions on it."""
+"""Reading read models: plain SQL with the tenant set in the same round trip, and cursors.
+
+SQLAlchemy Core defines the read-model tables (adapters.projections.tables); queries are
+written here as SQL and sent over psycopg together with the tenant setting in one pipeline
+segment (adapters.eventstore.tenancy), so a list or a get costs one round trip. Row-level
+security does the isolation; every query also names its tenant, so an index serves it.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-import psycopg
-from sqlalchemy import Connection, Engine, create_engine, text
-
+from adapters.eventstore.tenancy import fetch_as_tenant
+from adapters.postgres.database import DictPool
 from application.ports import BadCursor
 
-_SET_TENANT = text("SELECT set_config('app.tenant_id', :tenant, true)")
 
+class ReadModelReader:
+    def __init__(self, pool: DictPool) -> None:
+        self._pool = pool
 
-def app_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    return create_engine("postgresql+psycopg://", creator=lambda: psycopg.connect(url),
-                         pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
-                         pool_recycle=3600)
-
-
-@contextmanager
-def tenant_scope(engine: Engine, tenant_id: UUID) -> Iterator[Connection]:
-    """A read transaction that row-level security confines to one tenant."""
-    with engine.connect() as conn, conn.begin():
-        conn.execute(_SET_TENANT, {"tenant": str(tenant_id)})
-        yield conn
+    def fetch(self, tenant_id: UUID, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._pool.connection() as conn:
+            return fetch_as_tenant(conn, tenant_id, query, params)
 
 
 def encode_cursor(created_at: datetime, row_id: UUID) -> str:

@@ -6,17 +6,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, and_, select, tuple_
+from psycopg import sql
 
-from adapters.projections.tables import contacts, lead_pipeline
-from adapters.readmodels.engine import decode_cursor, encode_cursor, tenant_scope
+from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
 from application.leads.views import FollowUpView, LeadFilters, LeadView
 from application.ports import Page
 
-_OPEN = ("new", "contacted", "qualified")
-_VIEW = select(lead_pipeline, contacts.c.name, contacts.c.email, contacts.c.phone).select_from(
-    lead_pipeline.outerjoin(contacts, and_(contacts.c.tenant_id == lead_pipeline.c.tenant_id,
-                                           contacts.c.id == lead_pipeline.c.contact_id)))
+_VIEW = sql.SQL(
+    "SELECT l.*, c.name, c.email, c.phone FROM lead_pipeline l "
+    "LEFT JOIN contacts c ON c.tenant_id = l.tenant_id AND c.id = l.contact_id ")
+_FILTERS = ("status", "source", "campaign", "assigned_to", "contact_id")
 
 
 def lead_view(row: Any) -> LeadView:
@@ -34,38 +33,40 @@ def lead_view(row: Any) -> LeadView:
 
 
 class SqlLeadQueries:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reader: ReadModelReader) -> None:
+        self._reader = reader
 
     def get(self, tenant_id: UUID, lead_id: UUID) -> LeadView | None:
-        with tenant_scope(self._engine, tenant_id) as conn:
-            row = conn.execute(_VIEW.where(lead_pipeline.c.id == lead_id)).mappings().first()
-        return lead_view(row) if row else None
+        rows = self._reader.fetch(
+            tenant_id, _VIEW + sql.SQL("WHERE l.tenant_id = %(tenant)s AND l.id = %(id)s"),
+            {"tenant": tenant_id, "id": lead_id})
+        return lead_view(rows[0]) if rows else None
 
     def page(self, tenant_id: UUID, filters: LeadFilters, *, limit: int,
              cursor: str | None) -> Page[LeadView]:
-        t = lead_pipeline.c
-        query = _VIEW.order_by(t.created_at.desc(), t.id.desc())
-        for column, value in (("status", filters.status), ("source", filters.source),
-                              ("campaign", filters.campaign),
-                              ("assigned_to", filters.assigned_to),
-                              ("contact_id", filters.contact_id)):
+        where: list[sql.Composable] = [sql.SQL("l.tenant_id = %(tenant)s")]
+        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit + 1}
+        for column in _FILTERS:
+            value = getattr(filters, column)
             if value is not None:
-                query = query.where(t[column] == value)
+                where.append(sql.SQL("{} = {}").format(sql.Identifier("l", column),
+                                                       sql.Placeholder(column)))
+                params[column] = value
         if cursor:
-            at, last_id = decode_cursor(cursor)
-            query = query.where(tuple_(t.created_at, t.id) < tuple_(at, last_id))
-        with tenant_scope(self._engine, tenant_id) as conn:
-            rows = conn.execute(query.limit(limit + 1)).mappings().all()
+            params["at"], params["after"] = decode_cursor(cursor)
+            where.append(sql.SQL("(l.created_at, l.id) < (%(at)s, %(after)s)"))
+        query = _VIEW + sql.SQL("WHERE {} ORDER BY l.created_at DESC, l.id DESC "
+                                "LIMIT %(limit)s").format(sql.SQL(" AND ").join(where))
+        rows = self._reader.fetch(tenant_id, query, params)
         items = [lead_view(r) for r in rows[:limit]]
         more = len(rows) > limit
         return Page(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
 
     def stale_candidates(self, tenant_id: UUID, *, inactive_since: datetime,
                          limit: int) -> list[UUID]:
-        t = lead_pipeline.c
-        query = (select(t.id).where(t.status.in_(_OPEN), t.next_follow_up_at.is_(None),
-                                    t.last_activity_at <= inactive_since)
-                 .order_by(t.last_activity_at).limit(limit))
-        with tenant_scope(self._engine, tenant_id) as conn:
-            return list(conn.execute(query).scalars())
+        rows = self._reader.fetch(tenant_id, sql.SQL(
+            "SELECT id FROM lead_pipeline WHERE tenant_id = %(tenant)s "
+            "AND status IN ('new', 'contacted', 'qualified') AND next_follow_up_at IS NULL "
+            "AND last_activity_at <= %(since)s ORDER BY last_activity_at LIMIT %(limit)s"),
+            {"tenant": tenant_id, "since": inactive_since, "limit": limit})
+        return [r["id"] for r in rows]

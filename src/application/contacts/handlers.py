@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 from application.aggregates import load_for_change
 from application.contacts.commands import (
     ChangeContactConsent,
@@ -15,6 +13,7 @@ from application.ports import CommandContext, UnitOfWork
 from domain.contacts import Contact
 from domain.ports import Clock, PhoneNormaliser
 from domain.shared import Claim, Conflict, Email, PhoneNumber
+from domain.shared.ids import new_id
 
 
 def parse_reachability(phones: PhoneNormaliser, email: str | None, phone: str | None,
@@ -50,7 +49,7 @@ class RegisterContactHandler:
             field = "email" if claim.scope == "contact_email" else "phone"
             raise Conflict(f"a contact with this {field} already exists",
                            existing_id=str(owner))
-        contact = Contact.register(contact_id=uuid4(), tenant_id=ctx.tenant_id, actor=ctx.actor,
+        contact = Contact.register(contact_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
                                    at=self._clock.now(), name=command.name, email=email,
                                    phone=phone)
         uow.add(contact)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.identity.ports import (
     PasswordHasher,
@@ -14,6 +14,7 @@ from application.identity.ports import (
     UserRecord,
 )
 from domain.shared import DomainError, Email, InvalidValue
+from domain.shared.ids import new_id
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MIN_PASSWORD = 10
@@ -48,9 +49,9 @@ class ProvisionTenantHandler:
         email = Email(command.admin_email)
         if len(command.admin_password) < MIN_PASSWORD:
             raise InvalidValue("admin_password", f"must be at least {MIN_PASSWORD} characters")
-        tenant = TenantRecord(id=uuid4(), slug=command.slug, name=name,
+        tenant = TenantRecord(id=new_id(), slug=command.slug, name=name,
                               settings={"stale_after_seconds": 24 * 3600})
-        admin = UserRecord(id=uuid4(), tenant_id=tenant.id, email=email.value,
+        admin = UserRecord(id=new_id(), tenant_id=tenant.id, email=email.value,
                            password_hash=self._hasher.hash(command.admin_password),
                            roles=("admin",))
         self._tenants.create(tenant, admin)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import uuid4
 
 from application.aggregates import load_for_change
 from application.leads.commands import (
@@ -23,6 +22,7 @@ from application.ports import CommandContext, UnitOfWork
 from domain.leads import DuplicateLead, Lead
 from domain.ports import Clock
 from domain.shared import Score, Slug
+from domain.shared.ids import new_id
 
 
 class _LeadHandler:
@@ -70,7 +70,7 @@ class ScheduleFollowUpHandler(_LeadHandler):
     def __call__(self, command: ScheduleFollowUp, uow: UnitOfWork,
                  ctx: CommandContext) -> LeadView:
         lead = load_for_change(uow, Lead, command.lead_id, command.expected_version)
-        lead.schedule_follow_up(actor=ctx.actor, at=self._clock.now(), follow_up_id=uuid4(),
+        lead.schedule_follow_up(actor=ctx.actor, at=self._clock.now(), follow_up_id=new_id(),
                                 due_at=command.due_at, note=command.note)
         uow.add(lead)
         return lead_view(uow, lead)
@@ -91,7 +91,7 @@ class ConvertLeadHandler(_LeadHandler):
 
     def __call__(self, command: ConvertLead, uow: UnitOfWork, ctx: CommandContext) -> LeadView:
         lead = load_for_change(uow, Lead, command.lead_id, command.expected_version)
-        lead.convert(actor=ctx.actor, at=self._clock.now(), case_id=uuid4())
+        lead.convert(actor=ctx.actor, at=self._clock.now(), case_id=new_id())
         uow.add(lead)
         return lead_view(uow, lead)
 
@@ -124,7 +124,7 @@ class ScheduleStaleFollowUpHandler(_LeadHandler):
         lead = uow.get(Lead, command.lead_id)
         scheduled = lead.schedule_stale_follow_up(
             at=self._clock.now(), stale_after=timedelta(seconds=command.stale_after_seconds),
-            follow_up_id=uuid4())
+            follow_up_id=new_id())
         if scheduled:
             uow.add(lead)
         return scheduled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from application.contacts.handlers import parse_reachability, reachability_claims
 from application.leads.commands import CaptureLead
@@ -13,6 +13,7 @@ from domain.contacts import Contact
 from domain.leads import DuplicateLead, Lead
 from domain.ports import Clock, PhoneNormaliser
 from domain.shared import InvalidValue, Slug
+from domain.shared.ids import new_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def capture_into(uow: UnitOfWork, ctx: CommandContext, command: CaptureLead, clo
               for claim, owner in uow.owners_of(reachability_claims(email, phone)).items()}
     existing_id: UUID | None = owners.get("contact_email") or owners.get("contact_phone")
     if existing_id is None:
-        contact = Contact.register(contact_id=uuid4(), tenant_id=ctx.tenant_id, actor=ctx.actor,
+        contact = Contact.register(contact_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
                                    at=now, name=command.name, email=email, phone=phone)
         uow.add(contact)
     else:
@@ -57,7 +58,7 @@ def capture_into(uow: UnitOfWork, ctx: CommandContext, command: CaptureLead, clo
         duplicate = uow.owners_of([Lead.open_lead_claim(contact.id, source)])
         if duplicate:
             raise DuplicateLead(next(iter(duplicate.values())))
-    lead = Lead.capture(lead_id=uuid4(), tenant_id=ctx.tenant_id, actor=ctx.actor, at=now,
+    lead = Lead.capture(lead_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor, at=now,
                         contact_id=contact.id, source=source, campaign=campaign,
                         channel=channel, notes=command.notes)
     uow.add(lead)

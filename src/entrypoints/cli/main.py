@@ -53,23 +53,31 @@ def _prepare(container: Container) -> None:
 
 
 @app.command()
-def serve(host: str | None = None, port: int | None = None) -> None:
+def serve(host: str | None = None, port: int | None = None,
+          workers: int = typer.Option(1, help="API processes (2 suits a 2-core machine)")
+          ) -> None:
     """Run the API (embedded PostgreSQL unless DATABASE_URL is set)."""
     import uvicorn
 
-    from entrypoints.http.app import create_app
-    from entrypoints.runtime import Runtime
+    from entrypoints.runtime import tune_interpreter
 
+    tune_interpreter()
     container = _container()
     settings = container.settings()
     _prepare(container)
-    runtime = Runtime(container) if settings.in_process_projections else None
-    application = create_app(container, runtime=runtime)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Frontdesk API on http://{bind_host}:{bind_port}  (OpenAPI viewer: "
                   f"http://{bind_host}:{bind_port}/schema)")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=5)
+    options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_config": None,
+                               "access_log": False, "timeout_graceful_shutdown": 5}
+    if workers > 1:
+        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers, **options)
+        return
+    from entrypoints.http.app import create_app
+    from entrypoints.runtime import Runtime
+
+    runtime = Runtime(container) if settings.in_process_projections else None
+    uvicorn.run(create_app(container, runtime=runtime), **options)
 
 
 @app.command()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.shared.ids import random_bytes
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _API_HEADERS = [
@@ -29,7 +30,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_ID.match(incoming) else random_bytes.take(16).hex()
         path: str = scope["path"]
         extra = _DOCS_HEADERS if path.startswith("/schema") else _API_HEADERS
         status: dict[str, int] = {"code": 500}

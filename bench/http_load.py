@@ -1,0 +1,147 @@
+"""(c) HTTP: requests/s and p50/p95/p99 latency of POST /v1/leads and GET /v1/leads at 32
+concurrent connections, measured with wrk (Debian package) against `frontdesk serve` on
+loopback, for a bounded time."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN = "bench-admin-token-0123456789"
+LUA_COMMON = r"""
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+                 + summary.errors.timeout + summary.errors.status
+  io.write(string.format(
+    '{"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, '
+    .. '"max_ms": %.2f, "errors": %d, "non_2xx": %d}\n',
+    summary.requests, summary.requests / seconds, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    errors, summary.errors.status))
+end
+"""
+LUA_POST = r"""
+local counter = 0
+local threads = 0
+setup = function(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"name": "Load %d", "email": "%s-w%s-%d@bench.example", "source": "bench", '
+    .. '"campaign": "load", "notes": "http benchmark"}', counter, RUN, tid, counter)
+  return wrk.format("POST", "/v1/leads", {["Content-Type"] = "application/json",
+                    ["Authorization"] = "Bearer " .. TOKEN}, body)
+end
+"""
+LUA_GET = r"""
+request = function()
+  return wrk.format("GET", "/v1/leads?limit=20", {["Authorization"] = "Bearer " .. TOKEN})
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "wrk"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("the HTTP benchmark needs wrk: apt-get install wrk")
+    return found
+
+
+def start_server(owner_url: str, port: int, workers: int, log: Path, *,
+                 separate_worker: bool = False) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": ADMIN,
+           "FRONTDESK_STALE_POLICY_INTERVAL": "3600",
+           "FRONTDESK_IN_PROCESS_PROJECTIONS": "false" if separate_worker else "true"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/frontdesk"), "serve", "--port", str(port), "--workers",
+         str(workers)], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"the server did not start; see {log}")
+
+
+def login(base: str) -> str:
+    slug = f"load-{os.getpid()}-{int(time.time())}"
+    created = httpx.post(f"{base}/v1/admin/tenants", headers={"Authorization": f"Bearer {ADMIN}"},
+                         json={"name": "Load", "slug": slug, "admin_email": f"a@{slug}.example",
+                               "admin_password": "load test password"})
+    created.raise_for_status()
+    token = httpx.post(f"{base}/v1/auth/login", json={
+        "tenant": slug, "email": f"a@{slug}.example", "password": "load test password"})
+    token.raise_for_status()
+    return str(token.json()["access_token"])
+
+
+def wrk(binary: str, base: str, token: str, script: str, seconds: int,
+        connections: int) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(f'TOKEN = "{token}"\nRUN = "{uuid.uuid4().hex[:12]}"\n' + script + LUA_COMMON)
+    result = subprocess.run([binary, "-t2", f"-c{connections}", f"-d{seconds}s",
+                             "--timeout", "5s", "-s", lua.name, base],
+                            capture_output=True, text=True, check=True)
+    os.unlink(lua.name)
+    line = next(out for out in result.stdout.splitlines() if out.startswith("{"))
+    return json.loads(line)  # type: ignore[no-any-return]
+
+
+def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
+        workers: int = 2) -> dict[str, dict[str, Any]]:
+    binary = ensure_wrk()
+    port = free_port()
+    log = ROOT / ".data" / "bench-server.log"
+    server = start_server(owner_url, port, workers, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        token = login(base)
+        wrk(binary, base, token, LUA_POST, 3, connections)  # warm-up
+        post = wrk(binary, base, token, LUA_POST, seconds, connections)
+        get = wrk(binary, base, token, LUA_GET, seconds, connections)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return {"POST /v1/leads": post, "GET /v1/leads": get}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from bench.common import bench_database
+
+    print(json.dumps(run(bench_database(), workers=int(sys.argv[1]) if len(sys.argv) > 1
+                         else 2), indent=2))

@@ -1,0 +1,20 @@
+"""Application factory for multi-process serving (``uvicorn --factory``): each worker process
+builds its own composition root; projections are claimed by one of them at a time."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from entrypoints.container import Container
+from entrypoints.http.app import create_app
+from entrypoints.logging import configure_logging
+from entrypoints.runtime import Runtime, tune_interpreter
+
+
+def create() -> Litestar:
+    tune_interpreter()
+    container = Container()
+    settings = container.settings()
+    configure_logging(settings.log_level)
+    runtime = Runtime(container) if settings.in_process_projections else None
+    return create_app(container, runtime=runtime)
