@@ -15,15 +15,15 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 
-def bench_database() -> str:
-    """Owner URL of a fresh benchmark database."""
+def bench_database(name: str = "frontdesk_bench") -> str:
+    """Owner URL of a fresh benchmark database (BENCH_DATABASE_URL: use that one as is)."""
     if os.environ.get("BENCH_DATABASE_URL"):
         return os.environ["BENCH_DATABASE_URL"]
     from adapters.postgres.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(ROOT / ".data")
-    server.drop("frontdesk_bench")
-    return server.url("frontdesk_bench")
+    server.drop(name)
+    return server.url(name)
 
 
 def build_container(owner_url: str, **settings: Any) -> Any:

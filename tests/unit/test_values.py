@@ -78,3 +78,22 @@ def test_new_ids_are_random_version_4_uuids() -> None:
     ids = {new_id() for _ in range(5000)}
     assert len(ids) == 5000
     assert all(i.version == 4 and i.variant == "specified in RFC 4122" for i in ids)
+
+
+def test_a_remembered_token_still_expires() -> None:
+    import time
+    from uuid import uuid4
+
+    import pytest
+
+    from adapters.identity.tokens import InvalidToken, JwtTokens
+
+    tokens = JwtTokens("s" * 40, lifetime=1, leeway=0)
+    token, _ = tokens.issue(uuid4(), uuid4(), ("agent",))
+    assert tokens.verify(token).roles == {"agent"}
+    assert tokens.verify(token).roles == {"agent"}  # from memory
+    time.sleep(2.1)
+    with pytest.raises(InvalidToken):
+        tokens.verify(token)
+    with pytest.raises(InvalidToken):
+        JwtTokens("t" * 40).verify(token)

@@ -1,0 +1,93 @@
+"""`make bench`: the foundation's figures, each next to a baseline measured in the same run.
+
+(a) commands/s through the application layer vs raw single-row INSERT transactions;
+(b) projection rebuild events/s vs reading the same rows raw;
+(c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench import commands, http_load, rebuild  # noqa: E402
+from bench.common import bench_database, build_container, new_tenant  # noqa: E402
+
+
+def verdict(ok: bool) -> str:
+    return "meets target" if ok else "BELOW TARGET"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
+    parser.add_argument("--only", choices=["a", "b", "c"], action="append")
+    args = parser.parse_args()
+    sections = set(args.only or ["a", "b", "c"])
+    seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
+    print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
+          f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
+    owner_url = bench_database()
+    container = build_container(owner_url)
+    tenant, _ = new_tenant(container)
+    report: dict[str, object] = {}
+
+    if "a" in sections:
+        a = commands.run(container, owner_url, tenant.id, seconds=seconds, rounds=rounds)
+        report["a"] = a
+        ratio = a["cmd_1"] / a["raw_1"]
+        t8, p8 = a["cmd_8t"] / a["cmd_1"], a["cmd_2x4"] / a["cmd_1"]
+        print("\n(a) CaptureLead through the application layer (medians of interleaved rounds)")
+        print(f"    raw single-row INSERT transactions, 1 client   {a['raw_1']:8.0f} /s  "
+              "(baseline)")
+        print(f"    commands, 1 client                             {a['cmd_1']:8.0f} /s  "
+              f"= {ratio:.0%} of raw  [target >= 40%: {verdict(ratio >= 0.40)}]")
+        print(f"    raw INSERT transactions, 8 clients             {a['raw_8']:8.0f} /s")
+        print(f"    commands, 8 client threads in one process      {a['cmd_8t']:8.0f} /s  "
+              f"= {t8:.2f}x the 1-client rate")
+        print(f"    commands, 8 clients as 2 processes x 4 threads {a['cmd_2x4']:8.0f} /s  "
+              f"= {p8:.2f}x the 1-client rate  [target >= 2x: {verdict(p8 >= 2)}]")
+
+    if "b" in sections:
+        # Its own database: the log holds exactly the generated events.
+        log_owner = bench_database("frontdesk_bench_rebuild")
+        log_container = build_container(log_owner)
+        log_tenant, _ = new_tenant(log_container)
+        b = rebuild.run(log_container, log_tenant.id, leads=25_000, rounds=rounds)
+        report["b"] = b
+        share = b["rebuild"] / b["raw_read"]
+        print(f"\n(b) Rebuild lead_pipeline from {b['lead_events']:,.0f} lead events "
+              f"({b['log_rows']:,.0f} rows in the log)")
+        print(f"    raw read of the log, pages of 1,000            {b['raw_read']:8.0f} rows/s  "
+              f"(baseline)")
+        print(f"    rebuild (beside the live view, then swapped)   {b['rebuild']:8.0f} events/s "
+              f"= {share:.1%} of raw  [targets >= 10% and >= 20,000/s: "
+              f"{verdict(share >= 0.10 and b['rebuild'] >= 20_000)}]")
+
+    if "c" in sections:
+        c = http_load.run(owner_url, seconds=int(seconds * 2), connections=32, workers=2)
+        report["c"] = c
+        print("\n(c) HTTP, 32 concurrent connections, wrk, `frontdesk serve --workers 2` "
+              "(projections in-process)")
+        for name, r in c.items():
+            print(f"    {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+                  f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+                  f"errors {r['errors']}  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]")
+
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"foundation-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
+        json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
