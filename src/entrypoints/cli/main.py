@@ -151,6 +151,7 @@ def projections_status() -> None:
     _prepare(container)
     table = Table("projection", "version (code/stored)", "position", "events processed",
                   "pending", "updated")
+    table.columns[0].no_wrap = True
     for status in container.projection_manager().status():
         position = f"{status.position.tx}:{status.position.id}" if status.position else "-"
         table.add_row(status.name, f"{status.code_version}/{status.stored_version}", position,

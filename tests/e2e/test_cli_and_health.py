@@ -1,0 +1,115 @@
+"""The operator's side: the `frontdesk` CLI on the same database, readiness, the stale-lead
+policy against the real read model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.clock import ManualClock
+from application.leads.actions import ScheduleStaleFollowUpHandler
+from application.leads.stale_policy import StaleLeadPolicy
+from tests.conftest import TenantSession
+
+
+@pytest.fixture
+def cli(owner_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from entrypoints.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", owner_url)
+    monkeypatch.setenv("FRONTDESK_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        result = runner.invoke(app, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+def test_tenants_create_prints_a_working_login(cli: Any, client: Any) -> None:
+    output = cli("tenants", "create", "--name", "CLI Clinic", "--slug", "cli-clinic",
+                 "--admin-email", "owner@cli.example").output
+    assert "tenant cli-clinic" in output
+    password = output.split("password=")[1].split()[0]
+    login = client.post("/v1/auth/login", json={"tenant": "cli-clinic",
+                                                 "email": "owner@cli.example",
+                                                 "password": password})
+    assert login.status_code == 200
+
+
+def test_projections_status_rebuild_and_as_of(cli: Any, tenant: TenantSession) -> None:
+    created = tenant.post("/v1/leads", json={"email": "asof@example.com", "source": "cli"})
+    tenant.read(f"/v1/leads/{created.json()['id']}", created.headers["x-frontdesk-position"])
+    status = cli("projections", "status").output
+    assert "lead_pipeline" in status and "contacts" in status
+    rebuilt = cli("projections", "rebuild", "lead_pipeline").output
+    assert "swapped in" in rebuilt
+    tenant.read(f"/v1/leads/{created.json()['id']}", created.headers["x-frontdesk-position"])
+    past = cli("projections", "as-of", "lead_pipeline", "--at", "2000-01-01T00:00Z",
+               "--tenant", tenant.slug).output
+    assert "lead_pipeline: 0 rows" in past
+    now = (datetime.now(UTC) + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")
+    present = cli("projections", "as-of", "lead_pipeline", "--at", now, "--tenant",
+                  tenant.slug, "--rows").output
+    assert "lead_pipeline: 1 rows" in present and "(new=1)" in present
+    assert created.json()["id"] in present
+
+
+def test_events_dump_decodes_a_tenants_events(cli: Any, tenant: TenantSession) -> None:
+    tenant.post("/v1/leads", json={"name": "Dump Me", "email": "dump@example.com",
+                                   "source": "cli", "notes": "secret note"})
+    lines = [json.loads(line) for line in
+             cli("events", "dump", "--tenant", tenant.slug).output.splitlines()
+             if line.startswith("{")]
+    assert [line["type"] for line in lines] == ["ContactRegistered", "LeadCaptured"]
+    assert lines[0]["data"]["name"] == "Dump Me"
+    assert lines[1]["data"]["notes"] == "secret note"
+    assert all(line["tenant_id"] == tenant.id for line in lines)
+
+
+def test_leads_import_from_the_cli(cli: Any, tenant: TenantSession, tmp_path: Path) -> None:
+    file = tmp_path / "leads.csv"
+    file.write_text("name,email,source\nAna,ana@cli.example,fair\nBad,not-an-email,fair\n")
+    output = cli("leads", "import", str(file), "--tenant", tenant.slug).output
+    assert "accepted 1, duplicates 0, rejected 1" in output
+
+
+def test_readiness_reports_the_rls_protected_tables(client: Any) -> None:
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    checks = ready.json()["checks"]
+    assert checks["row_level_security"]["protected_tables"] >= 7
+    assert checks["row_level_security"]["unprotected_tables"] == []
+    assert set(checks["projections"]["lag"]) == {"contacts", "lead_pipeline"}
+
+
+def test_stale_lead_policy_on_the_real_read_model(container: Any, tenant: TenantSession) -> None:
+    created = tenant.post("/v1/leads", json={"email": "stale@example.com", "source": "web"})
+    lead = created.json()
+    tenant.read(f"/v1/leads/{lead['id']}", created.headers["x-frontdesk-position"])
+    captured_at = datetime.fromisoformat(lead["created_at"])
+    clock = ManualClock(captured_at + timedelta(hours=23))
+
+    class OneTenant:
+        def stale_after_by_tenant(self) -> dict[Any, timedelta]:
+            from uuid import UUID
+
+            return {UUID(tenant.id): timedelta(hours=24)}
+
+    policy = StaleLeadPolicy(container.bus(), container.lead_queries(), OneTenant(), clock,
+                             ScheduleStaleFollowUpHandler(clock))
+    assert policy.run_once() == 0
+    clock.advance(timedelta(hours=2))
+    assert policy.run_once() == 1
+    history = tenant.get(f"/v1/leads/{lead['id']}/events").json()["items"]
+    assert history[-1]["type"] == "FollowUpScheduled"
+    assert history[-1]["actor"] == "system:stale-lead-policy"
+    assert history[-1]["data"]["automatic"] is True

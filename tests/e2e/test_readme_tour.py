@@ -1,0 +1,56 @@
+"""The README's curl tour runs verbatim against `frontdesk serve` (a real server process)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+from typing import Any
+
+import httpx
+
+from tests.conftest import ROOT
+
+
+def tour_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- tour:start -->")[1].split("<!-- tour:end -->")[0]
+    return "\n".join(re.findall(r"```bash\n(.*?)```", section, flags=re.S))
+
+
+def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": "dev-admin-token",
+           "FRONTDESK_PORT": str(port), "FRONTDESK_LOG_LEVEL": "WARNING",
+           "FRONTDESK_IN_PROCESS_PROJECTIONS": "true"}
+    server = subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "serve"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+            time.sleep(0.2)
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_script()], cwd=ROOT,
+                                env={**env, "API": f"http://127.0.0.1:{port}"},
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr + out
+    assert '"slug":"bright-smile"' in out
+    assert '"status":"qualified"' in out
+    assert "/problems/stale-version" in out
+    assert "/problems/duplicate-lead" in out
+    assert '"accepted":1' in out and '"rejected":1' in out
+    assert '"type":"LeadQualified"' in out
+    assert '"status":"ready"' in out
