@@ -152,5 +152,7 @@ class Container(containers.DeclarativeContainer):
     schedule_stale_follow_up = providers.Singleton(ScheduleStaleFollowUpHandler, clock)
 
     # -- process managers -------------------------------------------------------------------
+    # Event-driven policies (application.policies.Policy), run by the runtime in order.
+    policies = providers.List()
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

@@ -16,7 +16,9 @@ from typing import Any
 import psycopg
 
 from adapters.projections.notify import NotificationListener
+from adapters.projections.policies import PolicyRunner
 from adapters.projections.runner import ProjectionRunner
+from application.policies import Policy
 from application.projections.base import Projection
 from entrypoints.container import Container
 
@@ -58,6 +60,10 @@ class Runtime:
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)
+            for policy in self._c.policies():
+                wake = notifier.subscribe()
+                self._wakes.append(wake)
+                self._spawn(f"policy-{policy.name}", self._run_policy, policy, wake)
 
     def stop(self) -> None:
         self._stop.set()
@@ -100,6 +106,17 @@ class Runtime:
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
         self._claimed(f"projection:{projection.name}", work)
+
+    def _run_policy(self, policy: Policy, wake: threading.Event) -> None:
+        runner = PolicyRunner(policy, self._c.worker_pool(), self._c.worker_mapper(),
+                              self._c.bus())
+        runner.ensure_tracking()
+
+        def work(still_claimed: Callable[[], bool]) -> None:
+            runner.position = None
+            runner.run(self._stop, wake, still_claimed=still_claimed)
+
+        self._claimed(f"policy:{policy.name}", work)
 
     def _run_stale_policy(self) -> None:
         policy = self._c.stale_lead_policy()

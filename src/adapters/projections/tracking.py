@@ -43,6 +43,12 @@ def advance_tracking(conn: psycopg.Connection[Any], name: str, expected: Positio
     return cursor.rowcount == 1
 
 
+def ensure_tracking(conn: psycopg.Connection[Any], name: str, version: int) -> None:
+    """Create the tracking row at position zero unless it exists."""
+    conn.execute("INSERT INTO projection_tracking (name, version) VALUES (%s, %s) "
+                 "ON CONFLICT (name) DO NOTHING", (name, version))
+
+
 def reset_tracking(conn: psycopg.Connection[Any], name: str, version: int) -> None:
     conn.execute("DELETE FROM projection_tracking WHERE name = %s", (name,))
     conn.execute("INSERT INTO projection_tracking (name, version) VALUES (%s, %s)",

@@ -1,0 +1,92 @@
+"""Runs process managers over the log: read in commit-safe order, react through the command
+bus, then move the policy's tracking position (at-least-once; reactions are idempotent)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import DictPool
+from adapters.projections.reader import Position, read_after
+from adapters.projections.runner import MAX_ID
+from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
+from application.bus import CommandBus
+from application.policies import Policy
+from application.ports import CommandContext
+from domain.shared.errors import DomainError
+
+log = logging.getLogger("frontdesk.policies")
+
+
+class PolicyRunner:
+    def __init__(self, policy: Policy, pool: DictPool, mapper: PersonalDataMapper,
+                 bus: CommandBus, *, batch_size: int = 500) -> None:
+        from eventsourcing.utils import get_topic
+
+        self.policy = policy
+        self._pool, self._mapper, self._bus = pool, mapper, bus
+        self.topics = [get_topic(c) for c in policy.event_classes]
+        self.tracking_name = f"policy:{policy.name}"
+        self.batch_size = batch_size
+        self.position: Position | None = None
+
+    def ensure_tracking(self) -> None:
+        with self._pool.connection() as conn:
+            ensure_tracking(conn, self.tracking_name, 1)
+
+    def step(self) -> int:
+        """React to one batch; returns the number of events seen (0 when caught up)."""
+        with self._pool.connection() as conn:
+            if self.position is None:
+                row = load_tracking(conn, self.tracking_name)
+                if row is None:
+                    raise LookupError(f"{self.tracking_name} has no tracking row")
+                self.position = row.position
+            start = self.position
+            batch = read_after(conn, start, self.batch_size, topics=self.topics)
+            for read in batch.events:
+                event = self._mapper.to_domain_event(read.stored)
+                for reaction in self.policy.react(event):
+                    ctx = CommandContext(tenant_id=reaction.tenant_id, actor=reaction.actor)
+                    try:
+                        self._bus.execute(reaction.handler, reaction.command, ctx)
+                    except DomainError as refused:  # e.g. already done: idempotent replay
+                        log.info("%s: %s refused: %s", self.policy.name,
+                                 type(reaction.command).__name__, refused.message)
+            new_position = batch.events[-1].position if batch.events else start
+            if len(batch.events) < self.batch_size and batch.horizon > 0:
+                new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
+            if new_position == start:
+                return 0
+            with conn.transaction():
+                if not advance_tracking(conn, self.tracking_name, start, new_position,
+                                        batch.horizon, len(batch.events)):
+                    self.position = None
+                    return 0
+            self.position = new_position
+            return len(batch.events) or 1
+
+    def catch_up(self) -> int:
+        total = 0
+        while (seen := self.step()) > 0:
+            total += seen
+        return total
+
+    def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
+            still_claimed: Callable[[], bool] = lambda: True) -> None:
+        backoff = 0.5
+        while not stop.is_set() and still_claimed():
+            try:
+                seen = self.step()
+                backoff = 0.5
+            except Exception:
+                log.exception("policy %s failed; retrying", self.policy.name)
+                self.position = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if seen == 0:
+                wake.wait(idle)
+                wake.clear()
