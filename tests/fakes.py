@@ -34,6 +34,7 @@ class InMemoryEventStore:
         self.claims: dict[tuple[UUID, Claim], UUID] = {}
         self.responses: dict[tuple[UUID, str], tuple[str, StoredResponse, str]] = {}
         self.position = 0
+        self.forgotten: set[UUID] = set()
         self._lock = threading.Lock()
 
     def load(self, tenant_id: UUID, aggregate_id: UUID) -> TenantAggregate | None:
@@ -110,6 +111,7 @@ class InMemoryUnitOfWork:
         self._store = store
         self._speculative = speculative
         self._assumed_free: set[Claim] = set()
+        self.forgotten: set[UUID] = set()
         self._original: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
 
@@ -151,7 +153,11 @@ class InMemoryUnitOfWork:
             owners.update(self._store.owners(self.tenant_id, unknown))
         return owners
 
+    def forget(self, subject_id: UUID) -> None:
+        self.forgotten.add(subject_id)
+
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
+        self._store.forgotten |= self.forgotten
         staged = [(agg, self._original[i]) for i, agg in self._staged.items()]
         self._staged.clear()
         return self._store.commit(self.tenant_id, staged, idempotency,

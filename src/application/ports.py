@@ -74,6 +74,11 @@ class UnitOfWork(Protocol):
         (ClaimTaken if one was wrong, so the command runs again, verified)."""
         ...
 
+    def forget(self, subject_id: UUID) -> None:
+        """Destroy the data key of a person in this commit (crypto-shredding): every personal
+        field ever encrypted with it reads ``[erased]`` from then on."""
+        ...
+
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
         """Append staged events atomically; returns the position token of the commit.
 

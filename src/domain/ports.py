@@ -18,3 +18,16 @@ class PhoneNormaliser(Protocol):
     """Turns what a person typed ("+34 612 345 678", "612345678") into E.164."""
 
     def normalise(self, raw: str, default_region: str | None = None) -> PhoneNumber: ...
+
+
+class Embedder(Protocol):
+    """Turns texts into vectors. ``model`` names model and version (``name@version``): rows of
+    another model are not comparable and are re-embedded."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...

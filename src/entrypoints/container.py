@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from adapters.clock import SystemClock
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.crypto.keys import DataKeyStore, KeyEncryptionKeys
+from adapters.embeddings.hashing import HashingEmbedder
 from adapters.eventstore.group_commit import GroupCommitter
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.eventstore.recorder import TenantEventRecorder
@@ -25,20 +26,26 @@ from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
+from adapters.observability.memory import observe_search
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
+from adapters.privacy.compaction import ErasureCompactor
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager
 from adapters.projections.notify import CommitNotifier
+from adapters.projections.tables import EMBEDDING_DIMENSIONS
 from adapters.readmodels.contacts import SqlContactQueries
 from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
+from adapters.readmodels.memories import PgContactMemories, PgMemoryCandidates
 from application.bus import CommandBus
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
     RegisterContactHandler,
 )
+from application.contacts.erasure import ContactExport, EraseContactHandler
+from application.contacts.keys import RecordKeyRotationHandler
 from application.identity import AuthenticateHandler, ProvisionTenantHandler
 from application.leads.actions import (
     AssignLeadHandler,
@@ -55,7 +62,10 @@ from application.leads.actions import (
 from application.leads.capture import CaptureLeadHandler
 from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
+from application.memories import MemorySearch, Scoring
 from application.projections import ContactsProjection, LeadPipelineProjection
+from application.projections.memories import MemoryProjection
+from domain.ports import Embedder
 from entrypoints.database import provision_database
 from entrypoints.settings import Settings
 
@@ -83,6 +93,21 @@ def _worker_pool(roles: DatabaseRoles, size: int) -> DictPool:
                                           check=ConnectionPool.check_connection)
     pool.open(wait=True, timeout=30)
     return pool
+
+
+def _embedder(settings: Settings) -> Embedder:
+    """The configured embedder; every one produces EMBEDDING_DIMENSIONS dimensions."""
+    if settings.embedder == "openai":
+        from adapters.embeddings.openai import OpenAIEmbedder
+
+        return OpenAIEmbedder(api_key=settings.openai_api_key or "missing",
+                              base_url=settings.openai_base_url,
+                              model=settings.embedding_model, dimensions=EMBEDDING_DIMENSIONS)
+    if settings.embedder == "sentence-transformers":
+        from adapters.embeddings.local_model import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    return HashingEmbedder(EMBEDDING_DIMENSIONS)
 
 
 def _committer(recorder: TenantEventRecorder, notifier: CommitNotifier) -> GroupCommitter:
@@ -117,14 +142,27 @@ class Container(containers.DeclarativeContainer):
     bus = providers.Singleton(CommandBus, unit_of_work, event_store)
 
     # -- read side --------------------------------------------------------------------------
+    embedder = providers.Singleton(_embedder, settings)
     projections = providers.List(providers.Singleton(ContactsProjection),
-                                 providers.Singleton(LeadPipelineProjection))
+                                 providers.Singleton(LeadPipelineProjection),
+                                 providers.Singleton(MemoryProjection, embedder))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
     reader = providers.Singleton(ReadModelReader, app_pool)
     contact_queries = providers.Singleton(SqlContactQueries, reader)
     lead_queries = providers.Singleton(SqlLeadQueries, reader)
+    memory_search = providers.Singleton(
+        MemorySearch, providers.Singleton(PgMemoryCandidates, reader), embedder, clock,
+        providers.Singleton(Scoring, half_life_days=settings.provided.memory_half_life_days),
+        providers.Object(observe_search))
+    contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries,
+                                         event_store, providers.Singleton(PgContactMemories,
+                                                                          reader), clock)
+    compactor = providers.Singleton(
+        ErasureCompactor, worker_pool,
+        providers.Callable(lambda ps: [p.name for p in ps], projections),
+        providers.Callable(lambda ps: [t for p in ps for t in p.tables], projections))
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -138,6 +176,8 @@ class Container(containers.DeclarativeContainer):
     register_contact = providers.Singleton(RegisterContactHandler, clock, phones)
     change_contact_details = providers.Singleton(ChangeContactDetailsHandler, clock, phones)
     change_contact_consent = providers.Singleton(ChangeContactConsentHandler, clock)
+    erase_contact = providers.Singleton(EraseContactHandler, clock)
+    record_key_rotation = providers.Singleton(RecordKeyRotationHandler, clock)
     capture_lead = providers.Singleton(CaptureLeadHandler, clock, phones)
     import_leads = providers.Singleton(ImportLeadsHandler, clock, phones)
     assign_lead = providers.Singleton(AssignLeadHandler, clock)

@@ -60,6 +60,7 @@ class Runtime:
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)
+            self._spawn("erasure-compactor", self._run_compactor)
             for policy in self._c.policies():
                 wake = notifier.subscribe()
                 self._wakes.append(wake)
@@ -117,6 +118,20 @@ class Runtime:
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
         self._claimed(f"policy:{policy.name}", work)
+
+    def _run_compactor(self) -> None:
+        compactor = self._c.compactor()
+        interval = self._c.settings().compaction_interval
+
+        def work(still_claimed: Callable[[], bool]) -> None:
+            while not self._stop.is_set() and still_claimed():
+                try:
+                    compactor.run_once()
+                except Exception:
+                    log.exception("erasure compaction failed")
+                self._stop.wait(interval)
+
+        self._claimed("privacy:compaction", work)
 
     def _run_stale_policy(self) -> None:
         policy = self._c.stale_lead_policy()

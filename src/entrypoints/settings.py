@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, alias="FRONTDESK_DB_POOL_SIZE")
     read_your_writes_timeout: float = Field(default=5.0,
                                             alias="FRONTDESK_READ_YOUR_WRITES_TIMEOUT")
+    embedder: Literal["hashing", "openai", "sentence-transformers"] = Field(
+        default="hashing", alias="FRONTDESK_EMBEDDER")
+    embedding_model: str = Field(default="text-embedding-3-small",
+                                 alias="FRONTDESK_EMBEDDING_MODEL",
+                                 description="OpenAI model name, or a sentence-transformers path")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    memory_half_life_days: float = Field(default=90.0, alias="FRONTDESK_MEMORY_HALF_LIFE_DAYS")
+    compaction_interval: float = Field(default=30.0, alias="FRONTDESK_COMPACTION_INTERVAL")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -106,8 +106,13 @@ class DataKeyStore:
                 self._cache.popitem(last=False)
 
     def forget(self, subject_id: UUID) -> None:
+        """Drop a cached key (it will be looked up again)."""
         with self._lock:
             self._cache.pop(subject_id, None)
+
+    def destroyed(self, subject_id: UUID) -> None:
+        """This process destroyed the key: remember that at once, without a lookup."""
+        self._remember(subject_id, self.DESTROYED)
 
     # -- lookups ----------------------------------------------------------------------------
 

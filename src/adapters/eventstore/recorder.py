@@ -48,6 +48,10 @@ class CommitUnit:
     claims_released: list[HashedClaim] = field(default_factory=list)
     claims_absent: list[HashedClaim] = field(default_factory=list)
     """Claims a speculative command assumed free without taking them: verified at commit."""
+    forget: list[UUID] = field(default_factory=list)
+    """Data subjects whose data key this commit destroys."""
+    subjects: set[UUID] = field(default_factory=set)
+    """The people this commit's aggregates are about (recorded with an idempotent answer)."""
     new_keys: list[NewDataKey] = field(default_factory=list)
     idempotency: IdempotencyRecord | None = None
     position: str | None = None
@@ -58,7 +62,7 @@ class CommitUnit:
     @property
     def empty(self) -> bool:
         return not (self.events or self.claims_taken or self.claims_released
-                    or self.idempotency)
+                    or self.idempotency or self.forget)
 
 
 class TenantEventRecorder(PostgresApplicationRecorder):
@@ -199,4 +203,7 @@ def _append_params(unit: CommitUnit) -> tuple[UUID, str]:
                                    "status": record.response.status,
                                    "body": b64encode(record.response.body).decode(),
                                    "headers": dict(record.response.headers)}
+        document["subjects"] = sorted(str(s) for s in unit.subjects)
+    if unit.forget:
+        document["forget"] = [str(s) for s in unit.forget]
     return unit.tenant_id, json.dumps(document, separators=(",", ":"))

@@ -49,11 +49,15 @@ class TenantEventStore:
     def commit(self, tenant_id: UUID,
                staged: list[tuple[TenantAggregate, frozenset[Claim]]],
                idempotency: IdempotencyRecord | None,
-               assumed_free: frozenset[Claim] = frozenset()) -> str:
-        unit = CommitUnit(tenant_id=tenant_id, events=[], idempotency=idempotency)
+               assumed_free: frozenset[Claim] = frozenset(),
+               forget: frozenset[UUID] = frozenset()) -> str:
+        unit = CommitUnit(tenant_id=tenant_id, events=[], idempotency=idempotency,
+                          forget=sorted(forget))
         pending_keys: dict[UUID, bytes] = {}
         for aggregate, original_claims in staged:
             subject = aggregate.subject_id
+            if subject is not None:
+                unit.subjects.add(subject)
             for event in aggregate.collect_events():
                 stored, new_key = self.mapper.to_stored_event_for(event, tenant_id, subject,
                                                                   pending_keys)
@@ -74,6 +78,8 @@ class TenantEventStore:
         if unit.error is not None:
             raise unit.error
         self.mapper.keys.adopt(unit.new_keys, pending_keys)
+        for subject in unit.forget:
+            self.mapper.keys.destroyed(subject)
         assert unit.position is not None
         return unit.position
 

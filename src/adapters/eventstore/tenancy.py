@@ -12,12 +12,15 @@ SET_TENANT = "SELECT set_config('app.tenant_id', %s, true)"
 
 
 def fetch_as_tenant(conn: psycopg.Connection[Any], tenant_id: UUID | None, query: Any,
-                    params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+                    params: Sequence[Any] | dict[str, Any] = (), *,
+                    settings: dict[str, str] | None = None) -> list[Any]:
     """One round trip: the tenant setting and the query travel in one pipeline segment, which
     PostgreSQL runs as one implicit transaction, so the (transaction-local) setting applies to
-    the query and is gone when it returns."""
+    the query and is gone when it returns. ``settings``: more transaction-local settings."""
     with conn.pipeline() as pipeline:
         conn.cursor().execute(SET_TENANT, ("" if tenant_id is None else str(tenant_id),))
+        for name, value in (settings or {}).items():
+            conn.cursor().execute("SELECT set_config(%s, %s, true)", (name, value))
         cursor = conn.cursor()
         cursor.execute(query, params, prepare=True)
         pipeline.sync()

@@ -21,6 +21,7 @@ class PostgresUnitOfWork:
         self._store = store
         self._speculative = speculative
         self._assumed_free: set[Claim] = set()
+        self._forget: set[UUID] = set()
         self._original_claims: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
 
@@ -62,11 +63,15 @@ class PostgresUnitOfWork:
             owners.update(self._store.owners(self.tenant_id, unknown))
         return owners
 
+    def forget(self, subject_id: UUID) -> None:
+        self._forget.add(subject_id)
+
     def commit(self, idempotency: IdempotencyRecord | None = None) -> str:
         staged = [(agg, self._original_claims[agg_id]) for agg_id, agg in self._staged.items()]
         self._staged.clear()
         return self._store.commit(self.tenant_id, staged, idempotency,
-                                  assumed_free=frozenset(self._assumed_free))
+                                  assumed_free=frozenset(self._assumed_free),
+                                  forget=frozenset(self._forget))
 
 
 class PostgresUnitOfWorkFactory:

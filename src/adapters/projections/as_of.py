@@ -36,8 +36,10 @@ def compute_as_of(projection: Projection, at: datetime, pool: DictPool,
                 return rows
             subjects = {e.stored.subject_id for e in batch.events if e.stored.subject_id}
             mapper.keys.prefetch(tenant_id, subjects)
-            for read in batch.events:
-                projection.apply(mapper.to_domain_event(read.stored), rows)
+            events = [mapper.to_domain_event(read.stored) for read in batch.events]
+            projection.prepare(events)
+            for event in events:
+                projection.apply(event, rows)
             position = batch.events[-1].position
             if progress is not None:
                 progress(len(batch.events))

@@ -87,8 +87,16 @@ class ProjectionManager:
             conn.execute(str(CreateTable(table).compile(dialect=_DIALECT)))
             for index in table.indexes:
                 conn.execute(str(CreateIndex(index).compile(dialect=_DIALECT)))
+            for column in table.columns:
+                if column.info.get("personal"):
+                    conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET STATISTICS 0")
+                                 .format(sql.Identifier(schema, name),
+                                         sql.Identifier(column.name)))
+            worker = "SELECT, INSERT, UPDATE, DELETE"
+            if conn.info.server_version >= 170000:
+                worker += ", MAINTAIN"  # lets the erasure compactor rewrite the table
             for statement in tenant_table_ddl(name, schema=schema, app_privileges="SELECT",
-                                              worker_privileges="SELECT, INSERT, UPDATE, DELETE"):
+                                              worker_privileges=worker):
                 conn.execute(statement)
 
     def ensure(self) -> list[str]:

@@ -78,6 +78,7 @@ class ProjectionRunner:
         if new_position == start and batch.horizon <= self.horizon:
             return 0
         events = self.decode(batch.events)
+        self.projection.prepare(events)
         rows = BufferedRows(self.writers)
         wanted: dict[str, set[RowKey]] = defaultdict(set)
         for event in events:

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     TIMESTAMP,
     Column,
@@ -15,6 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+EMBEDDING_DIMENSIONS = 384
+"""Every embedder is configured to produce this many dimensions (OpenAI's text-embedding-3
+models shorten on request; MiniLM sentence-transformers models are 384 natively)."""
+
 metadata = MetaData()
 
 
@@ -22,11 +29,17 @@ def _ts(name: str, nullable: bool = False) -> Column[object]:
     return Column(name, TIMESTAMP(timezone=True), nullable=nullable)
 
 
+def _personal(name: str, kind: Any = Text, nullable: bool = True) -> Column[object]:
+    """A column holding a contact's personal data: purged on erasure, and never sampled into
+    planner statistics (``pg_statistic`` would keep copies an erasure cannot reach)."""
+    return Column(name, kind, nullable=nullable, info={"personal": True})
+
+
 contacts = Table(
     "contacts", metadata,
     Column("tenant_id", UUID(as_uuid=True), primary_key=True),
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("name", Text), Column("email", Text), Column("phone", Text),
+    _personal("name"), _personal("email"), _personal("phone"),
     Column("consents", JSONB, nullable=False),
     Column("version", Integer, nullable=False),
     _ts("created_at"), _ts("updated_at"),
@@ -43,11 +56,11 @@ lead_pipeline = Table(
     Column("status", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("source", Text, nullable=False), Column("campaign", Text),
-    Column("channel", Text, nullable=False), Column("notes", Text),
-    Column("score", Integer), Column("score_reasons", JSONB, nullable=False),
+    Column("channel", Text, nullable=False), _personal("notes"),
+    Column("score", Integer), _personal("score_reasons", JSONB, nullable=False),
     Column("assigned_to", UUID(as_uuid=True)), Column("case_id", UUID(as_uuid=True)),
     Column("follow_ups", JSONB, nullable=False), _ts("next_follow_up_at", nullable=True),
-    Column("lost_reason", Text), Column("status_before_close", Text),
+    _personal("lost_reason"), Column("status_before_close", Text),
     _ts("created_at"), _ts("updated_at"), _ts("last_activity_at"),
     Index("lead_pipeline_order_idx", "tenant_id", text("created_at DESC"), text("id DESC")),
     Index("lead_pipeline_status_idx", "tenant_id", "status", text("created_at DESC"),
@@ -58,4 +71,32 @@ lead_pipeline = Table(
                                 "AND next_follow_up_at IS NULL")),
 )
 
-TABLES: dict[str, Table] = {table.name: table for table in (contacts, lead_pipeline)}
+memories = Table(
+    "memories", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True)),
+    Column("kind", Text, nullable=False),
+    _personal("text", nullable=False),
+    Column("source_aggregate_id", UUID(as_uuid=True), nullable=False),
+    Column("source_version", Integer, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("embedding", Vector(EMBEDDING_DIMENSIONS), nullable=False),
+    _ts("occurred_at"),
+    Index("memories_contact_idx", "tenant_id", "contact_id", "model"),
+    Index("memories_tenant_idx", "tenant_id", "model", "kind"),
+    Index("memories_embedding_idx", "embedding", postgresql_using="hnsw",
+          postgresql_with={"m": 16, "ef_construction": 64},
+          postgresql_ops={"embedding": "vector_cosine_ops"}),
+)
+
+memory_leads = Table(
+    "memory_leads", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Index("memory_leads_contact_idx", "tenant_id", "contact_id"),
+)
+
+TABLES: dict[str, Table] = {table.name: table for table in (contacts, lead_pipeline, memories,
+                                                            memory_leads)}

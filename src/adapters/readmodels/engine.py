@@ -23,9 +23,10 @@ class ReadModelReader:
     def __init__(self, pool: DictPool) -> None:
         self._pool = pool
 
-    def fetch(self, tenant_id: UUID, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def fetch(self, tenant_id: UUID, query: Any, params: dict[str, Any], *,
+              settings: dict[str, str] | None = None) -> list[dict[str, Any]]:
         with self._pool.connection() as conn:
-            return fetch_as_tenant(conn, tenant_id, query, params)
+            return fetch_as_tenant(conn, tenant_id, query, params, settings=settings)
 
 
 def encode_cursor(created_at: datetime, row_id: UUID) -> str:

@@ -60,6 +60,10 @@ class Projection:
     def event_classes(self) -> tuple[type, ...]:
         return tuple(self.handlers)
 
+    def prepare(self, events: list[Event]) -> None:
+        """Called once per batch before ``apply``: a chance to do one expensive computation for
+        the whole batch (e.g. one embedding call for all its texts)."""
+
     def keys(self, event: Event) -> list[tuple[str, RowKey]]:
         function = self.key_functions.get(type(event))
         return function(event) if function else []

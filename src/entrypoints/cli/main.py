@@ -30,6 +30,12 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(projections_app, name="projections")
 app.add_typer(events_app, name="events")
 app.add_typer(leads_app, name="leads")
+keys_app = typer.Typer(help="Key-encryption keys and data keys.", no_args_is_help=True)
+memories_app = typer.Typer(help="The memory index.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Erasure maintenance.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(memories_app, name="memories")
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 
 
@@ -319,6 +325,65 @@ def leads_import(file: Path = typer.Argument(..., exists=True, readable=True),
     console.print(table)
     console.print(f"accepted {report.accepted}, duplicates {report.duplicates}, "
                   f"rejected {report.rejected}")
+
+
+# -- keys, memories, privacy -------------------------------------------------------------------
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-wrap every data key under the active KEK (the first of FRONTDESK_KEKS), while the
+    service runs; afterwards the other KEKs are no longer needed. Recorded per tenant in the
+    event log (TenantKeyRing.DataKeysRewrapped)."""
+    from adapters.crypto.rotation import rotate_data_keys
+    from application.contacts.keys import RecordKeyRotation
+    from application.ports import CommandContext
+
+    container = _container()
+    _prepare(container)
+    keks = container.keks()
+    with Progress(TextColumn("[bold]re-wrapping data keys"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("keys", total=None)
+        report = rotate_data_keys(container.worker_pool(), keks,
+                                  progress=lambda n: progress.advance(task, n))
+    for tenant_id, count in report.by_tenant.items():
+        container.bus().execute(container.record_key_rotation(),
+                                RecordKeyRotation(sorted(report.from_keks), report.to_kek, count),
+                                CommandContext(tenant_id, "cli:keys-rotate"))
+    console.print(f"re-wrapped {report.keys} data keys of {len(report.by_tenant)} tenants "
+                  f"under {report.to_kek}; {report.remaining} still need another KEK")
+    if report.remaining == 0:
+        console.print(f"every data key is wrapped by {report.to_kek}: the other key-encryption "
+                      "keys can be removed from FRONTDESK_KEKS")
+
+
+@memories_app.command("reembed")
+def memories_reembed() -> None:
+    """Re-embed memories of an older model with the configured embedder (searches use only
+    current-model memories meanwhile)."""
+    from adapters.embeddings.reembed import pending, reembed
+
+    container = _container()
+    _prepare(container)
+    embedder = container.embedder()
+    total = pending(container.worker_pool(), embedder)
+    with Progress(TextColumn(f"[bold]re-embedding with {embedder.model}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("memories", total=total)
+        done = reembed(container.worker_pool(), embedder,
+                       progress=lambda n: progress.advance(task, n))
+    console.print(f"re-embedded {done} memories with {embedder.model}")
+
+
+@privacy_app.command("compact")
+def privacy_compact() -> None:
+    """Rewrite the tables that held erased people's data, once every read model purged them."""
+    container = _container()
+    _prepare(container)
+    result = container.compactor().run_once()
+    console.print(f"{result.erasures} erasures compacted; tables rewritten: "
+                  f"{', '.join(result.tables) or '-'}"
+                  + ("; waiting for projections to purge more" if result.waiting else ""))
 
 
 if __name__ == "__main__":

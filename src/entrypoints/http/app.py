@@ -23,6 +23,7 @@ from entrypoints.http.routes.auth import AuthController
 from entrypoints.http.routes.contacts import ContactsController
 from entrypoints.http.routes.health import HealthController
 from entrypoints.http.routes.leads import LeadsController
+from entrypoints.http.routes.metrics import MetricsController
 from entrypoints.http.security import TokenAuthentication, require_roles
 from entrypoints.runtime import Runtime
 
@@ -50,7 +51,9 @@ def _value(value: Any) -> Provide:
 def create_app(container: Container, *, runtime: Runtime | None = None) -> Litestar:
     settings = container.settings()
     contacts = ContactHandlers(container.register_contact(), container.change_contact_details(),
-                               container.change_contact_consent(), container.contact_queries())
+                               container.change_contact_consent(), container.contact_queries(),
+                               container.erase_contact(), container.contact_export(),
+                               container.memory_search())
     leads = LeadHandlers(
         capture=container.capture_lead(), import_leads=container.import_leads(),
         assign=container.assign_lead(), contact=container.record_lead_contact(),
@@ -87,8 +90,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                           expose_headers=["ETag", "X-Request-ID", "X-Frontdesk-Position",
                                           "X-Frontdesk-Consistency"])
     return Litestar(
-        route_handlers=[HealthController, AdminController, AuthController, ContactsController,
-                        LeadsController],
+        route_handlers=[HealthController, MetricsController, AdminController, AuthController,
+                        ContactsController, LeadsController],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
                       "reads": _value(reads), "health": _value(health)},

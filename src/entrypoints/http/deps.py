@@ -17,6 +17,7 @@ from application.contacts import (
     ContactQueries,
     RegisterContactHandler,
 )
+from application.contacts.erasure import ContactExport, EraseContactHandler
 from application.identity import AuthenticateHandler, ProvisionTenantHandler
 from application.leads import CaptureLeadHandler, LeadQueries
 from application.leads.actions import (
@@ -31,6 +32,7 @@ from application.leads.actions import (
     ScoreLeadHandler,
 )
 from application.leads.importing import ImportLeadsHandler
+from application.memories import MemorySearch
 from application.ports import ConsistencyGate, EventHistory
 
 
@@ -47,6 +49,9 @@ class ContactHandlers:
     change_details: ChangeContactDetailsHandler
     change_consent: ChangeContactConsentHandler
     queries: ContactQueries
+    erase: EraseContactHandler
+    export: ContactExport
+    memories: MemorySearch
 
 
 @dataclass(frozen=True)

@@ -232,3 +232,54 @@ class ImportReportOut(BaseModel):
     duplicates: int
     rejected: int
     rows: list[RowOutcomeOut]
+
+
+# -- privacy and memory ------------------------------------------------------------------------
+
+class EraseIn(In):
+    reason: str = Field(default="data subject request (GDPR art. 17)", max_length=500)
+
+
+class ErasureReceiptOut(BaseModel):
+    contact_id: UUID
+    erased_at: datetime
+    requested_by: str
+    already_erased: bool = Field(description="True when the contact had been erased before")
+    data_key: Literal["destroyed"] = Field(
+        default="destroyed",
+        description="Every personal field ever recorded for the person now reads [erased]; "
+                    "events, ids and amounts are kept")
+    read_models_purged: list[str] = Field(
+        description="Read models that delete the person's rows when they reach the erasure "
+                    "(send X-Frontdesk-Position back as X-Frontdesk-Min-Position to wait)")
+    files_rewritten: str = Field(
+        default="after every read model has purged the person, their tables are rewritten so "
+                "no copy remains in the database files",
+        description="What happens to the database files")
+
+
+class EntityOut(BaseModel):
+    kind: Literal["email", "phone", "date", "amount", "name"]
+    value: str
+
+
+class MemoryHitOut(BaseModel):
+    id: UUID
+    kind: str = Field(examples=["note", "contact_note", "message", "call_summary"])
+    text: str
+    occurred_at: datetime
+    source: dict[str, Any] = Field(description="The event this memory came from")
+    score: float = Field(description="similarity * decay + entity_boost")
+    similarity: float
+    decay: float = Field(description="0.5 ** (age_days / half-life)")
+    age_days: float
+    entity_boost: float
+    entities_matched: list[EntityOut]
+
+
+class MemorySearchOut(BaseModel):
+    query: str
+    model: str = Field(description="Embedding model; only memories of this model are searched")
+    entities: list[EntityOut] = Field(description="Entities recognised in the query")
+    latency_ms: float
+    items: list[MemoryHitOut]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromQuery, JSONBody
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from application.contacts import (
     ChangeContactConsent,
@@ -13,6 +13,7 @@ from application.contacts import (
     ContactSnapshot,
     RegisterContact,
 )
+from application.contacts.erasure import EraseContact, ErasureReceipt
 from application.ports import StoredResponse
 from domain.shared import NotFound
 from entrypoints.http.commands import execute, if_match, stored, wait_for_own_writes
@@ -23,12 +24,38 @@ from entrypoints.http.schemas import (
     ContactOut,
     ContactPage,
     ContactPatch,
+    EntityOut,
+    ErasureReceiptOut,
     EventOut,
     EventsOut,
+    MemoryHitOut,
+    MemorySearchOut,
 )
-from entrypoints.http.security import ALL_ROLES, WRITERS, Principal, roles, roles_text
+from entrypoints.http.security import (
+    ALL_ROLES,
+    SUPERVISORS,
+    WRITERS,
+    Principal,
+    roles,
+    roles_text,
+)
 
 READ_MODELS = ("contacts",)
+QueryText = Annotated[str, QueryParameter(name="query", min_length=1, max_length=500,
+                                          description="What to look for, in plain words")]
+
+
+def json_bytes(document: Any) -> bytes:
+    """Plain data (dataclasses, ids, times) as JSON."""
+    import dataclasses
+    import json
+
+    def default(value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return dataclasses.asdict(value)
+        return str(value)
+
+    return json.dumps(document, default=default, ensure_ascii=False).encode()
 
 
 def _render(status: int) -> Any:
@@ -101,6 +128,70 @@ class ContactsController(Controller):
                                        reason=data.reason)
         return execute(request, bus, contacts.change_consent, command,  # type: ignore[return-value]
                        _render(200), fingerprint_of=data.model_dump_json().encode())
+
+    @delete("/{contact_id:uuid}", status_code=202, sync_to_thread=True, opt=roles(*SUPERVISORS),
+            summary="Erase a contact (GDPR art. 17)",
+            description="Crypto-shredding: records ContactErased and destroys the person's data "
+                        "key in one commit, so every personal field ever recorded for them "
+                        "reads `[erased]`; the events, ids and amounts stay and every rebuild "
+                        "still works. Read models then purge the person's rows, and their "
+                        "tables are rewritten. Answers 202 with a receipt; asking again "
+                        "answers again. " + roles_text(SUPERVISORS))
+    def erase(self, request: Request[Principal, Any, Any], contact_id: Id, contacts: Contacts,
+              bus: Bus, reason: FromQuery[str | None] = None) -> Response[ErasureReceiptOut]:
+        command = EraseContact(contact_id, reason or "data subject request (GDPR art. 17)")
+
+        def render(receipt: ErasureReceipt) -> StoredResponse:
+            return stored(202, ErasureReceiptOut(
+                contact_id=receipt.contact_id, erased_at=receipt.erased_at,
+                requested_by=receipt.requested_by, already_erased=receipt.already_erased,
+                read_models_purged=list(receipt.read_models)))
+
+        return execute(request, bus, contacts.erase, command, render,  # type: ignore[return-value]
+                       fingerprint_of=str(contact_id).encode())
+
+    @get("/{contact_id:uuid}/export", sync_to_thread=True, opt=roles(*SUPERVISORS),
+         summary="Export everything held about a contact (GDPR art. 15)",
+         description="The contact record, every event about them with personal fields "
+                     "decrypted, their leads with their events, and their memories, as one "
+                     "JSON document. " + roles_text(SUPERVISORS))
+    def export(self, request: Request[Principal, Any, Any], contact_id: Id,
+               contacts: Contacts) -> Response[bytes]:
+        document = contacts.export.export(request.user.tenant_id, contact_id)
+        return Response(content=json_bytes(document), media_type="application/json",
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="contact-{contact_id}.json"'})
+
+    @get("/{contact_id:uuid}/memories", sync_to_thread=True, opt=roles(*WRITERS),
+         summary="Search what is remembered about a contact",
+         description="Ranks the contact's memories by `similarity * decay + entity_boost` and "
+                     "returns each hit with its score parts: cosine similarity to the query, "
+                     "temporal decay (half-life `FRONTDESK_MEMORY_HALF_LIFE_DAYS`), and a boost "
+                     "for each email, phone number, date, amount or name of the query that the "
+                     "memory also contains. " + roles_text(WRITERS))
+    def memories(self, request: Request[Principal, Any, Any], contact_id: Id,
+                 contacts: Contacts, reads: Reads, text: QueryText,
+                 limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
+                 ) -> Response[MemorySearchOut]:
+        headers = wait_for_own_writes(request, reads.gate, ("memories",), reads.timeout)
+        if contacts.queries.get(request.user.tenant_id, contact_id) is None:
+            raise NotFound("contact not found")
+        result = contacts.memories.search(request.user.tenant_id, text, contact_id=contact_id,
+                                          limit=limit)
+        return Response(MemorySearchOut(
+            query=text, model=result.model, latency_ms=round(result.latency_ms, 2),
+            entities=[EntityOut(kind=e.kind, value=e.value) for e in result.entities],  # type: ignore[arg-type]
+            items=[MemoryHitOut(
+                id=h.memory.id, kind=h.memory.kind, text=h.memory.text,
+                occurred_at=h.memory.occurred_at,
+                source={"aggregate_id": str(h.memory.source_aggregate_id),
+                        "version": h.memory.source_version},
+                score=round(h.score, 6), similarity=round(h.similarity, 6),
+                decay=round(h.decay, 6), age_days=round(h.age_days, 3),
+                entity_boost=round(h.entity_boost, 6),
+                entities_matched=[EntityOut(kind=e.kind, value=e.value)  # type: ignore[arg-type]
+                                  for e in h.entities_matched])
+                for h in result.hits]), headers=headers)
 
     @get("/{contact_id:uuid}/events", sync_to_thread=True, opt=roles(*ALL_ROLES),
          summary="A contact's event history",

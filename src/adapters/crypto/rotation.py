@@ -1,0 +1,63 @@
+"""Re-wrap every data key under the active key-encryption key, while the service runs.
+
+Each key is unwrapped with the KEK it was wrapped with and wrapped again with the active one,
+written with a compare-and-set, so a key destroyed meanwhile (an erasure) stays destroyed.
+Services keep working throughout, because they hold every configured KEK. Afterwards no key
+needs the old ones: they can leave ``FRONTDESK_KEKS``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from adapters.crypto.keys import KeyEncryptionKeys
+from adapters.postgres.database import DictPool
+
+
+@dataclass
+class RotationReport:
+    to_kek: str
+    from_keks: set[str] = field(default_factory=set)
+    by_tenant: Counter[UUID] = field(default_factory=Counter)
+    remaining: int = 0
+
+    @property
+    def keys(self) -> int:
+        return sum(self.by_tenant.values())
+
+
+def rotate_data_keys(pool: DictPool, keks: KeyEncryptionKeys, *, batch: int = 500,
+                     progress: Callable[[int], None] | None = None) -> RotationReport:
+    report = RotationReport(to_kek=keks.active)
+    with pool.connection() as conn:
+        while True:
+            rows = conn.execute(
+                "SELECT tenant_id, subject_id, kek_id, wrapped_key FROM data_keys "
+                "WHERE kek_id <> %s AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT %s",
+                (keks.active, batch)).fetchall()
+            if not rows:
+                break
+            updates = []
+            for row in rows:
+                old = bytes(row["wrapped_key"])
+                _, rewrapped = keks.wrap(keks.unwrap(row["kek_id"], old))
+                updates.append((keks.active, rewrapped, row["tenant_id"], row["subject_id"],
+                                row["kek_id"], old))
+            with conn.transaction():
+                cursor = conn.cursor()
+                cursor.executemany(
+                    "UPDATE data_keys SET kek_id = %s, wrapped_key = %s WHERE tenant_id = %s "
+                    "AND subject_id = %s AND kek_id = %s AND wrapped_key = %s", updates,
+                    returning=False)
+            for row in rows:
+                report.by_tenant[row["tenant_id"]] += 1
+                report.from_keks.add(row["kek_id"])
+            if progress is not None:
+                progress(len(rows))
+        remaining = conn.execute("SELECT count(*) AS n FROM data_keys WHERE kek_id <> %s "
+                                 "AND wrapped_key IS NOT NULL", (keks.active,)).fetchone()
+    report.remaining = int(remaining["n"]) if remaining else 0
+    return report

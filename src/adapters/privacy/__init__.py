@@ -1,0 +1,3 @@
+"""Privacy maintenance: rewriting tables after erasures, re-wrapping data keys."""
+
+__all__: list[str] = []

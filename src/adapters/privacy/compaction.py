@@ -1,0 +1,75 @@
+"""After an erasure, rewrite the tables that held the person's data.
+
+Projections delete the person's rows when they reach ContactErased, and the data key is
+already destroyed. But PostgreSQL keeps a deleted row's bytes in the table and index pages
+until they happen to be reused. So once every projection has passed an erasure, the compactor
+rewrites (``VACUUM FULL``) the read-model tables and the write-side tables that held keys,
+claims and stored answers. No copy of the person's data is then left in their files.
+(WAL, backups and logs are outside this; see ADR 0040.)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from eventsourcing.utils import get_topic
+from psycopg import sql
+
+from adapters.postgres.database import DictPool
+from adapters.projections.reader import Position, read_after
+from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
+from domain.contacts import Contact
+
+log = logging.getLogger("frontdesk.privacy")
+TRACKING = "privacy:compaction"
+WRITE_SIDE = ("data_keys", "idempotency_keys", "claims")
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    erasures: int
+    tables: tuple[str, ...]
+    waiting: bool
+    """True when an erasure is known but some projection has not purged it yet."""
+
+
+class ErasureCompactor:
+    def __init__(self, pool: DictPool, projections: Sequence[str],
+                 read_model_tables: Sequence[str]) -> None:
+        self._pool = pool
+        self._projections = list(projections)
+        self._tables = tuple(read_model_tables) + WRITE_SIDE
+        self._topics = [get_topic(Contact.ContactErased)]
+
+    def run_once(self) -> Compaction:
+        with self._pool.connection() as conn:
+            ensure_tracking(conn, TRACKING, 1)
+            tracking = load_tracking(conn, TRACKING)
+            assert tracking is not None
+            rows = conn.execute("SELECT min(horizon)::text AS h FROM projection_tracking "
+                                "WHERE name = ANY(%s)", (self._projections,)).fetchone()
+            purged_below = int(rows["h"]) if rows and rows["h"] is not None else 0
+            batch = read_after(conn, tracking.position, 1000, topics=self._topics)
+            ready = [e for e in batch.events if e.position.tx < purged_below]
+            waiting = len(ready) < len(batch.events)
+            if not ready:
+                return Compaction(0, (), waiting)
+            compacted = self._rewrite(conn)
+            last: Position = ready[-1].position
+            advance_tracking(conn, TRACKING, tracking.position, last, last.tx, len(ready))
+        log.info("compacted %d tables after %d erasures", len(compacted), len(ready))
+        return Compaction(len(ready), compacted, waiting)
+
+    def _rewrite(self, conn: psycopg.Connection[Any]) -> tuple[str, ...]:
+        done = []
+        for table in self._tables:
+            try:
+                conn.execute(sql.SQL("VACUUM (FULL, ANALYZE) {}").format(sql.Identifier(table)))
+                done.append(table)
+            except Exception as error:  # e.g. no MAINTAIN privilege before PostgreSQL 17
+                log.warning("could not rewrite %s after an erasure: %s", table, error)
+        return tuple(done)

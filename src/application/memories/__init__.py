@@ -1,0 +1,6 @@
+"""Memory search: candidates from the memory index, scored with explained parts."""
+
+from application.memories.scoring import Scoring, extract_entities
+from application.memories.search import MemoryHit, MemorySearch, SearchResult
+
+__all__ = ["MemoryHit", "MemorySearch", "Scoring", "SearchResult", "extract_entities"]

@@ -1,0 +1,87 @@
+"""Memory search for a contact (and, for AI replies, across a tenant's knowledge)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.memories.scoring import Entity, Scoring, extract_entities
+from domain.ports import Clock, Embedder
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryCandidate:
+    id: UUID
+    contact_id: UUID | None
+    kind: str
+    text: str
+    occurred_at: datetime
+    source_aggregate_id: UUID
+    source_version: int
+    similarity: float
+
+
+class MemoryCandidates(Protocol):
+    def candidates(self, tenant_id: UUID, *, contact_id: UUID | None, model: str,
+                   vector: list[float], texts: list[str], limit: int) -> list[MemoryCandidate]:
+        """The ``limit`` most similar current-model memories, plus any containing one of
+        ``texts`` (entity matches), each with its cosine similarity to ``vector``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryHit:
+    memory: MemoryCandidate
+    score: float
+    similarity: float
+    decay: float
+    age_days: float
+    entity_boost: float
+    entities_matched: list[Entity]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    hits: list[MemoryHit]
+    model: str
+    latency_ms: float
+    entities: list[Entity]
+
+
+class MemorySearch:
+    def __init__(self, candidates: MemoryCandidates, embedder: Embedder, clock: Clock,
+                 scoring: Scoring, observe: Callable[[SearchResult], None] | None = None,
+                 ) -> None:
+        self._candidates, self._embedder, self._clock = candidates, embedder, clock
+        self._scoring, self._observe = scoring, observe
+
+    def search(self, tenant_id: UUID, query: str, *, contact_id: UUID | None,
+               limit: int = 10) -> SearchResult:
+        started = time.perf_counter()
+        entities = extract_entities(query)
+        vector = self._embedder.embed([query])[0]
+        candidates = self._candidates.candidates(
+            tenant_id, contact_id=contact_id, model=self._embedder.model, vector=vector,
+            texts=[e.value for e in entities if e.kind in ("email", "name", "date")],
+            limit=max(limit * 5, 50))
+        now = self._clock.now()
+        hits = []
+        for candidate in candidates:
+            decay = self._scoring.decay(candidate.occurred_at, now)
+            boost, matched = self._scoring.boost(candidate.text, entities)
+            similarity = max(0.0, candidate.similarity)
+            hits.append(MemoryHit(
+                memory=candidate, score=similarity * decay + boost, similarity=similarity,
+                decay=decay, age_days=max(0.0, (now - candidate.occurred_at).total_seconds())
+                / 86_400, entity_boost=boost, entities_matched=matched))
+        hits.sort(key=lambda hit: hit.score, reverse=True)
+        result = SearchResult(hits=hits[:limit], model=self._embedder.model,
+                              latency_ms=(time.perf_counter() - started) * 1000,
+                              entities=entities)
+        if self._observe is not None:
+            self._observe(result)
+        return result
