@@ -30,14 +30,18 @@ class RotationReport:
 
 
 def rotate_data_keys(pool: DictPool, keks: KeyEncryptionKeys, *, batch: int = 500,
+                     tenant_id: UUID | None = None,
                      progress: Callable[[int], None] | None = None) -> RotationReport:
+    """Re-wrap the data keys of every tenant (or of ``tenant_id`` only)."""
     report = RotationReport(to_kek=keks.active)
+    scope = "" if tenant_id is None else " AND tenant_id = %(tenant)s"
     with pool.connection() as conn:
         while True:
             rows = conn.execute(
                 "SELECT tenant_id, subject_id, kek_id, wrapped_key FROM data_keys "
-                "WHERE kek_id <> %s AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT %s",
-                (keks.active, batch)).fetchall()
+                "WHERE kek_id <> %(active)s AND wrapped_key IS NOT NULL" + scope +
+                " ORDER BY subject_id LIMIT %(batch)s",
+                {"active": keks.active, "batch": batch, "tenant": tenant_id}).fetchall()
             if not rows:
                 break
             updates = []
@@ -57,7 +61,9 @@ def rotate_data_keys(pool: DictPool, keks: KeyEncryptionKeys, *, batch: int = 50
                 report.from_keks.add(row["kek_id"])
             if progress is not None:
                 progress(len(rows))
-        remaining = conn.execute("SELECT count(*) AS n FROM data_keys WHERE kek_id <> %s "
-                                 "AND wrapped_key IS NOT NULL", (keks.active,)).fetchone()
+        remaining = conn.execute(
+            "SELECT count(*) AS n FROM data_keys WHERE kek_id <> %(active)s "
+            "AND wrapped_key IS NOT NULL" + scope,
+            {"active": keks.active, "tenant": tenant_id}).fetchone()
     report.remaining = int(remaining["n"]) if remaining else 0
     return report
