@@ -288,6 +288,13 @@ def test_rotation_under_load_loses_nothing_and_the_old_kek_is_then_unneeded(
     for n, lead_id in enumerate(leads):
         history = only_new.event_store().of(tenant_id, uuid.UUID(lead_id))
         assert history[0].data["notes"] == f"note {n}"
+
+    # Rotate back, so the other processes of this test session (configured with the dev KEK
+    # only) can still read this tenant: every process must hold every KEK still in use.
+    back = _container_with(owner_url, f"{DEV_KEK},{new_kek}")
+    assert rotate_data_keys(back.worker_pool(), back.keks(), tenant_id=tenant_id).keys > 20
+    only_dev = _container_with(owner_url, DEV_KEK)
+    assert only_dev.event_store().of(tenant_id, uuid.UUID(leads[0]))[0].data["notes"] == "note 0"
     for built in (service, only_new):
         built.datastore().close()
         built.worker_pool().close()

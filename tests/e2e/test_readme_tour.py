@@ -54,3 +54,11 @@ def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
     assert '"accepted":1' in out and '"rejected":1' in out
     assert '"type":"LeadQualified"' in out
     assert '"status":"ready"' in out
+    # the memory search explains its scores; the entity of the query boosts the follow-up
+    assert '"kind":"follow_up"' in out and '"entity_boost":0.25' in out
+    assert '"similarity":' in out and '"decay":' in out
+    # the export, then an erasure whose rebuilds succeed and whose history reads [erased]
+    assert '"contact": {"id"' in out or '"contact":{"id"' in out
+    assert '"data_key":"destroyed"' in out
+    assert "memories: " in out and "swapped in" in out
+    assert '"notes":"[erased]"' in out and "Ana Ruiz" not in out.split('"data_key"')[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
@@ -46,16 +47,8 @@ QueryText = Annotated[str, QueryParameter(name="query", min_length=1, max_length
 
 
 def json_bytes(document: Any) -> bytes:
-    """Plain data (dataclasses, ids, times) as JSON."""
-    import dataclasses
-    import json
-
-    def default(value: Any) -> Any:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return dataclasses.asdict(value)
-        return str(value)
-
-    return json.dumps(document, default=default, ensure_ascii=False).encode()
+    """Plain data (dataclasses, ids, ISO 8601 times) as JSON."""
+    return msgspec.json.encode(document, enc_hook=str)
 
 
 def _render(status: int) -> Any:
@@ -173,7 +166,7 @@ class ContactsController(Controller):
                  contacts: Contacts, reads: Reads, text: QueryText,
                  limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
                  ) -> Response[MemorySearchOut]:
-        headers = wait_for_own_writes(request, reads.gate, ("memories",), reads.timeout)
+        headers = wait_for_own_writes(request, reads.gate, ("contacts", "memories"), reads.timeout)
         if contacts.queries.get(request.user.tenant_id, contact_id) is None:
             raise NotFound("contact not found")
         result = contacts.memories.search(request.user.tenant_id, text, contact_id=contact_id,
