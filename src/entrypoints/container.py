@@ -106,7 +106,11 @@ def _embedder(settings: Settings) -> Embedder:
     if settings.embedder == "sentence-transformers":
         from adapters.embeddings.local_model import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(settings.embedding_model)
+        local = SentenceTransformerEmbedder(settings.embedding_model)
+        if local.dimensions != EMBEDDING_DIMENSIONS:
+            raise ValueError(f"the memory table holds {EMBEDDING_DIMENSIONS}-dimensional "
+                             f"vectors; {settings.embedding_model} makes {local.dimensions}")
+        return local
     return HashingEmbedder(EMBEDDING_DIMENSIONS)
 
 

@@ -181,6 +181,13 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
     replayed = container.unit_of_work()(uuid.UUID(tenant.id)).get(Lead, uuid.UUID(lead["id"]))
     assert replayed.score == 40 and replayed.version == 3
 
+    # Nothing personal can be recorded about the person again: a clear 409, nothing written.
+    refused = tenant.post(f"/v1/leads/{lead['id']}/contact",
+                          json={"channel": "phone", "outcome": "reached", "note": "new note"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("/subject-erased")
+    assert len(tenant.get(f"/v1/leads/{lead['id']}/events").json()["items"]) == 3
+
 
 def test_erasure_needs_a_supervisor_and_stays_in_its_tenant(
         tenant: TenantSession, other_tenant: TenantSession) -> None:

@@ -23,6 +23,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
 from adapters.postgres.database import DictPool
+from domain.shared.errors import SubjectErased
 from domain.shared.ids import random_bytes
 
 
@@ -151,7 +152,8 @@ class DataKeyStore:
             if key is not None:
                 return key, None
             if self._cached(subject_id) == self.DESTROYED:
-                raise PermissionError("the data key of this subject was destroyed (erased)")
+                raise SubjectErased("this person was erased: nothing personal can be "
+                                    "recorded about them again", subject_id=str(subject_id))
         key = random_bytes.take(32)
         kek_id, wrapped = self._keks.wrap(key)
         return key, NewDataKey(tenant_id, subject_id, kek_id, wrapped)

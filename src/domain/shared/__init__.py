@@ -8,6 +8,7 @@ from domain.shared.errors import (
     NotFound,
     RuleViolated,
     StaleVersion,
+    SubjectErased,
 )
 from domain.shared.values import Email, PhoneNumber, Score, Slug
 
@@ -23,5 +24,6 @@ __all__ = [
     "Score",
     "Slug",
     "StaleVersion",
+    "SubjectErased",
     "TenantAggregate",
 ]

@@ -32,6 +32,12 @@ class RuleViolated(DomainError):
     code = "rule-violated"
 
 
+class SubjectErased(RuleViolated):
+    """Personal data about an erased person cannot be recorded again (HTTP 409)."""
+
+    code = "subject-erased"
+
+
 class Conflict(DomainError):
     """The command conflicts with existing state, e.g. a duplicate (HTTP 409)."""
 
