@@ -2,7 +2,9 @@
 
 (a) commands/s through the application layer vs raw single-row INSERT transactions;
 (b) projection rebuild events/s vs reading the same rows raw;
-(c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk).
+(c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk);
+(d) memory: projection throughput, search latency and recall, erasure, freshness
+    (bench/memory.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench import commands, http_load, rebuild  # noqa: E402
+from bench import commands, http_load, memory, rebuild  # noqa: E402
 from bench.common import bench_database, build_container, new_tenant  # noqa: E402
 
 
@@ -30,9 +32,9 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d"], action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c"])
+    sections = set(args.only or ["a", "b", "c", "d"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -82,6 +84,10 @@ def main() -> None:
             print(f"    {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
                   f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
                   f"errors {r['errors']}  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]")
+
+    if "d" in sections:
+        report["d"] = memory.run(quick=args.quick)
+        memory.print_report(report["d"], verdict)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

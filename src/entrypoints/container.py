@@ -157,7 +157,9 @@ class Container(containers.DeclarativeContainer):
     contact_queries = providers.Singleton(SqlContactQueries, reader)
     lead_queries = providers.Singleton(SqlLeadQueries, reader)
     memory_search = providers.Singleton(
-        MemorySearch, providers.Singleton(PgMemoryCandidates, reader), embedder, clock,
+        MemorySearch, providers.Singleton(PgMemoryCandidates, reader,
+                                          settings.provided.memory_ef_search),
+        embedder, clock,
         providers.Singleton(Scoring, half_life_days=settings.provided.memory_half_life_days),
         providers.Object(observe_search))
     contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries,

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     memory_half_life_days: float = Field(default=90.0, alias="FRONTDESK_MEMORY_HALF_LIFE_DAYS")
+    memory_ef_search: int = Field(default=400, ge=10, le=1000,
+                                  alias="FRONTDESK_MEMORY_EF_SEARCH",
+                                  description="HNSW candidate list of tenant-wide searches")
     compaction_interval: float = Field(default=30.0, alias="FRONTDESK_COMPACTION_INTERVAL")
 
     @model_validator(mode="after")

@@ -197,6 +197,24 @@ def test_erasure_needs_a_supervisor_and_stays_in_its_tenant(
     assert denied.status_code == 404
 
 
+def test_compaction_does_not_queue_behind_readers_and_retries_later(
+        container: Any, owner_url: str, tenant: TenantSession) -> None:
+    from adapters.privacy.compaction import ErasureCompactor
+
+    lead = capture(tenant, email=f"{marker()}@busy.example").json()
+    erased = tenant.client.delete(f"/v1/contacts/{lead['contact_id']}", headers=tenant.headers)
+    tenant.read("/v1/leads", erased.headers["x-frontdesk-position"])  # purged by projections
+    projections = container.projections()
+    compactor = ErasureCompactor(container.worker_pool(), [p.name for p in projections],
+                                 [t for p in projections for t in p.tables], lock_timeout=0.2)
+    with psycopg.connect(owner_url) as reader:  # a long read holds a share lock
+        reader.execute("SELECT count(*) FROM memories").fetchone()
+        busy = compactor.run_once()
+        assert (busy.erasures, busy.tables, busy.waiting) == (0, (), True)
+    done = compactor.run_once()
+    assert done.erasures >= 1 and "memories" in done.tables
+
+
 # -- access export ---------------------------------------------------------------------------
 
 def test_export_holds_everything_about_the_contact(tenant: TenantSession,

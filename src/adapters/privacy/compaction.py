@@ -39,8 +39,10 @@ class Compaction:
 
 class ErasureCompactor:
     def __init__(self, pool: DictPool, projections: Sequence[str],
-                 read_model_tables: Sequence[str]) -> None:
+                 read_model_tables: Sequence[str], *, lock_timeout: float = 5.0,
+                 work_mem: str = "512MB") -> None:
         self._pool = pool
+        self._lock_timeout, self._work_mem = lock_timeout, work_mem
         self._projections = list(projections)
         self._tables = tuple(read_model_tables) + WRITE_SIDE
         self._topics = [get_topic(Contact.ContactErased)]
@@ -59,17 +61,37 @@ class ErasureCompactor:
             if not ready:
                 return Compaction(0, (), waiting)
             compacted = self._rewrite(conn)
+            if compacted is None:
+                return Compaction(0, (), True)
             last: Position = ready[-1].position
             advance_tracking(conn, TRACKING, tracking.position, last, last.tx, len(ready))
         log.info("compacted %d tables after %d erasures", len(compacted), len(ready))
         return Compaction(len(ready), compacted, waiting)
 
-    def _rewrite(self, conn: psycopg.Connection[Any]) -> tuple[str, ...]:
+    def _rewrite(self, conn: psycopg.Connection[Any]) -> tuple[str, ...] | None:
+        """Rewrite every table; None when one was busy (try again at the next run).
+
+        ``VACUUM FULL`` needs an exclusive lock: waiting for it would queue every reader of
+        the table behind us, so we wait at most ``lock_timeout`` and come back later.
+        Indexes are rebuilt with ``maintenance_work_mem`` (the HNSW graph must fit in it).
+        """
         done = []
-        for table in self._tables:
-            try:
-                conn.execute(sql.SQL("VACUUM (FULL, ANALYZE) {}").format(sql.Identifier(table)))
-                done.append(table)
-            except Exception as error:  # e.g. no MAINTAIN privilege before PostgreSQL 17
-                log.warning("could not rewrite %s after an erasure: %s", table, error)
+        conn.execute("SELECT set_config('lock_timeout', %s, false), "
+                     "set_config('maintenance_work_mem', %s, false)",
+                     (f"{int(self._lock_timeout * 1000)}ms", self._work_mem))
+        try:
+            for table in self._tables:
+                try:
+                    conn.execute(sql.SQL("VACUUM (FULL, ANALYZE) {}").format(
+                        sql.Identifier(table)))
+                    done.append(table)
+                except psycopg.errors.LockNotAvailable:
+                    log.info("%s is busy; its rewrite after an erasure is retried later", table)
+                    return None
+                except psycopg.errors.InsufficientPrivilege as error:
+                    # before PostgreSQL 17 only the table owner may (ADR 0040)
+                    log.warning("could not rewrite %s after an erasure: %s", table, error)
+        finally:
+            conn.execute("RESET lock_timeout")
+            conn.execute("RESET maintenance_work_mem")
         return tuple(done)

@@ -78,15 +78,13 @@ class ProjectionManager:
     # -- tables -----------------------------------------------------------------------------
 
     def _create_tables(self, conn: psycopg.Connection[Any], projection: Projection,
-                       schema: str) -> None:
+                       schema: str, *, indexes: bool = True) -> None:
         target = MetaData(schema=schema)
         for name in projection.tables:
             table = self._tables[name].to_metadata(target, schema=schema)
             conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(
                 sql.Identifier(schema, name)))
             conn.execute(str(CreateTable(table).compile(dialect=_DIALECT)))
-            for index in table.indexes:
-                conn.execute(str(CreateIndex(index).compile(dialect=_DIALECT)))
             for column in table.columns:
                 if column.info.get("personal"):
                     conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET STATISTICS 0")
@@ -98,6 +96,8 @@ class ProjectionManager:
             for statement in tenant_table_ddl(name, schema=schema, app_privileges="SELECT",
                                               worker_privileges=worker):
                 conn.execute(statement)
+        if indexes:
+            self._create_indexes(conn, projection, schema)
 
     def ensure(self) -> list[str]:
         """Create missing live tables and tracking rows; returns projections needing rebuild."""
@@ -148,6 +148,19 @@ class ProjectionManager:
             return int(fetch_value(conn, "SELECT count(*) FROM events WHERE topic = ANY(%s)",
                                    (topics_of(projection),)))
 
+    def _create_indexes(self, conn: psycopg.Connection[Any], projection: Projection,
+                        schema: str) -> None:
+        """Secondary indexes (the primary keys come with the tables). A rebuild creates them
+        after the bulk of the events is applied: one index build is much cheaper than
+        maintaining it row by row (an HNSW graph above all)."""
+        target = MetaData(schema=schema)
+        conn.execute("SELECT set_config('maintenance_work_mem', '512MB', false)")
+        for name in projection.tables:
+            table = self._tables[name].to_metadata(target, schema=schema)
+            for index in table.indexes:
+                conn.execute(str(CreateIndex(index, if_not_exists=True).compile(
+                    dialect=_DIALECT)))
+
     # -- rebuild ----------------------------------------------------------------------------
 
     def rebuild(self, name: str, *, progress: Callable[[int], None] | None = None,
@@ -166,13 +179,15 @@ class ProjectionManager:
             if not (resume and existing is not None and existing.version == projection.version
                     and tables_exist):
                 with conn.transaction():
-                    self._create_tables(conn, projection, REBUILD_SCHEMA)
+                    self._create_tables(conn, projection, REBUILD_SCHEMA, indexes=False)
                     reset_tracking(conn, build_name, projection.version)
 
         builder = ProjectionRunner(projection, self._pool, self._mapper, schema=REBUILD_SCHEMA,
                                    tracking_name=build_name, batch_size=batch_size,
                                    tables=self._tables)
         applied = builder.catch_up(progress=progress)
+        with self._owner() as conn:
+            self._create_indexes(conn, projection, REBUILD_SCHEMA)
 
         with self._owner() as conn, conn.transaction():
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(

@@ -24,6 +24,7 @@ class CommitNotifier:
         self._pending = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
 
     def subscribe(self) -> threading.Event:
         """An event set after every commit (for a runner in this process)."""
@@ -34,13 +35,17 @@ class CommitNotifier:
     def __call__(self, position: str) -> None:
         for wake in self._local:
             wake.set()
+        if self._thread is None:  # the first commit of a process that runs no runtime
+            self.start()
         self._pending.set()
 
     def start(self) -> None:
-        if self._url is None or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="commit-notifier", daemon=True)
-        self._thread.start()
+        with self._starting:
+            if self._url is None or self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(target=self._run, name="commit-notifier",
+                                            daemon=True)
+            self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()

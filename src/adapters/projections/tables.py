@@ -86,7 +86,7 @@ memories = Table(
     Index("memories_contact_idx", "tenant_id", "contact_id", "model"),
     Index("memories_tenant_idx", "tenant_id", "model", "kind"),
     Index("memories_embedding_idx", "embedding", postgresql_using="hnsw",
-          postgresql_with={"m": 16, "ef_construction": 64},
+          postgresql_with={"m": 16, "ef_construction": 128},
           postgresql_ops={"embedding": "vector_cosine_ops"}),
 )
 

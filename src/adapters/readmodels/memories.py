@@ -19,7 +19,7 @@ from application.memories.search import MemoryCandidate
 
 _COLUMNS = ("id, contact_id, kind, text, occurred_at, source_aggregate_id, source_version, "
             "1 - (embedding <=> %(v)s::vector) AS similarity")
-HNSW = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": "100"}
+DEFAULT_EF_SEARCH = 400  # recall@10 >= 0.95 in bench/memory.py (ADR 0041)
 
 
 def vector_literal(vector: list[float]) -> str:
@@ -27,8 +27,9 @@ def vector_literal(vector: list[float]) -> str:
 
 
 class PgMemoryCandidates:
-    def __init__(self, reader: ReadModelReader) -> None:
+    def __init__(self, reader: ReadModelReader, ef_search: int = DEFAULT_EF_SEARCH) -> None:
         self._reader = reader
+        self._hnsw = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(ef_search)}
 
     def candidates(self, tenant_id: UUID, *, contact_id: UUID | None, model: str,
                    vector: list[float], texts: list[str], limit: int) -> list[MemoryCandidate]:
@@ -41,7 +42,7 @@ class PgMemoryCandidates:
             settings = None
         else:
             order = "ORDER BY embedding <=> %(v)s::vector"
-            settings = HNSW
+            settings = self._hnsw
         query = f"SELECT {_COLUMNS} FROM memories WHERE {scope} {order} LIMIT %(k)s"
         if texts:
             query = (f"({query}) UNION (SELECT {_COLUMNS} FROM memories WHERE {scope} "
