@@ -50,7 +50,11 @@ def container(owner_url: str) -> Iterator[Any]:
 
     settings = Settings(DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN,
                         FRONTDESK_STALE_POLICY_INTERVAL=3600.0,
-                        FRONTDESK_LOG_LEVEL="WARNING")
+                        FRONTDESK_LOG_LEVEL="WARNING",
+                        # the whole suite comes from one address: limits are tested on their own
+                        FRONTDESK_RATE_LIMIT_PER_IP=10_000_000,
+                        FRONTDESK_RATE_LIMIT_PER_TENANT=10_000_000,
+                        FRONTDESK_LOGIN_THROTTLE_PER_IP=10_000)
     configure_logging("WARNING")
     built = Container()
     built.settings.override(providers.Object(settings))

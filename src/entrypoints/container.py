@@ -23,6 +23,7 @@ from adapters.eventstore.recorder import TenantEventRecorder
 from adapters.eventstore.store import TenantEventStore
 from adapters.eventstore.transcoding import frontdesk_transcoder
 from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
+from adapters.identity.access import PostgresAccessDirectory, PostgresCounters
 from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
@@ -33,7 +34,7 @@ from adapters.privacy.compaction import ErasureCompactor
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager
 from adapters.projections.notify import CommitNotifier
-from adapters.projections.tables import EMBEDDING_DIMENSIONS
+from adapters.projections.tables import EMBEDDING_DIMENSIONS, TABLES
 from adapters.readmodels.contacts import SqlContactQueries
 from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
@@ -47,6 +48,12 @@ from application.contacts import (
 from application.contacts.erasure import ContactExport, EraseContactHandler
 from application.contacts.keys import RecordKeyRotationHandler
 from application.identity import AuthenticateHandler, ProvisionTenantHandler
+from application.identity.access import (
+    ApiKeyAdministration,
+    LoginThrottle,
+    ThrottlePolicy,
+    UserAdministration,
+)
 from application.leads.actions import (
     AssignLeadHandler,
     CompleteFollowUpHandler,
@@ -64,6 +71,8 @@ from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
 from application.memories import MemorySearch, Scoring
 from application.projections import ContactsProjection, LeadPipelineProjection
+from application.projections.audit import AuditProjection
+from application.projections.base import Projection
 from application.projections.memories import MemoryProjection
 from domain.ports import Embedder
 from entrypoints.database import provision_database
@@ -114,6 +123,12 @@ def _embedder(settings: Settings) -> Embedder:
     return HashingEmbedder(EMBEDDING_DIMENSIONS)
 
 
+def personal_tables(projections: list[Projection]) -> list[str]:
+    """The read-model tables with a personal column: rewritten after an erasure."""
+    return [t for p in projections for t in p.tables
+            if any(c.info.get("personal") for c in TABLES[t].columns)]
+
+
 def _committer(recorder: TenantEventRecorder, notifier: CommitNotifier) -> GroupCommitter:
     committer = GroupCommitter(recorder.write_batch)
     committer.on_commit(notifier)
@@ -149,7 +164,8 @@ class Container(containers.DeclarativeContainer):
     embedder = providers.Singleton(_embedder, settings)
     projections = providers.List(providers.Singleton(ContactsProjection),
                                  providers.Singleton(LeadPipelineProjection),
-                                 providers.Singleton(MemoryProjection, embedder))
+                                 providers.Singleton(MemoryProjection, embedder),
+                                 providers.Singleton(AuditProjection))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
@@ -168,15 +184,26 @@ class Container(containers.DeclarativeContainer):
     compactor = providers.Singleton(
         ErasureCompactor, worker_pool,
         providers.Callable(lambda ps: [p.name for p in ps], projections),
-        providers.Callable(lambda ps: [t for p in ps for t in p.tables], projections))
+        providers.Callable(personal_tables, projections))
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
     passwords = providers.Singleton(Argon2PasswordHasher)
     tokens = providers.Singleton(JwtTokens, settings.provided.jwt_secret,
+                                 previous=settings.provided.jwt_previous_secret_list,
                                  lifetime=settings.provided.jwt_lifetime_seconds)
+    access_directory = providers.Singleton(PostgresAccessDirectory, app_pool)
+    counters = providers.Singleton(PostgresCounters, app_pool)
+    login_throttle = providers.Singleton(
+        LoginThrottle, counters, providers.Singleton(
+            ThrottlePolicy, window_seconds=settings.provided.login_throttle_window,
+            per_account=settings.provided.login_throttle_per_account,
+            per_ip=settings.provided.login_throttle_per_ip))
     provision_tenant = providers.Singleton(ProvisionTenantHandler, tenants, passwords)
-    authenticate = providers.Singleton(AuthenticateHandler, tenants, passwords, tokens)
+    authenticate = providers.Singleton(AuthenticateHandler, tenants, passwords, tokens,
+                                       login_throttle, access_directory)
+    users = providers.Singleton(UserAdministration, access_directory, passwords)
+    api_keys = providers.Singleton(ApiKeyAdministration, access_directory, clock)
 
     # -- command handlers (one per command) -------------------------------------------------
     register_contact = providers.Singleton(RegisterContactHandler, clock, phones)

@@ -35,7 +35,25 @@ class Settings(BaseSettings):
     public_url: str | None = Field(default=None, alias="FRONTDESK_PUBLIC_URL")
     admin_api_token: str | None = Field(default=None, alias="ADMIN_API_TOKEN")
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="JWT_SECRET")
-    jwt_lifetime_seconds: int = Field(default=3600, alias="JWT_LIFETIME_SECONDS")
+    jwt_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400,
+                                      alias="JWT_LIFETIME_SECONDS")
+    jwt_previous_secrets: str = Field(default="", alias="JWT_PREVIOUS_SECRETS",
+                                      description="comma-separated retired secrets that still "
+                                                  "verify tokens until they expire")
+    rate_limit_per_ip: int = Field(default=1200, ge=0, alias="FRONTDESK_RATE_LIMIT_PER_IP",
+                                   description="requests per minute per client IP (0: off)")
+    rate_limit_per_tenant: int = Field(default=6000, ge=0,
+                                       alias="FRONTDESK_RATE_LIMIT_PER_TENANT",
+                                       description="requests per minute per tenant (0: off)")
+    trust_forwarded_for: bool = Field(default=False, alias="FRONTDESK_TRUST_FORWARDED_FOR",
+                                      description="take the client IP from X-Forwarded-For "
+                                                  "(only behind a proxy that sets it)")
+    login_throttle_window: int = Field(default=900, ge=1,
+                                       alias="FRONTDESK_LOGIN_THROTTLE_WINDOW")
+    login_throttle_per_account: int = Field(default=5, ge=1,
+                                            alias="FRONTDESK_LOGIN_THROTTLE_PER_ACCOUNT")
+    login_throttle_per_ip: int = Field(default=50, ge=1,
+                                       alias="FRONTDESK_LOGIN_THROTTLE_PER_IP")
     key_encryption_keys: str = Field(default=DEV_KEK, alias="FRONTDESK_KEKS",
                                      description="id:base64 pairs, first is active")
     blind_index_key: str = Field(default=DEV_BLIND_INDEX_KEY, alias="FRONTDESK_BLIND_INDEX_KEY")
@@ -75,6 +93,10 @@ class Settings(BaseSettings):
             if unsafe:
                 raise ValueError("production mode refuses default secrets: " + ", ".join(unsafe))
         return self
+
+    @property
+    def jwt_previous_secret_list(self) -> list[str]:
+        return [s.strip() for s in self.jwt_previous_secrets.split(",") if s.strip()]
 
     @property
     def blind_index_key_bytes(self) -> bytes:

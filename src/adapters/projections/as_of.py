@@ -30,13 +30,14 @@ def compute_as_of(projection: Projection, at: datetime, pool: DictPool,
     position = Position.start()
     with pool.connection() as conn:
         while True:
-            batch = read_after(conn, position, batch_size, topics=topics, until=at,
+            batch = read_after(conn, position, batch_size, topics=topics or (), until=at,
                                tenant_id=tenant_id)
             if not batch.events:
                 return rows
             subjects = {e.stored.subject_id for e in batch.events if e.stored.subject_id}
             mapper.keys.prefetch(tenant_id, subjects)
-            events = [mapper.to_domain_event(read.stored) for read in batch.events]
+            events = [mapper.to_domain_event(read.stored, decrypt=not projection.handles_all)
+                      for read in batch.events]
             projection.prepare(events)
             for event in events:
                 projection.apply(event, rows)

@@ -132,8 +132,10 @@ class ProjectionManager:
                 position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
                 pending = fetch_value(
                     conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
-                    "notification_id) > (%s::xid8, %s) AND topic = ANY(%s) LIMIT 1000001) p",
-                    (str(position.tx), position.id, topics_of(projection)))
+                    "notification_id) > (%s::xid8, %s) AND (%s::text[] IS NULL OR "
+                    "topic = ANY(%s)) LIMIT 1000001) p",
+                    (str(position.tx), position.id, topics_of(projection),
+                     topics_of(projection)))
                 result.append(ProjectionStatus(
                     name=projection.name, code_version=projection.version,
                     stored_version=row["version"] if row else None,
@@ -145,8 +147,9 @@ class ProjectionManager:
 
     def count_events(self, projection: Projection) -> int:
         with self._pool.connection() as conn:
-            return int(fetch_value(conn, "SELECT count(*) FROM events WHERE topic = ANY(%s)",
-                                   (topics_of(projection),)))
+            topics = topics_of(projection)
+            return int(fetch_value(conn, "SELECT count(*) FROM events WHERE %s::text[] IS NULL "
+                                   "OR topic = ANY(%s)", (topics, topics)))
 
     def _create_indexes(self, conn: psycopg.Connection[Any], projection: Projection,
                         schema: str) -> None:

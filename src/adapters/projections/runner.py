@@ -27,8 +27,11 @@ log = logging.getLogger("frontdesk.projections")
 MAX_ID = 2**63 - 1
 
 
-def topics_of(projection: Projection) -> list[str]:
-    """The stored-event topics a projection handles (the reader filters on them in SQL)."""
+def topics_of(projection: Projection) -> list[str] | None:
+    """The stored-event topics a projection handles (the reader filters on them in SQL);
+    None for a projection of every event."""
+    if projection.handles_all:
+        return None
     return [get_topic(c) for c in projection.event_classes]
 
 
@@ -67,7 +70,7 @@ class ProjectionRunner:
                 raise LookupError(f"projection {self.tracking_name} has no tracking row")
             self.position, self.horizon = row.position, row.horizon
         start = self.position
-        batch = read_after(conn, start, self.batch_size, topics=self.topics)
+        batch = read_after(conn, start, self.batch_size, topics=self.topics or ())
         return self._apply(conn, start, batch)
 
     def _apply(self, conn: psycopg.Connection[Any], start: Position, batch: ReadBatch) -> int:
@@ -103,7 +106,9 @@ class ProjectionRunner:
             store.prefetch(None, subjects)
             keys = {subject: store.key_for_read(None, subject) for subject in subjects}
         to_domain_event, needs = self._mapper.to_domain_event, self._needs_personal
-        return [to_domain_event(e.stored, keys, decrypt=needs[e.stored.topic]) for e in events]
+        default = not self.projection.handles_all
+        return [to_domain_event(e.stored, keys, decrypt=needs.get(e.stored.topic, default))
+                for e in events]
 
     def catch_up(self, conn: psycopg.Connection[Any] | None = None,
                  progress: Callable[[int], None] | None = None) -> int:

@@ -98,5 +98,20 @@ memory_leads = Table(
     Index("memory_leads_contact_idx", "tenant_id", "contact_id"),
 )
 
+audit_log = Table(
+    "audit_log", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    _ts("occurred_at"),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("resource_type", Text, nullable=False),
+    Column("resource_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("audit_log_time_idx", "tenant_id", "occurred_at", "id"),
+    Index("audit_log_resource_idx", "tenant_id", "resource_id"),
+    Index("audit_log_actor_idx", "tenant_id", "actor", "occurred_at"),
+)
+
 TABLES: dict[str, Table] = {table.name: table for table in (contacts, lead_pipeline, memories,
-                                                            memory_leads)}
+                                                            memory_leads, audit_log)}

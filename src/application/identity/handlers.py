@@ -6,6 +6,13 @@ import re
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.identity.access import (
+    AccessDirectory,
+    AuthEvent,
+    LoginThrottle,
+    Origin,
+    TooManyAttempts,
+)
 from application.identity.ports import (
     PasswordHasher,
     TenantDirectory,
@@ -67,6 +74,8 @@ class Authenticate:
     tenant: str
     email: str
     password: str
+    ip: str | None = None
+    user_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +86,47 @@ class IssuedToken:
 
 class AuthenticateHandler:
     """Any mismatch (tenant, email, password, disabled user) gives the same error, after the
-    same password-hashing work, so a caller cannot probe which part was wrong."""
+    same password-hashing work, so a caller cannot probe which part was wrong. Failures are
+    throttled per account and per IP; every attempt on a known tenant is an auth event."""
 
     def __init__(self, tenants: TenantDirectory, hasher: PasswordHasher,
-                 tokens: TokenIssuer) -> None:
+                 tokens: TokenIssuer, throttle: LoginThrottle | None = None,
+                 events: AccessDirectory | None = None) -> None:
         self._tenants, self._hasher, self._tokens = tenants, hasher, tokens
+        self._throttle, self._events = throttle, events
         self._decoy = hasher.hash("decoy password for missing users")
 
     def __call__(self, command: Authenticate) -> IssuedToken:
+        email = command.email.strip().lower()
+        origin = Origin(command.ip, (command.user_agent or "")[:300] or None)
         tenant = self._tenants.by_slug(command.tenant)
+        if self._throttle is not None:
+            try:
+                self._throttle.check(command.tenant, email, command.ip)
+            except TooManyAttempts:
+                self._record(tenant, "login.throttled", None, email, origin)
+                raise
         user = None
         if tenant is not None:
-            user = self._tenants.user_by_email(tenant.id, command.email.strip().lower())
+            user = self._tenants.user_by_email(tenant.id, email)
         valid = self._hasher.verify(user.password_hash if user else self._decoy,
                                     command.password)
         if tenant is None or user is None or user.disabled or not valid:
+            if self._throttle is not None:
+                self._throttle.failed(command.tenant, email, command.ip)
+            self._record(tenant, "login.failed", user.id if user else None, email, origin)
             raise InvalidCredentials("invalid tenant, email or password")
+        if self._throttle is not None:
+            self._throttle.succeeded(command.tenant, email)
+        self._record(tenant, "login.succeeded", user.id, email, origin)
         token, expires_in = self._tokens.issue(tenant.id, user.id, user.roles)
         return IssuedToken(token, expires_in)
+
+    def _record(self, tenant: TenantRecord | None, action: str, user_id: UUID | None,
+                email: str, origin: Origin) -> None:
+        if self._events is None or tenant is None:
+            return  # an unknown tenant has no audit log to write to (the request log has it)
+        actor = f"user:{user_id}" if user_id else "anonymous"
+        self._events.record(AuthEvent(tenant.id, actor, action, "user",
+                                      str(user_id) if user_id else None, origin,
+                                      {} if user_id else {"email_attempted": email[:200]}))

@@ -37,6 +37,9 @@ class Projection:
     name: ClassVar[str]
     version: ClassVar[int]
     tables: ClassVar[tuple[str, ...]]
+    handles_all: ClassVar[bool] = False
+    """True for a projection of every event (the audit log): it overrides ``keys`` and
+    ``apply`` and never sees personal fields (they read ``[withheld]``)."""
 
     def __init__(self) -> None:
         self.handlers: dict[type, Callable[[Any, ViewRows], None]] = {}
@@ -54,7 +57,7 @@ class Projection:
         self.personal_needed[event_class] = uses_personal_data
 
     def needs_personal_data(self, event_class: type) -> bool:
-        return self.personal_needed.get(event_class, True)
+        return self.personal_needed.get(event_class, not self.handles_all)
 
     @property
     def event_classes(self) -> tuple[type, ...]:

@@ -13,12 +13,23 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
+from adapters.identity.gate import AccessGate
 from adapters.postgres.health import HealthChecks
+from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
-from entrypoints.http.deps import ContactHandlers, IdentityHandlers, LeadHandlers, ReadSide
+from entrypoints.http.deps import (
+    AccessHandlers,
+    ContactHandlers,
+    IdentityHandlers,
+    LeadHandlers,
+    ReadSide,
+)
 from entrypoints.http.middleware import request_context
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.ratelimit import rate_limit
+from entrypoints.http.routes.access import ApiKeysController, UsersController
 from entrypoints.http.routes.admin import AdminController
+from entrypoints.http.routes.audit import AuditController
 from entrypoints.http.routes.auth import AuthController
 from entrypoints.http.routes.contacts import ContactsController
 from entrypoints.http.routes.health import HealthController
@@ -63,11 +74,25 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         lose=container.lose_lead(), reopen=container.reopen_lead(),
         queries=container.lead_queries())
     identity = IdentityHandlers(container.provision_tenant(), container.authenticate(),
-                                settings.admin_api_token)
+                                settings.admin_api_token, settings.trust_forwarded_for)
+    gate = AccessGate(container.database().app_url)  # one per app: its pool is on its loop
+    access = AccessHandlers(container.users(), container.api_keys(),
+                            container.access_directory(), gate,
+                            SqlAuditQueries(container.reader()), settings.trust_forwarded_for)
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager())
-    auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens()})
+    auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
+                                                          "gate": gate})
+    limits = rate_limit(gate.hit, per_ip=settings.rate_limit_per_ip,
+                        per_tenant=settings.rate_limit_per_tenant,
+                        trust_forwarded=settings.trust_forwarded_for)
+
+    async def open_gate() -> None:
+        await gate.open()
+
+    async def close_gate() -> None:
+        await gate.close()
 
     def started() -> None:
         if runtime is not None:
@@ -91,16 +116,19 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                           "X-Frontdesk-Consistency"])
     return Litestar(
         route_handlers=[HealthController, MetricsController, AdminController, AuthController,
-                        ContactsController, LeadsController],
+                        ContactsController, LeadsController, UsersController,
+                        ApiKeysController, AuditController],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
-                      "reads": _value(reads), "health": _value(health)},
+                      "reads": _value(reads), "health": _value(health),
+                      "access": _value(access)},
         middleware=[request_context,
-                    DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public")],
+                    DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
+                    limits],
         guards=[require_roles],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[started],
-        on_shutdown=[stopped],
+        on_startup=[open_gate, started],
+        on_shutdown=[stopped, close_gate],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors,
         openapi_config=OpenAPIConfig(
@@ -111,11 +139,16 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                               bearer_format="JWT",
                                               description="From POST /v1/auth/login"),
                 "AdminToken": SecurityScheme(type="http", scheme="bearer",
-                                             description="ADMIN_API_TOKEN")}),
-            security=[{"BearerToken": []}],
+                                             description="ADMIN_API_TOKEN"),
+                "ApiKey": SecurityScheme(type="http", scheme="bearer",
+                                         description="An API key (`fdk_…`) from "
+                                                     "POST /v1/api-keys")}),
+            security=[{"BearerToken": []}, {"ApiKey": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
                   Tag(name="contacts", description="People (data subjects)"),
-                  Tag(name="auth"), Tag(name="admin"), Tag(name="health")]),
+                  Tag(name="auth"), Tag(name="admin"), Tag(name="health"),
+                  Tag(name="access", description="Users, roles and API keys"),
+                  Tag(name="audit", description="Who did what, when, from where")]),
         debug=False,
         logging_config=None,
     )

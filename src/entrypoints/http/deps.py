@@ -9,7 +9,9 @@ from uuid import UUID
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from adapters.identity.gate import AccessGate
 from adapters.postgres.health import HealthChecks
+from application.audit import AuditQueries
 from application.bus import CommandBus
 from application.contacts import (
     ChangeContactConsentHandler,
@@ -19,6 +21,11 @@ from application.contacts import (
 )
 from application.contacts.erasure import ContactExport, EraseContactHandler
 from application.identity import AuthenticateHandler, ProvisionTenantHandler
+from application.identity.access import (
+    AccessDirectory,
+    ApiKeyAdministration,
+    UserAdministration,
+)
 from application.leads import CaptureLeadHandler, LeadQueries
 from application.leads.actions import (
     AssignLeadHandler,
@@ -75,8 +82,19 @@ class IdentityHandlers:
     provision: ProvisionTenantHandler
     authenticate: AuthenticateHandler
     admin_token: str | None
+    trust_forwarded: bool = False
 
 
+
+
+@dataclass(frozen=True)
+class AccessHandlers:
+    users: UserAdministration
+    api_keys: ApiKeyAdministration
+    directory: AccessDirectory
+    gate: AccessGate
+    audit: AuditQueries
+    trust_forwarded: bool
 
 
 # Explicit parameter markers for route signatures (Litestar 3 drops the inferred style).
@@ -85,6 +103,7 @@ Leads = NamedDependency[LeadHandlers]
 Contacts = NamedDependency[ContactHandlers]
 Reads = NamedDependency[ReadSide]
 Identity = NamedDependency[IdentityHandlers]
+Access = NamedDependency[AccessHandlers]
 Health = NamedDependency[HealthChecks]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]

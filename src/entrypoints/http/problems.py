@@ -15,6 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from application.bus import IdempotencyKeyReused
+from application.identity.access import TooManyAttempts
 from application.identity.handlers import InvalidCredentials
 from application.ports import BadCursor
 from domain.shared.errors import Conflict, DomainError, InvalidValue, NotFound, RuleViolated
@@ -54,6 +55,9 @@ def _domain(request: Request[Any, Any, Any], error: DomainError) -> Response[dic
         return problem(422, error.code, error.message)
     if isinstance(error, InvalidCredentials):
         return problem(401, error.code, error.message)
+    if isinstance(error, TooManyAttempts):
+        return problem(429, error.code, error.message, headers={
+            "Retry-After": str(error.retry_after)}, retry_after=error.retry_after)
     if isinstance(error, NotFound):
         return problem(404, "not-found", error.message)
     if isinstance(error, Conflict | RuleViolated):

@@ -1,8 +1,9 @@
-"""Authentication (bearer JWT) and authorisation (roles per route).
+"""Authentication (bearer JWT or API key) and authorisation (roles per route).
 
-The tenant comes from the verified token only. Each route declares ``opt={"roles": ...}``;
-routes marked ``public`` skip authentication (health, login, the admin API which checks its own
-token, webhooks with their own signatures).
+The tenant comes from the verified token or key only. A token is refused once its user is
+disabled or their roles or password changed after it was issued; a revoked key is refused.
+Each route declares ``opt={"roles": ...}``; routes marked ``public`` skip authentication
+(health, login, the admin API which checks its own token, webhooks with their signatures).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from adapters.identity.gate import AccessGate
 from adapters.identity.tokens import InvalidToken, JwtTokens
+from application.identity.access import KEY_PREFIX, key_matches, split_key
 
 ALL_ROLES = frozenset({"admin", "supervisor", "agent", "analyst"})
 WRITERS = frozenset({"admin", "supervisor", "agent"})
@@ -27,12 +30,13 @@ SUPERVISORS = frozenset({"admin", "supervisor"})
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant_id: UUID
-    user_id: UUID
+    user_id: UUID  # the key's id for an API key
     roles: frozenset[str]
+    kind: str = "user"  # or "api_key"
 
     @property
     def actor(self) -> str:
-        return f"user:{self.user_id}"
+        return f"{self.kind}:{self.user_id}"
 
 
 def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -46,17 +50,39 @@ def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 class TokenAuthentication(AbstractAuthenticationMiddleware):
     tokens: JwtTokens
+    gate: AccessGate | None = None
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
                                    ) -> AuthenticationResult:
         token = bearer(connection)
+        if token.startswith(KEY_PREFIX):
+            return AuthenticationResult(await self._api_key(token), token)
         try:
             verified = self.tokens.verify(token)
         except InvalidToken:
-            raise NotAuthorizedException("the token is invalid or expired",
-                                         headers={"WWW-Authenticate": "Bearer"}) from None
+            raise _unauthorized("the token is invalid or expired") from None
+        if self.gate is not None:
+            standing = await self.gate.standing(verified.tenant_id, verified.user_id)
+            if (not standing.exists or standing.disabled
+                    or verified.issued_at < standing.tokens_valid_after):
+                raise _unauthorized("the token was revoked; log in again")
         return AuthenticationResult(Principal(verified.tenant_id, verified.user_id,
                                               verified.roles), token)
+
+    async def _api_key(self, token: str) -> Principal:
+        parts = split_key(token)
+        record = None
+        if parts is not None and self.gate is not None:
+            record = await self.gate.api_key(parts[0])
+        if parts is None or record is None or not key_matches(parts[1], record.secret_hash):
+            raise _unauthorized("the API key is invalid")
+        if record.revoked:
+            raise _unauthorized("the API key was revoked")
+        return Principal(record.tenant_id, record.id, record.roles, kind="api_key")
+
+
+def _unauthorized(detail: str) -> NotAuthorizedException:
+    return NotAuthorizedException(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_roles(connection: ASGIConnection[Any, Any, Any, Any],

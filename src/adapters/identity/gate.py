@@ -1,0 +1,109 @@
+"""What the request path asks the database about access, asynchronously, on the event loop:
+API keys, whether a user's tokens are still good, and the shared rate-limit counters.
+
+Answers about keys and users are cached for ``ttl`` seconds: a key revoked or a user disabled
+in another process stops working here within that time (at once in the process that did it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from adapters.identity.access import HIT, window_of
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    tenant_id: UUID
+    id: UUID
+    secret_hash: bytes
+    roles: frozenset[str]
+    revoked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UserStanding:
+    tokens_valid_after: float  # epoch seconds; tokens issued before are refused
+    disabled: bool
+    exists: bool
+
+
+class AccessGate:
+    def __init__(self, url: str, *, ttl: float = 10.0, max_size: int = 4) -> None:
+        self._pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
+                                         kwargs={"autocommit": True, "row_factory": dict_row})
+        self._ttl = ttl
+        self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
+        self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
+        self._opened = False
+
+    async def open(self) -> None:
+        if not self._opened:
+            await self._pool.open(wait=False)
+            self._opened = True
+
+    async def close(self) -> None:
+        if self._opened:
+            await self._pool.close()
+            self._opened = False
+
+    def forget_keys(self) -> None:
+        self._keys.clear()
+
+    def forget_user(self, tenant_id: UUID, user_id: UUID) -> None:
+        self._users.pop((tenant_id, user_id), None)
+
+    async def api_key(self, prefix: str) -> KeyRecord | None:
+        cached = self._keys.get(prefix)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        await self.open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT * FROM frontdesk_api_key(%s)", (prefix,))
+            row: Any = await cursor.fetchone()
+        record = None if row is None else KeyRecord(
+            row["tenant_id"], row["id"], bytes(row["secret_hash"]), frozenset(row["roles"]),
+            row["revoked_at"] is not None)
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[prefix] = (now + self._ttl, record)
+        return record
+
+    async def standing(self, tenant_id: UUID, user_id: UUID) -> UserStanding:
+        key = (tenant_id, user_id)
+        cached = self._users.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        await self.open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT * FROM frontdesk_token_cutoff(%s, %s)",
+                                        (tenant_id, user_id))
+            row: Any = await cursor.fetchone()
+        if row is None:
+            standing = UserStanding(0.0, True, False)
+        else:
+            after = row["tokens_valid_after"]
+            standing = UserStanding(after.timestamp(),
+                                    bool(row["disabled"]), True)
+        if len(self._users) > 100_000:
+            self._users.clear()
+        self._users[key] = (now + self._ttl, standing)
+        return standing
+
+    async def hit(self, keys: list[str], window: int) -> tuple[dict[str, int], int]:
+        """Count one request against each key; returns the counts and seconds left."""
+        start, end, left = window_of(window)
+        await self.open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(HIT, {"keys": keys, "w": start, "end": end},
+                                        prepare=True)
+            rows: Any = await cursor.fetchall()
+        return {r["key"]: int(r["hits"]) for r in rows}, left
