@@ -56,6 +56,10 @@ from application.leads.capture import CaptureLeadHandler
 from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
 from application.projections import ContactsProjection, LeadPipelineProjection
+from application.projections.ai_usage import AiUsageProjection
+from application.projections.conversations import ConversationsProjection
+from application.projections.knowledge import KnowledgeProjection
+from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
 from entrypoints.settings import Settings
 
@@ -118,13 +122,22 @@ class Container(containers.DeclarativeContainer):
 
     # -- read side --------------------------------------------------------------------------
     projections = providers.List(providers.Singleton(ContactsProjection),
-                                 providers.Singleton(LeadPipelineProjection))
+                                 providers.Singleton(LeadPipelineProjection),
+                                 providers.Singleton(ConversationsProjection),
+                                 providers.Singleton(KnowledgeProjection),
+                                 providers.Singleton(AiUsageProjection))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
     reader = providers.Singleton(ReadModelReader, app_pool)
     contact_queries = providers.Singleton(SqlContactQueries, reader)
     lead_queries = providers.Singleton(SqlLeadQueries, reader)
+
+    # -- conversations, AI assistant, outbox (issue 4) ---------------------------------------
+    conversations = providers.Container(ConversationsContainer, settings=settings,
+                                        clock=clock, phones=phones, bus=bus,
+                                        unit_of_work=unit_of_work, app_pool=app_pool,
+                                        reader=reader)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -154,5 +167,7 @@ class Container(containers.DeclarativeContainer):
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
     policies = providers.List()
+    # Log consumers that talk to vendors (the outboxes), run by the runtime like policies.
+    consumers = providers.List(conversations.sms_outbox, conversations.email_outbox)
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

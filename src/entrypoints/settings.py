@@ -49,6 +49,31 @@ class Settings(BaseSettings):
     read_your_writes_timeout: float = Field(default=5.0,
                                             alias="FRONTDESK_READ_YOUR_WRITES_TIMEOUT")
 
+    # -- conversations and vendors (issue 4) ----------------------------------------------
+    llm_chain: str = Field(default="local", alias="FRONTDESK_LLM_CHAIN",
+                           description="Providers in order: openai, anthropic, local")
+    llm_timeout: float = Field(default=30.0, alias="FRONTDESK_LLM_TIMEOUT")
+    llm_attempts: int = Field(default=3, alias="FRONTDESK_LLM_ATTEMPTS")
+    llm_prices: str = Field(default="", alias="FRONTDESK_LLM_PRICES")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
+    anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
+    anthropic_model: str = Field(default="claude-haiku-4-5", alias="ANTHROPIC_MODEL")
+    twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
+    twilio_api_base: str | None = Field(default=None, alias="TWILIO_API_BASE")
+    vendor_timeout: float = Field(default=10.0, alias="FRONTDESK_VENDOR_TIMEOUT")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str = Field(default="frontdesk@localhost", alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    email_webhook_secret: str | None = Field(default=None,
+                                             alias="FRONTDESK_EMAIL_WEBHOOK_SECRET")
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.env == "production":

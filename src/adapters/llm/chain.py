@@ -67,8 +67,9 @@ class ProviderChain:
 
             try:
                 for attempt in Retrying(stop=stop_after_attempt(self._attempts),
-                                        wait=wait_exponential_jitter(self._backoff,
-                                                                     self._max_backoff),
+                                        wait=wait_exponential_jitter(
+                                            multiplier=self._backoff, max=self._max_backoff,
+                                            jitter=self._backoff),
                                         retry=retry_if_exception(retryable), reraise=True):
                     with attempt, provider.breaker.calling():
                         for item in provider.model.stream(prompt):

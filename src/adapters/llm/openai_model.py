@@ -27,7 +27,7 @@ class OpenAIChatModel:
     def stream(self, prompt: Prompt) -> Iterator[StreamItem]:
         messages: list[Any] = [{"role": "system", "content": prompt.system}]
         messages += [{"role": m.role, "content": m.content} for m in prompt.messages]
-        model, usage, produced = self.model, None, []
+        model, usage, produced, finish = self.model, None, [], None
         try:
             chunks = self._client.chat.completions.create(
                 model=self.model, messages=messages, max_tokens=prompt.max_tokens, stream=True,
@@ -37,6 +37,7 @@ class OpenAIChatModel:
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
+                    finish = choice.finish_reason or finish
                     if choice.delta is not None and choice.delta.content:
                         produced.append(choice.delta.content)
                         yield Delta(choice.delta.content)
@@ -47,6 +48,8 @@ class OpenAIChatModel:
             raise ProviderError(self.provider, type(error).__name__, transient=True) from error
         except openai.OpenAIError as error:
             raise ProviderError(self.provider, type(error).__name__, transient=False) from error
+        if finish is None:  # the connection ended before the answer did
+            raise ProviderError(self.provider, "the stream ended early", transient=True)
         if usage is not None:
             tokens_in, tokens_out = usage.prompt_tokens, usage.completion_tokens
         else:  # servers that ignore stream_options: estimate

@@ -23,7 +23,9 @@ from entrypoints.http.routes.auth import AuthController
 from entrypoints.http.routes.contacts import ContactsController
 from entrypoints.http.routes.health import HealthController
 from entrypoints.http.routes.leads import LeadsController
+from entrypoints.http.routes.metrics import MetricsController
 from entrypoints.http.security import TokenAuthentication, require_roles
+from entrypoints.http.wiring import conversation_dependencies, conversation_routes
 from entrypoints.runtime import Runtime
 
 log = logging.getLogger("frontdesk")
@@ -65,6 +67,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager())
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens()})
+    conversation_deps, replies = conversation_dependencies(container)
 
     def started() -> None:
         if runtime is not None:
@@ -75,6 +78,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                         "owner@bright.example` or POST /v1/admin/tenants with ADMIN_API_TOKEN")
 
     def stopped() -> None:
+        replies.wait_idle(timeout=30)  # answers being generated are stored before we go
         if runtime is not None:
             runtime.stop()
 
@@ -88,10 +92,11 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                           "X-Frontdesk-Consistency"])
     return Litestar(
         route_handlers=[HealthController, AdminController, AuthController, ContactsController,
-                        LeadsController],
+                        LeadsController, MetricsController, *conversation_routes],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
-                      "reads": _value(reads), "health": _value(health)},
+                      "reads": _value(reads), "health": _value(health),
+                      **{name: _value(v) for name, v in conversation_deps.items()}},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public")],
         guards=[require_roles],
@@ -112,6 +117,10 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
             security=[{"BearerToken": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
                   Tag(name="contacts", description="People (data subjects)"),
+                  Tag(name="conversations", description="Conversations, AI replies, hand-off"),
+                  Tag(name="assistant", description="Knowledge base, assistant settings, AI "
+                                                    "usage"),
+                  Tag(name="webhooks", description="Twilio and inbound email (signed)"),
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health")]),
         debug=False,
         logging_config=None,

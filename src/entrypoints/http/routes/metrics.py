@@ -1,0 +1,19 @@
+"""Prometheus metrics (text exposition format) from the default registry."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+class MetricsController(Controller):
+    path = "/metrics"
+    tags = ["health"]
+    opt = {"public": True}
+
+    @get("/", sync_to_thread=True, security=[], summary="Prometheus metrics",
+         description="LLM latency, tokens and outcomes by provider, vendor circuit states, "
+                     "outbox results. Public, like /health (bind or filter it at the proxy). "
+                     "Roles: none.")
+    def metrics(self) -> Response[bytes]:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
