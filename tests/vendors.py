@@ -47,9 +47,9 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 with server._lock:
+                    headers = {k.lower(): v for k, v in self.headers.items()}
                     server.requests.append({"method": self.command, "path": self.path,
-                                            "headers": {k.lower(): v for k, v in self.headers.items()},
-                                            "body": raw})
+                                            "headers": headers, "body": raw})
                     failing = server.fail_with
                     if failing is None and server.fail_next > 0:
                         server.fail_next -= 1
@@ -67,7 +67,7 @@ class FakeServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = _serve  # noqa: N815 (http.server's names)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -230,7 +230,7 @@ class FakeTwilio(FakeServer):
         account = parts.path.split("/")[3]
         if request.command == "POST":
             form = dict(parse_qsl(raw.decode()))
-            if not form.get("To", "").lstrip("whatsapp:+").isdigit():
+            if not form.get("To", "").removeprefix("whatsapp:").removeprefix("+").isdigit():
                 request._json(400, {"code": 21211, "message": "Invalid 'To' Phone Number",
                                     "status": 400})
                 return

@@ -31,9 +31,9 @@ from entrypoints.http.security import (
 
 ANALYSTS = frozenset({"admin", "supervisor", "analyst"})
 DAY = r"^\d{4}-\d{2}-\d{2}$"
-Since = Annotated[str | None, QueryParameter(query="from", pattern=DAY,
+Since = Annotated[str | None, QueryParameter(name="from", pattern=DAY,
                                              description="First UTC day, e.g. 2026-03-01")]
-Until = Annotated[str | None, QueryParameter(query="to", pattern=DAY,
+Until = Annotated[str | None, QueryParameter(name="to", pattern=DAY,
                                              description="Last UTC day, e.g. 2026-03-31")]
 Query = Annotated[str, QueryParameter(min_length=1, max_length=500,
                                       description="The words to search for")]

@@ -21,6 +21,7 @@ from application.conversations.inbound import Received
 from application.identity import TenantRecord
 from application.ports import CommandContext
 from domain.shared import InvalidValue, NotFound
+from entrypoints.http.commands import POSITION_HEADER
 from entrypoints.http.conversation_deps import Hooks, Webhooks
 from entrypoints.http.conversation_schemas import InboundOut
 from entrypoints.http.deps import Bus
@@ -34,8 +35,11 @@ SIGNATURE_NOTE = ("Public (no bearer token): the request must carry a valid {hea
 Slug = FromPath[str]
 
 
-def _twiml() -> Response[str]:
-    return Response(TWIML_EMPTY, media_type="text/xml", status_code=200)
+def _twiml(outcome: Any = None) -> Response[str]:
+    """Empty TwiML; the position header lets a caller read its own write (ADR 0005)."""
+    position = getattr(outcome, "position", None)
+    headers = {POSITION_HEADER: position} if position else None
+    return Response(TWIML_EMPTY, media_type="text/xml", status_code=200, headers=headers)
 
 
 def _signed_url(request: Request[Any, Any, Any], public_url: str | None) -> str:
@@ -109,18 +113,17 @@ class WebhooksController(Controller):
                                              form.get("ErrorCode") or None)
                 except ValueError:
                     raise InvalidValue("frontdesk_message", "is not an id") from None
-                bus.execute(hooks.record_delivery, command, ctx)
+                return _twiml(bus.execute(hooks.record_delivery, command, ctx))
             return _twiml()
         sender = form.get("From", "")
         if not sender or not form.get("MessageSid"):
             raise InvalidValue("From", "an inbound message needs From and MessageSid")
         media = tuple(form[f"MediaUrl{n}"] for n in range(_int(form.get("NumMedia"), "NumMedia")
                                                           or 0) if form.get(f"MediaUrl{n}"))
-        bus.execute(hooks.receive, ReceiveInbound(
+        return _twiml(bus.execute(hooks.receive, ReceiveInbound(
             channel="whatsapp" if sender.startswith("whatsapp:") else "sms", sender=sender,
             recipient=form.get("To") or None, body=form.get("Body", ""),
-            external_id=form["MessageSid"], media_urls=media[:10]), ctx)
-        return _twiml()
+            external_id=form["MessageSid"], media_urls=media[:10]), ctx))
 
     @post("/twilio/{tenant_slug:str}/voice-status", status_code=200, sync_to_thread=True,
           security=[], summary="Twilio: a voice call status or recording callback",
@@ -144,13 +147,12 @@ class WebhooksController(Controller):
         status = form.get("CallStatus") or ("completed" if form.get("RecordingUrl") else "")
         if not status:
             raise InvalidValue("CallStatus", "is required")
-        bus.execute(hooks.record_call, RecordCall(
+        return _twiml(bus.execute(hooks.record_call, RecordCall(
             call_sid=form["CallSid"], status=status.lower(), customer=customer,
             ours=form.get("To" if inbound else "From") or None, direction=direction,
             duration_seconds=_int(form.get("CallDuration"), "CallDuration"),
             recording_url=form.get("RecordingUrl") or None),
-            CommandContext(tenant_id=tenant.id, actor="webhook:twilio"))
-        return _twiml()
+            CommandContext(tenant_id=tenant.id, actor="webhook:twilio")))
 
     @post("/email/{tenant_slug:str}", status_code=202, sync_to_thread=True, security=[],
           summary="Inbound email (raw MIME)",
@@ -188,4 +190,4 @@ class WebhooksController(Controller):
             conversation_id=received.conversation_id, duplicate=received.duplicate,
             conversation_started=received.conversation_started,
             contact_created=received.contact_created, status=received.status),
-            status_code=202)
+            status_code=202, headers={POSITION_HEADER: getattr(outcome, "position", "0")})
