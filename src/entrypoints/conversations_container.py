@@ -41,7 +41,7 @@ class ConversationsContainer(containers.DeclarativeContainer):
 
     assistant_settings = providers.Singleton(PostgresAssistantSettings, app_pool)
     queries = providers.Singleton(SqlConversationQueries, reader)
-    retriever = providers.Singleton(LexicalRetriever, reader)
+    retriever = providers.Singleton(LexicalRetriever, app_pool)
     tokens = providers.Singleton(EstimatedTokenCounter)
     language_model = providers.Singleton(language_model, settings)
     context = providers.Singleton(ContextBuilder, retriever, tokens)

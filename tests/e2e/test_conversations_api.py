@@ -9,14 +9,6 @@ import time
 from typing import Any
 
 from tests.conftest import TenantSession
-from tests.conversation_fixtures import (  # noqa: F401 (fixtures)
-    desk,
-    fake_openai,
-    fake_twilio,
-    smtp_sink,
-    vendor_client,
-    vendor_container,
-)
 from tests.vendors import FakeOpenAI
 
 KNOWLEDGE = {"title": "Prices", "source": "price-list.pdf",

@@ -13,18 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import TenantSession
-from tests.conversation_fixtures import (  # noqa: F401 (fixtures)
-    EMAIL_SECRET,
-    PUBLIC_URL,
-    TWILIO_TOKEN,
-    desk,
-    drain_outbox,
-    fake_openai,
-    fake_twilio,
-    smtp_sink,
-    vendor_client,
-    vendor_container,
-)
+from tests.conversation_fixtures import EMAIL_SECRET, PUBLIC_URL, TWILIO_TOKEN, drain_outbox
 from tests.vendors import FakeTwilio, SmtpSink
 
 OUR_NUMBER = "+15005550006"

@@ -14,15 +14,7 @@ from application.conversations.ports import OutboundMessage, TransportUnavailabl
 from application.ports import CommandContext
 from domain.conversations import Conversation, Delivery
 from tests.conftest import TenantSession
-from tests.conversation_fixtures import (  # noqa: F401 (fixtures)
-    desk,
-    drain_outbox,
-    fake_openai,
-    fake_twilio,
-    smtp_sink,
-    vendor_client,
-    vendor_container,
-)
+from tests.conversation_fixtures import drain_outbox
 from tests.e2e.test_webhooks import OUR_NUMBER, conversations, phone, sms
 from tests.vendors import FakeTwilio
 

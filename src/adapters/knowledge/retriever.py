@@ -6,23 +6,31 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from adapters.eventstore.tenancy import SET_TENANT
 from adapters.knowledge.sql import SEARCH
-from adapters.readmodels.engine import ReadModelReader
+from adapters.postgres.database import DictPool
 from application.conversations.context import terms
 from application.conversations.ports import Passage
 from domain.knowledge import KnowledgeDocument
 
 
 class LexicalRetriever:
-    def __init__(self, reader: ReadModelReader) -> None:
-        self._reader = reader
+    def __init__(self, pool: DictPool) -> None:
+        self._pool = pool
 
     def search(self, tenant_id: UUID, query: str, *, limit: int) -> list[Passage]:
-        words = sorted(terms(query))[:32]
+        words = sorted(terms(query))[:24]
         if not words:
             return []
-        rows = self._reader.fetch(tenant_id, SEARCH, {
-            "tenant": tenant_id, "query": " | ".join(words), "limit": limit})
+        params = {"tenant": tenant_id, "query": " | ".join(words), "limit": limit}
+        with self._pool.connection() as conn, conn.pipeline() as pipeline:
+            conn.cursor().execute(SET_TENANT, (str(tenant_id),))
+            cursor = conn.cursor()
+            # Never a prepared statement: a generic plan cannot see the tsquery and scans
+            # every passage; a custom plan uses the GIN index (measured: 45 ms -> 2 ms).
+            cursor.execute(SEARCH, params, prepare=False)
+            pipeline.sync()
+            rows = cursor.fetchall()
         return [Passage(ref=KnowledgeDocument.passage_ref(r["document_id"], r["sequence"]),
                         title=r["title"], text=r["text"], score=float(r["score"]))
                 for r in rows]

@@ -1,19 +1,13 @@
-"""The retrieval query: it repeats the indexed expression so the GIN index serves it."""
+"""The retrieval query over the stored tsvector (GIN-indexed), and the document list."""
 
 from __future__ import annotations
 
 from typing import LiteralString
 
-from adapters.projections.tables import KNOWLEDGE_TSVECTOR
-
-_DOCUMENT: LiteralString = "to_tsvector('english', p.title || ' ' || p.text)"
-assert _DOCUMENT.replace("p.", "") == KNOWLEDGE_TSVECTOR
-
 SEARCH: LiteralString = (
-    "SELECT p.document_id, p.sequence, p.title, p.text, "
-    "ts_rank_cd(" + _DOCUMENT + ", q) AS score "
+    "SELECT p.document_id, p.sequence, p.title, p.text, ts_rank_cd(p.search, q) AS score "
     "FROM knowledge_passages p, to_tsquery('english', %(query)s) q "
-    "WHERE p.tenant_id = %(tenant)s AND " + _DOCUMENT + " @@ q "
+    "WHERE p.tenant_id = %(tenant)s AND p.search @@ q "
     "ORDER BY score DESC, p.document_id, p.sequence LIMIT %(limit)s")
 
 DOCUMENTS: LiteralString = (

@@ -7,6 +7,7 @@ from sqlalchemy import (
     TIMESTAMP,
     BigInteger,
     Column,
+    Computed,
     Date,
     Index,
     Integer,
@@ -15,7 +16,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 
 metadata = MetaData()
 
@@ -107,8 +108,9 @@ knowledge_passages = Table(
     Column("title", Text, nullable=False), Column("source", Text),
     Column("text", Text, nullable=False), _ts("created_at"),
     # Lexical retrieval (issue 6 brings the memory index): English full-text search over the
-    # title and the passage, served by this expression index (same expression in the query).
-    Index("knowledge_passages_fts_idx", text(KNOWLEDGE_TSVECTOR), postgresql_using="gin"),
+    # title and the passage, stored (ranking reads it) and indexed.
+    Column("search", TSVECTOR, Computed(KNOWLEDGE_TSVECTOR, persisted=True)),
+    Index("knowledge_passages_fts_idx", "search", postgresql_using="gin"),
 )
 
 ai_usage = Table(

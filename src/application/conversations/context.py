@@ -73,7 +73,8 @@ class ContextBuilder:
 
     @staticmethod
     def _question(history: list[Message]) -> str:
-        """The customer's latest words: their messages since the last outbound one."""
+        """The customer's latest words: up to their last three messages since the last
+        outbound one (what retrieval searches for)."""
         latest: list[str] = []
         for message in reversed(history):
             if message.direction is not Direction.INBOUND:
@@ -81,7 +82,9 @@ class ContextBuilder:
                     break
                 continue
             latest.append(message.body)
-        return " ".join(reversed(latest))[-2000:]
+            if len(latest) == 3:
+                break
+        return " ".join(reversed(latest))[-1000:]
 
     @staticmethod
     def _system(settings: AssistantSettings, passages: list[Passage]) -> str:
