@@ -168,6 +168,7 @@ class Container(containers.DeclarativeContainer):
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
     policies = providers.List()
     # Log consumers that talk to vendors (the outboxes), run by the runtime like policies.
-    consumers = providers.List(conversations.sms_outbox, conversations.email_outbox)
+    consumers = providers.List(conversations.auto_reply, conversations.sms_outbox,
+                               conversations.email_outbox)
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

@@ -12,6 +12,7 @@ from adapters.knowledge.retriever import LexicalRetriever
 from adapters.llm.tokens import EstimatedTokenCounter
 from adapters.readmodels.conversations import SqlConversationQueries
 from application.conversations.assistant import AiAssistant
+from application.conversations.auto_reply import AutoReply
 from application.conversations.context import ContextBuilder
 from application.conversations.handlers import (
     BeginDispatchHandler,
@@ -63,6 +64,8 @@ class ConversationsContainer(containers.DeclarativeContainer):
 
     assistant = providers.Singleton(AiAssistant, unit_of_work, bus, language_model, context,
                                     assistant_settings, record_ai_reply)
+    auto_reply = providers.Singleton(AutoReply, assistant, unit_of_work, bus,
+                                     assistant_settings, hand_off)
 
     # -- the outboxes -----------------------------------------------------------------------
     sms_transport = providers.Singleton(sms_transport, settings, assistant_settings)

@@ -205,3 +205,30 @@ def test_an_unsigned_or_malformed_email_is_refused(desk: TenantSession) -> None:
     garbage = email_post(desk, b"this is not an email")
     assert garbage.status_code == 400
     assert garbage.json()["type"].endswith("/malformed-email")
+
+
+def test_auto_reply_answers_an_sms_once_and_the_outbox_sends_it(
+        desk: TenantSession, vendor_container: Any, fake_twilio: FakeTwilio) -> None:
+    from tests.vendors import FakeOpenAI
+
+    settings = desk.client.put("/v1/assistant/settings", headers=desk.headers, json={
+        "persona": "You are Sonia, the receptionist.", "auto_reply": True,
+        "handoff_keywords": ["complaint"], "max_ai_turns": 3})
+    assert settings.status_code == 200, settings.text
+    assert desk.get("/v1/assistant/settings").json()["auto_reply"] is True
+    number = phone()
+    received = sms(desk, number, "How much is whitening?")
+    drain_outbox(vendor_container)
+    drain_outbox(vendor_container)  # a replay answers nothing twice
+    sent = [m for m in fake_twilio.messages if m.to == number]
+    assert [m.body for m in sent] == [FakeOpenAI.reply]
+    [conversation] = conversations(desk, received.headers["x-frontdesk-position"])
+    events = desk.get(f"/v1/conversations/{conversation['id']}/events").json()["items"]
+    replies = [e for e in events if e["type"] == "AiReplyGenerated"]
+    assert len(replies) == 1 and replies[0]["actor"] == "system:auto-reply"
+    complaint = sms(desk, number, "I have a complaint")  # a tenant keyword: hand-off
+    drain_outbox(vendor_container)
+    view = desk.read(f"/v1/conversations/{conversation['id']}",
+                     complaint.headers["x-frontdesk-position"]).json()
+    assert (view["status"], view["handoff_reason"]) == ("waiting_for_agent", "keyword")
+    assert len([m for m in fake_twilio.messages if m.to == number]) == 1

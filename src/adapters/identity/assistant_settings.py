@@ -41,7 +41,8 @@ def parse_settings(raw: dict[str, Any]) -> AssistantSettings:
         handoff=handoff, context_token_budget=budget, max_reply_tokens=reply,
         senders=senders,
         dispositions=frozenset(DispositionCode(str(c)).value
-                               for c in raw.get("dispositions", ())))
+                               for c in raw.get("dispositions", ())),
+        auto_reply=bool(raw.get("auto_reply", False)))
 
 
 class PostgresAssistantSettings:

@@ -59,6 +59,7 @@ class HandOff:
     conversation_id: UUID
     expected_version: int | None
     reason: str | None = None
+    code: str = "agent_request"
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,7 @@ class HandOffHandler(_Handler):
         conversation = load_for_change(uow, Conversation, command.conversation_id,
                                        command.expected_version)
         conversation.hand_off(actor=ctx.actor, at=self._clock.now(),
-                              reason=HandoffReason.AGENT_REQUEST, detail=command.reason)
+                              reason=HandoffReason(command.code), detail=command.reason)
         uow.add(conversation)
         return ConversationView.of(conversation)
 

@@ -116,6 +116,8 @@ class AssistantSettings:
     max_reply_tokens: int = 400
     senders: dict[str, str] = field(default_factory=dict)
     dispositions: frozenset[str] = frozenset()
+    auto_reply: bool = False
+    """Answer inbound SMS, WhatsApp and email by itself (no agent asks for the reply)."""
 
 
 class AssistantSettingsSource(Protocol):

@@ -18,6 +18,7 @@ class HandoffReason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     AI_TURN_LIMIT = "ai_turn_limit"
     AGENT_REQUEST = "agent_request"
+    AI_UNAVAILABLE = "ai_unavailable"
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,6 +179,8 @@ class AssistantSettingsIn(In):
         description="The tenant's sender number or address per channel")
     dispositions: list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{1,63}$")]] = Field(
         default_factory=list, max_length=100, examples=[["TREATMENT_PLAN_SENT"]])
+    auto_reply: bool = Field(default=False, description="Answer inbound SMS, WhatsApp and email "
+                             "automatically (the reply goes out through the outbox)")
 
 
 class AiUsageOut(BaseModel):
