@@ -56,7 +56,7 @@ class _Inbound:
             raw = address.removeprefix("whatsapp:").strip()
             phone, email = self._phones.normalise(raw).value, None
             claim = Claim("contact_phone", phone)
-        owner = uow.owners_of([claim]).get(claim)
+        owner = uow.owners_of([claim], verify=True).get(claim)
         if owner is not None:
             return uow.get(Contact, owner), False
         captured = capture_into(uow, ctx, CaptureLead(
@@ -67,7 +67,7 @@ class _Inbound:
     def _open_conversation(self, uow: UnitOfWork, contact: Contact,
                            channel: Channel) -> Conversation | None:
         claim = Conversation.open_claim(contact.id, channel)
-        owner = uow.owners_of([claim]).get(claim)
+        owner = uow.owners_of([claim], verify=True).get(claim)
         return uow.get(Conversation, owner) if owner is not None else None
 
 
@@ -98,10 +98,14 @@ class ReceiveInboundHandler(_Inbound):
         if consent is not None:
             uow.add(contact)
         message_id = new_id()
-        conversation.receive(actor=ctx.actor, at=now, message_id=message_id, body=command.body,
-                             external_id=command.external_id,
-                             rules=self._settings.for_tenant(ctx.tenant_id).handoff,
-                             media_urls=command.media_urls)
+        recorded = conversation.receive(
+            actor=ctx.actor, at=now, message_id=message_id, body=command.body,
+            external_id=command.external_id,
+            rules=self._settings.for_tenant(ctx.tenant_id).handoff,
+            media_urls=command.media_urls)
+        if not recorded:  # the conversation has this vendor id already: a retry
+            return Received(conversation_id=conversation.id, contact_id=contact.id,
+                            message_id=None, duplicate=True)
         uow.add(conversation)
         return Received(conversation_id=conversation.id, contact_id=contact.id,
                         message_id=message_id, contact_created=created,
@@ -115,7 +119,7 @@ class ReceiveInboundHandler(_Inbound):
         if channel is not Channel.EMAIL or not thread_ids:
             return None
         claims = [Conversation.external_claim(channel, t) for t in thread_ids[-20:]]
-        owners = uow.owners_of(claims)
+        owners = uow.owners_of(claims, verify=True)
         for claim in reversed(claims):  # the nearest ancestor first
             owner = owners.get(claim)
             if owner is not None:
@@ -151,7 +155,7 @@ class RecordCallHandler(_Inbound):
     def __call__(self, command: RecordCall, uow: UnitOfWork, ctx: CommandContext) -> Received:
         now = self._clock.now()
         claim = Conversation.call_claim(command.call_sid)
-        owner = uow.owners_of([claim]).get(claim)
+        owner = uow.owners_of([claim], verify=True).get(claim)
         contact_id: UUID | None = None
         if owner is not None:
             conversation = uow.get(Conversation, owner)
