@@ -232,3 +232,18 @@ def test_auto_reply_answers_an_sms_once_and_the_outbox_sends_it(
                      complaint.headers["x-frontdesk-position"]).json()
     assert (view["status"], view["handoff_reason"]) == ("waiting_for_agent", "keyword")
     assert len([m for m in fake_twilio.messages if m.to == number]) == 1
+
+
+def test_whatsapp_messages_arrive_and_leave_with_the_whatsapp_prefix(
+        desk: TenantSession, vendor_container: Any, fake_twilio: FakeTwilio) -> None:
+    number = phone()
+    received = sms(desk, f"whatsapp:{number}", "Hola, ¿abrís el sábado?",
+                   To=f"whatsapp:{OUR_NUMBER}")
+    [conversation] = conversations(desk, received.headers["x-frontdesk-position"])
+    assert conversation["channel"] == "whatsapp"
+    body = f"No, solo de lunes a viernes ({uuid.uuid4().hex[:6]})"
+    desk.post(f"/v1/conversations/{conversation['id']}/messages",
+              json={"author": "agent", "body": body})
+    drain_outbox(vendor_container)
+    [sent] = [m for m in fake_twilio.messages if m.body == body]
+    assert (sent.to, sent.sender) == (f"whatsapp:{number}", f"whatsapp:{OUR_NUMBER}")
