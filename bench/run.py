@@ -5,6 +5,8 @@
 (c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk);
 (d) memory: projection throughput, search latency and recall, erasure, freshness
     (bench/memory.py).
+(f) conversations: AI-reply overhead without the model (200 messages, 1,000 knowledge passages)
+    and signed Twilio inbound webhook throughput (`--only f`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench import commands, http_load, memory, rebuild  # noqa: E402
+from bench import commands, conversations, http_load, memory, rebuild  # noqa: E402
 from bench.common import bench_database, build_container, new_tenant  # noqa: E402
 
 
@@ -32,9 +34,9 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c", "d"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "f"], action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c", "d"])
+    sections = set(args.only or ["a", "b", "c", "d", "f"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -88,6 +90,22 @@ def main() -> None:
     if "d" in sections:
         report["d"] = memory.run(quick=args.quick)
         memory.print_report(report["d"], verdict)
+    if "f" in sections:
+        f_owner = bench_database("frontdesk_bench_conversations")
+        f_container = build_container(f_owner, FRONTDESK_LLM_CHAIN="local")
+        f_tenant, _ = new_tenant(f_container)
+        overhead = conversations.reply_overhead(f_container, f_tenant.id,
+                                                samples=60 if args.quick else 100)
+        hooks = conversations.webhook_throughput(f_owner, seconds=seconds * 1.6)
+        report["f"] = {"reply_overhead": overhead, "webhooks": hooks}
+        print("\n(f) Conversations: AI reply without the model (instant model; 200 messages in "
+              "the conversation, 1,000 knowledge passages)")
+        print(f"    load + settings + retrieval + prompt + store   p50 {overhead['p50_ms']:6.1f} ms"
+              f"  p95 {overhead['p95_ms']:6.1f} ms  p99 {overhead['p99_ms']:6.1f} ms  "
+              f"[target p95 < 30 ms: {verdict(overhead['p95_ms'] < 30)}]")
+        print(f"    signed Twilio inbound webhooks, 8 clients, serve --workers 2: "
+              f"{hooks['rps']:6.0f} req/s  p50 {hooks['p50_ms']:5.1f} ms  "
+              f"p95 {hooks['p95_ms']:5.1f} ms  errors {hooks['errors']:.0f}")
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

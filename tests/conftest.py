@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+# Fixtures of the conversation tests (fake vendors, a container wired to them).
+pytest_plugins = ["tests.conversation_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "test-admin-token-0123456789"
 PASSWORD = "correct horse battery staple"

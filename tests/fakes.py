@@ -130,7 +130,7 @@ class InMemoryUnitOfWork:
             self._original[aggregate.id] = frozenset()
         self._staged[aggregate.id] = aggregate
 
-    def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
+    def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}
         released = {claim for agg in self._staged.values()
                     for claim in self._original[agg.id] - agg.claims}
@@ -147,7 +147,7 @@ class InMemoryUnitOfWork:
                 owners[claim] = loaded[claim]
             else:
                 unknown.append(claim)
-        if self._speculative:
+        if self._speculative and not verify:
             self._assumed_free.update(unknown)
         else:
             owners.update(self._store.owners(self.tenant_id, unknown))

@@ -66,12 +66,14 @@ class UnitOfWork(Protocol):
         """Stage an aggregate's pending events (and claim changes) for the commit."""
         ...
 
-    def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
+    def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         """Which aggregate holds each claim now (staged changes included).
 
         A speculative unit of work answers without asking the store: a claim it does not
         know is assumed free, and the commit verifies every such assumption atomically
-        (ClaimTaken if one was wrong, so the command runs again, verified)."""
+        (ClaimTaken if one was wrong, so the command runs again, verified). ``verify=True``
+        asks the store even then: for a lookup that usually finds an owner (a returning
+        sender's open conversation), one round trip is cheaper than a failed commit."""
         ...
 
     def forget(self, subject_id: UUID) -> None:

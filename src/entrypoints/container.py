@@ -71,10 +71,14 @@ from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
 from application.memories import MemorySearch, Scoring
 from application.projections import ContactsProjection, LeadPipelineProjection
+from application.projections.ai_usage import AiUsageProjection
 from application.projections.audit import AuditProjection
 from application.projections.base import Projection
+from application.projections.conversations import ConversationsProjection
+from application.projections.knowledge import KnowledgeProjection
 from application.projections.memories import MemoryProjection
 from domain.ports import Embedder
+from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
 from entrypoints.settings import Settings
 
@@ -165,6 +169,9 @@ class Container(containers.DeclarativeContainer):
     projections = providers.List(providers.Singleton(ContactsProjection),
                                  providers.Singleton(LeadPipelineProjection),
                                  providers.Singleton(MemoryProjection, embedder),
+                                 providers.Singleton(ConversationsProjection),
+                                 providers.Singleton(KnowledgeProjection),
+                                 providers.Singleton(AiUsageProjection),
                                  providers.Singleton(AuditProjection))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
@@ -185,6 +192,12 @@ class Container(containers.DeclarativeContainer):
         ErasureCompactor, worker_pool,
         providers.Callable(lambda ps: [p.name for p in ps], projections),
         providers.Callable(personal_tables, projections))
+
+    # -- conversations, AI assistant, outbox (issue 4) ---------------------------------------
+    conversations = providers.Container(ConversationsContainer, settings=settings,
+                                        clock=clock, phones=phones, bus=bus,
+                                        unit_of_work=unit_of_work, app_pool=app_pool,
+                                        reader=reader)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -227,5 +240,8 @@ class Container(containers.DeclarativeContainer):
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
     policies = providers.List()
+    # Log consumers that talk to vendors (the outboxes), run by the runtime like policies.
+    consumers = providers.List(conversations.auto_reply, conversations.sms_outbox,
+                               conversations.email_outbox)
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

@@ -15,9 +15,11 @@ from typing import Any
 
 import psycopg
 
+from adapters.projections.consumers import ConsumerRunner
 from adapters.projections.notify import NotificationListener
 from adapters.projections.policies import PolicyRunner
 from adapters.projections.runner import ProjectionRunner
+from application.consumers import LogConsumer
 from application.policies import Policy
 from application.projections.base import Projection
 from entrypoints.container import Container
@@ -65,6 +67,10 @@ class Runtime:
                 wake = notifier.subscribe()
                 self._wakes.append(wake)
                 self._spawn(f"policy-{policy.name}", self._run_policy, policy, wake)
+            for consumer in self._c.consumers():
+                wake = notifier.subscribe()
+                self._wakes.append(wake)
+                self._spawn(f"consumer-{consumer.name}", self._run_consumer, consumer, wake)
 
     def stop(self) -> None:
         self._stop.set()
@@ -132,6 +138,15 @@ class Runtime:
                 self._stop.wait(interval)
 
         self._claimed("privacy:compaction", work)
+    def _run_consumer(self, consumer: LogConsumer, wake: threading.Event) -> None:
+        runner = ConsumerRunner(consumer, self._c.worker_pool(), self._c.worker_mapper())
+        runner.ensure_tracking()
+
+        def work(still_claimed: Callable[[], bool]) -> None:
+            runner.position = None
+            runner.run(self._stop, wake, still_claimed=still_claimed)
+
+        self._claimed(f"consumer:{consumer.name}", work)
 
     def _run_stale_policy(self) -> None:
         policy = self._c.stale_lead_policy()

@@ -71,13 +71,36 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default="text-embedding-3-small",
                                  alias="FRONTDESK_EMBEDDING_MODEL",
                                  description="OpenAI model name, or a sentence-transformers path")
-    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
-    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
     memory_half_life_days: float = Field(default=90.0, alias="FRONTDESK_MEMORY_HALF_LIFE_DAYS")
     memory_ef_search: int = Field(default=400, ge=10, le=1000,
                                   alias="FRONTDESK_MEMORY_EF_SEARCH",
                                   description="HNSW candidate list of tenant-wide searches")
     compaction_interval: float = Field(default=30.0, alias="FRONTDESK_COMPACTION_INTERVAL")
+
+    # -- conversations and vendors (issue 4) ----------------------------------------------
+    llm_chain: str = Field(default="local", alias="FRONTDESK_LLM_CHAIN",
+                           description="Providers in order: openai, anthropic, local")
+    llm_timeout: float = Field(default=30.0, alias="FRONTDESK_LLM_TIMEOUT")
+    llm_attempts: int = Field(default=3, alias="FRONTDESK_LLM_ATTEMPTS")
+    llm_prices: str = Field(default="", alias="FRONTDESK_LLM_PRICES")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field(default="gpt-4o-mini", alias="OPENAI_MODEL")
+    anthropic_api_key: str | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
+    anthropic_model: str = Field(default="claude-haiku-4-5", alias="ANTHROPIC_MODEL")
+    twilio_account_sid: str | None = Field(default=None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(default=None, alias="TWILIO_AUTH_TOKEN")
+    twilio_api_base: str | None = Field(default=None, alias="TWILIO_API_BASE")
+    vendor_timeout: float = Field(default=10.0, alias="FRONTDESK_VENDOR_TIMEOUT")
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_from: str = Field(default="frontdesk@localhost", alias="SMTP_FROM")
+    smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    email_webhook_secret: str | None = Field(default=None,
+                                             alias="FRONTDESK_EMAIL_WEBHOOK_SECRET")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -124,8 +124,8 @@ def test_api_keys_are_shown_once_scoped_to_roles_and_revocable(
     assert tenant.client.post("/v1/users", headers=bearer(key), json={
         "email": "k@k.example", "password": PASSWORD, "roles": ["admin"]}).status_code == 403
     # the key reads its own tenant only
-    assert other_tenant.client.get(f"/v1/leads/{lead.json()['id']}",
-                                   headers=bearer(key)).status_code == 404
+    theirs = other_tenant.post("/v1/leads", json=LEAD).json()["id"]
+    assert tenant.client.get(f"/v1/leads/{theirs}", headers=bearer(key)).status_code == 404
     mangled = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
     assert tenant.client.get("/v1/leads", headers=bearer(mangled)).status_code == 401
     assert tenant.client.delete(f"/v1/api-keys/{created.json()['id']}",

@@ -40,7 +40,7 @@ class PostgresUnitOfWork:
             self._original_claims[aggregate.id] = frozenset()
         self._staged[aggregate.id] = aggregate
 
-    def owners_of(self, claims: Iterable[Claim]) -> dict[Claim, UUID]:
+    def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}
         released = {claim for agg in self._staged.values()
                     for claim in self._original_claims[agg.id] - agg.claims}
@@ -57,7 +57,7 @@ class PostgresUnitOfWork:
                 owners[claim] = loaded[claim]
             else:
                 unknown.append(claim)
-        if self._speculative:
+        if self._speculative and not verify:
             self._assumed_free.update(unknown)
         else:
             owners.update(self._store.owners(self.tenant_id, unknown))

@@ -22,7 +22,8 @@ class TableWriter:
     def __init__(self, table: Table, schema: str) -> None:
         self.table = table
         self.name = sql.Identifier(schema, table.name)
-        self.columns = [c.name for c in table.columns]
+        # Generated columns (e.g. a stored tsvector) are computed by PostgreSQL, never written.
+        self.columns = [c.name for c in table.columns if c.computed is None]
         self.key = [c.name for c in table.primary_key.columns]
         self.json = {c.name for c in table.columns if isinstance(c.type, JSONB)}
         key_types = [c.type.compile() if not isinstance(c.type, JSONB) else "jsonb"

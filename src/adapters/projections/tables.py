@@ -8,7 +8,10 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     TIMESTAMP,
+    BigInteger,
     Column,
+    Computed,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -16,7 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 
 EMBEDDING_DIMENSIONS = 384
 """Every embedder is configured to produce this many dimensions (OpenAI's text-embedding-3
@@ -113,5 +116,72 @@ audit_log = Table(
     Index("audit_log_actor_idx", "tenant_id", "actor", "occurred_at"),
 )
 
-TABLES: dict[str, Table] = {table.name: table for table in (contacts, lead_pipeline, memories,
-                                                            memory_leads, audit_log)}
+# -- conversations (issue 4) ------------------------------------------------------------------
+
+conversations = Table(
+    "conversations", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Column("channel", Text, nullable=False), Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    _personal("subject"), _personal("customer_address"), Column("our_address", Text),
+    Column("agent_id", UUID(as_uuid=True)), Column("handoff_reason", Text),
+    Column("disposition", Text), Column("csat", Integer), Column("nps", Integer),
+    Column("ai_turns", Integer, nullable=False), Column("message_count", Integer, nullable=False),
+    Column("withheld_drafts", Integer, nullable=False),
+    _personal("calls", JSONB, nullable=False),
+    _ts("created_at"), _ts("updated_at"), _ts("last_message_at", nullable=True),
+    _ts("resolved_at", nullable=True),
+    Index("conversations_order_idx", "tenant_id", text("created_at DESC"), text("id DESC")),
+    Index("conversations_status_idx", "tenant_id", "status", text("created_at DESC"),
+          text("id DESC")),
+    Index("conversations_contact_idx", "tenant_id", "contact_id"),
+)
+
+conversation_messages = Table(
+    "conversation_messages", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("conversation_id", UUID(as_uuid=True), nullable=False),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("direction", Text), Column("author", Text), Column("author_id", Text),
+    _personal("body"), _ts("at", nullable=True), Column("external_id", Text),
+    Column("delivery", Text), Column("attempts", Integer, nullable=False),
+    Column("error", Text), _personal("media_urls", JSONB), Column("ai", JSONB),
+    Index("conversation_messages_order_idx", "tenant_id", "conversation_id", "sequence"),
+    Index("conversation_messages_contact_idx", "tenant_id", "contact_id"),
+)
+
+KNOWLEDGE_TSVECTOR = "to_tsvector('english', title || ' ' || text)"
+
+knowledge_passages = Table(
+    "knowledge_passages", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("document_id", UUID(as_uuid=True), primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("title", Text, nullable=False), Column("source", Text),
+    Column("text", Text, nullable=False), _ts("created_at"),
+    # Lexical retrieval (issue 6 brings the memory index): English full-text search over the
+    # title and the passage, stored (ranking reads it) and indexed.
+    Column("search", TSVECTOR, Computed(KNOWLEDGE_TSVECTOR, persisted=True)),
+    Index("knowledge_passages_fts_idx", "search", postgresql_using="gin"),
+)
+
+ai_usage = Table(
+    "ai_usage", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("provider", Text, primary_key=True),
+    Column("replies", Integer, nullable=False), Column("withheld", Integer, nullable=False),
+    Column("tokens_in", BigInteger, nullable=False),
+    Column("tokens_out", BigInteger, nullable=False),
+    Column("cost_micros", BigInteger, nullable=False),
+    Column("latency_ms_total", BigInteger, nullable=False),
+    _ts("updated_at"),
+)
+
+TABLES: dict[str, Table] = {table.name: table for table in (
+    contacts, lead_pipeline, memories, memory_leads, audit_log, conversations,
+    conversation_messages, knowledge_passages, ai_usage)}

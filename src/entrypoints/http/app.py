@@ -36,6 +36,7 @@ from entrypoints.http.routes.health import HealthController
 from entrypoints.http.routes.leads import LeadsController
 from entrypoints.http.routes.metrics import MetricsController
 from entrypoints.http.security import TokenAuthentication, require_roles
+from entrypoints.http.wiring import conversation_dependencies, conversation_routes
 from entrypoints.runtime import Runtime
 
 log = logging.getLogger("frontdesk")
@@ -84,6 +85,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
     health = HealthChecks(container.app_pool(), container.projection_manager())
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
                                                           "gate": gate})
+    conversation_deps, replies = conversation_dependencies(container)
     limits = rate_limit(gate.hit, per_ip=settings.rate_limit_per_ip,
                         per_tenant=settings.rate_limit_per_tenant,
                         trust_forwarded=settings.trust_forwarded_for)
@@ -103,6 +105,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                         "owner@bright.example` or POST /v1/admin/tenants with ADMIN_API_TOKEN")
 
     def stopped() -> None:
+        replies.wait_idle(timeout=30)  # answers being generated are stored before we go
         if runtime is not None:
             runtime.stop()
 
@@ -117,11 +120,12 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
     return Litestar(
         route_handlers=[HealthController, MetricsController, AdminController, AuthController,
                         ContactsController, LeadsController, UsersController,
-                        ApiKeysController, AuditController],
+                        ApiKeysController, AuditController, *conversation_routes],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
                       "reads": _value(reads), "health": _value(health),
-                      "access": _value(access)},
+                      "access": _value(access),
+                      **{name: _value(v) for name, v in conversation_deps.items()}},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
                     limits],
@@ -146,6 +150,10 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
             security=[{"BearerToken": []}, {"ApiKey": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
                   Tag(name="contacts", description="People (data subjects)"),
+                  Tag(name="conversations", description="Conversations, AI replies, hand-off"),
+                  Tag(name="assistant", description="Knowledge base, assistant settings, AI "
+                                                    "usage"),
+                  Tag(name="webhooks", description="Twilio and inbound email (signed)"),
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health"),
                   Tag(name="access", description="Users, roles and API keys"),
                   Tag(name="audit", description="Who did what, when, from where")]),

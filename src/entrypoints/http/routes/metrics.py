@@ -1,4 +1,4 @@
-"""Prometheus metrics (prometheus-client's default registry)."""
+"""Prometheus metrics (text exposition format) from the default registry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ class MetricsController(Controller):
     tags = ["health"]
     opt = {"public": True}
 
-    @get("/", summary="Prometheus metrics", security=[], include_in_schema=True,
-         description="Counters and histograms in the Prometheus text format.")
+    @get("/", security=[], summary="Prometheus metrics",
+         description="Request latency by route, commands by type, projection lag, memory "
+                     "searches, LLM latency, tokens and outcomes by provider, vendor circuit "
+                     "states, outbox results. Public, like /health (bind or filter it at the "
+                     "proxy). Roles: none.")
     async def metrics(self) -> Response[bytes]:
-        return Response(content=generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,3 @@
+"""Language models: the OpenAI and Anthropic SDKs, the offline assistant, the provider chain."""
+
+__all__: list[str] = []

@@ -1,0 +1,99 @@
+"""Runs log consumers (the outbox dispatchers): read in commit-safe order, hand each event to
+the consumer, then move the position. A failing event stops the consumer there; it is retried
+with backoff from the same position (the consumer is idempotent), so nothing is skipped and
+per-conversation order is kept."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import DictPool
+from adapters.projections.reader import Position, read_after
+from adapters.projections.runner import MAX_ID
+from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
+from application.consumers import LogConsumer
+from application.conversations.ports import TransportUnavailable
+
+log = logging.getLogger("frontdesk.consumers")
+
+
+class ConsumerRunner:
+    def __init__(self, consumer: LogConsumer, pool: DictPool, mapper: PersonalDataMapper,
+                 *, batch_size: int = 100) -> None:
+        from eventsourcing.utils import get_topic
+
+        self.consumer = consumer
+        self._pool, self._mapper = pool, mapper
+        self.topics = [get_topic(c) for c in consumer.event_classes]
+        self.tracking_name = f"consumer:{consumer.name}"
+        self.batch_size = batch_size
+        self.position: Position | None = None
+
+    def ensure_tracking(self) -> None:
+        with self._pool.connection() as conn:
+            ensure_tracking(conn, self.tracking_name, 1)
+
+    def step(self) -> int:
+        """Handle one batch; returns the number of events seen (0 when caught up). Events
+        handled before a failure are passed (their position is saved) before it is raised."""
+        with self._pool.connection() as conn:
+            if self.position is None:
+                row = load_tracking(conn, self.tracking_name)
+                if row is None:
+                    raise LookupError(f"{self.tracking_name} has no tracking row")
+                self.position = row.position
+            start = self.position
+            batch = read_after(conn, start, self.batch_size, topics=self.topics)
+            done = start
+            failure: Exception | None = None
+            for read in batch.events:
+                try:
+                    self.consumer.handle(self._mapper.to_domain_event(read.stored))
+                except Exception as error:
+                    failure = error
+                    break
+                done = read.position
+            new_position = done
+            if failure is None and len(batch.events) < self.batch_size and batch.horizon > 0:
+                new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
+            if new_position != start:
+                with conn.transaction():
+                    if not advance_tracking(conn, self.tracking_name, start, new_position,
+                                            batch.horizon, len(batch.events)):
+                        self.position = None
+                        return 0
+                self.position = new_position
+            if failure is not None:
+                raise failure
+            return len(batch.events) if new_position != start else 0
+
+    def catch_up(self) -> int:
+        total = 0
+        while (seen := self.step()) > 0:
+            total += seen
+        return total
+
+    def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
+            still_claimed: Callable[[], bool] = lambda: True) -> None:
+        backoff = 0.5
+        while not stop.is_set() and still_claimed():
+            try:
+                seen = self.step()
+                backoff = 0.5
+            except TransportUnavailable as down:
+                log.warning("%s: %s; retrying in %.1fs", self.consumer.name, down, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            except Exception:
+                log.exception("consumer %s failed; retrying", self.consumer.name)
+                self.position = None
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            if seen == 0:
+                wake.wait(idle)
+                wake.clear()

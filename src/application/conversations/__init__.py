@@ -1,0 +1,33 @@
+"""Conversations: commands, handlers, the AI assistant, the outbox, queries."""
+
+from application.conversations.assistant import AiAssistant, ReplyEvent, ReplyStarted, ReplyStored
+from application.conversations.context import ContextBuilder
+from application.conversations.inbound import Received, ReceiveInboundHandler, RecordCallHandler
+from application.conversations.outbox import OutboxDispatcher
+from application.conversations.ports import (
+    AssistantSettings,
+    AssistantSettingsSource,
+    LanguageModel,
+    ModelUnavailable,
+    Retriever,
+)
+from application.conversations.views import ConversationQueries, ConversationView
+
+__all__ = [
+    "AiAssistant",
+    "AssistantSettings",
+    "AssistantSettingsSource",
+    "ContextBuilder",
+    "ConversationQueries",
+    "ConversationView",
+    "LanguageModel",
+    "ModelUnavailable",
+    "OutboxDispatcher",
+    "ReceiveInboundHandler",
+    "Received",
+    "RecordCallHandler",
+    "ReplyEvent",
+    "ReplyStarted",
+    "ReplyStored",
+    "Retriever",
+]

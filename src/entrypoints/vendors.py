@@ -1,0 +1,58 @@
+"""Building the vendor adapters from settings: the language-model chain and the outbound
+transports (a log-only transport stands in for any vendor that is not configured)."""
+
+from __future__ import annotations
+
+from adapters.identity.assistant_settings import PostgresAssistantSettings
+from adapters.llm.anthropic_model import AnthropicModel
+from adapters.llm.chain import ProviderChain
+from adapters.llm.local_model import OfflineAssistant
+from adapters.llm.openai_model import OpenAIChatModel
+from adapters.llm.pricing import PriceList
+from adapters.messaging.log_only import LogOnlyTransport
+from adapters.messaging.smtp import SmtpMessaging
+from adapters.messaging.twilio_sms import TwilioMessaging
+from application.conversations.ports import LanguageModel, MessageTransport
+from entrypoints.settings import Settings
+
+KNOWN_PROVIDERS = ("openai", "anthropic", "local")
+
+
+def language_model(settings: Settings) -> ProviderChain:
+    names = [n.strip().lower() for n in settings.llm_chain.split(",") if n.strip()]
+    unknown = [n for n in names if n not in KNOWN_PROVIDERS]
+    if unknown or not names:
+        raise ValueError(f"FRONTDESK_LLM_CHAIN: unknown providers {unknown}; "
+                         f"use {', '.join(KNOWN_PROVIDERS)}")
+    providers: list[tuple[str, LanguageModel]] = []
+    for name in names:
+        if name == "openai":
+            providers.append((name, OpenAIChatModel(
+                api_key=settings.openai_api_key, base_url=settings.openai_base_url,
+                model=settings.openai_model, timeout=settings.llm_timeout)))
+        elif name == "anthropic":
+            providers.append((name, AnthropicModel(
+                api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url,
+                model=settings.anthropic_model, timeout=settings.llm_timeout)))
+        else:
+            providers.append((name, OfflineAssistant()))
+    return ProviderChain(providers, prices=PriceList.parse(settings.llm_prices),
+                         attempts=settings.llm_attempts)
+
+
+def sms_transport(settings: Settings, tenants: PostgresAssistantSettings) -> MessageTransport:
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        return LogOnlyTransport("twilio-log", frozenset({"sms", "whatsapp"}))
+    return TwilioMessaging(account_sid=settings.twilio_account_sid,
+                           auth_token=settings.twilio_auth_token,
+                           api_base=settings.twilio_api_base, timeout=settings.vendor_timeout,
+                           public_url=settings.public_url, tenant_slug=tenants.slug_of)
+
+
+def email_transport(settings: Settings) -> MessageTransport:
+    if not settings.smtp_host:
+        return LogOnlyTransport("smtp-log", frozenset({"email"}))
+    return SmtpMessaging(host=settings.smtp_host, port=settings.smtp_port,
+                         user=settings.smtp_user, password=settings.smtp_password,
+                         sender=settings.smtp_from, timeout=settings.vendor_timeout,
+                         starttls=settings.smtp_starttls)
