@@ -111,8 +111,8 @@ def raw_insert_rate(owner_url: str, tenant_id: uuid.UUID, texts: list[str],
             with conn.transaction():
                 conn.cursor().executemany(
                     "INSERT INTO bench_memories (tenant_id, id, contact_id, kind, text, "
-                    "source_aggregate_id, source_version, model, embedding, occurred_at) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "source_aggregate_id, source_version, part, model, embedding, occurred_at) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s)",
                     rows[offset:offset + 1_000])
         elapsed = time.perf_counter() - started
         conn.execute("DROP TABLE bench_memories")
@@ -162,13 +162,13 @@ def load_memories(owner_url: str, tenants: list[uuid.UUID], sizes: list[int],
                 vectors = embedder.embed(batch)
                 with conn.cursor().copy(
                         "COPY memories (tenant_id, id, contact_id, kind, text, "
-                        "source_aggregate_id, source_version, model, embedding, occurred_at) "
-                        "FROM STDIN") as copy:
+                        "source_aggregate_id, source_version, part, model, embedding, "
+                        "occurred_at) FROM STDIN") as copy:
                     for n, (text, vector) in enumerate(zip(batch, vectors, strict=True)):
                         contact = contacts[(offset + n) % len(contacts)]
                         age = timedelta(days=texts.rng.random() * 365)
                         copy.write_row((tenant_id, uuid.uuid4(), contact, "note", text,
-                                        uuid.uuid4(), 1, MODEL,
+                                        uuid.uuid4(), 1, 0, MODEL,
                                         "[" + ",".join(f"{x:.6g}" for x in vector) + "]",
                                         now - age))
                         if n % 500 == 0:
@@ -206,14 +206,14 @@ def search(container: Any, tenant_id: uuid.UUID, samples: list[tuple[uuid.UUID, 
     asked = [texts.query_for(texts.rng.choice(samples)[1]) for _ in range(queries)]
     vectors = embedder.embed(asked)
     for vector in vectors[:20]:  # warm the caches and the connection
-        candidates.candidates(tenant_id, contact_id=None, model=model, vector=vector, texts=[],
-                              limit=10)
+        candidates.candidates(tenant_id, scope="tenant", contact_id=None, model=model,
+                              vector=vector, texts=[], limit=10)
         exact(vector)
     hnsw_ms, exact_ms, recalls = [], [], []
     for vector in vectors:
         started = time.perf_counter()
-        found = candidates.candidates(tenant_id, contact_id=None, model=model, vector=vector,
-                                      texts=[], limit=10)
+        found = candidates.candidates(tenant_id, scope="tenant", contact_id=None,
+                                      model=model, vector=vector, texts=[], limit=10)
         hnsw_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         truth = exact(vector)
@@ -225,7 +225,7 @@ def search(container: Any, tenant_id: uuid.UUID, samples: list[tuple[uuid.UUID, 
     full_ms, contact_ms = [], []
     for query in asked:
         started = time.perf_counter()
-        memory_search.search(tenant_id, query, contact_id=None, limit=10)
+        memory_search.search(tenant_id, query, contact_id=None, limit=10, scope="tenant")
         full_ms.append((time.perf_counter() - started) * 1000)
     for query, (contact, _) in zip(asked, samples * (len(asked) // len(samples) + 1),
                                    strict=False):

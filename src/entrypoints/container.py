@@ -77,6 +77,7 @@ from application.projections.base import Projection
 from application.projections.conversations import ConversationsProjection
 from application.projections.knowledge import KnowledgeProjection
 from application.projections.memories import MemoryProjection
+from domain.contacts import Contact
 from domain.ports import Embedder
 from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
@@ -197,7 +198,7 @@ class Container(containers.DeclarativeContainer):
     conversations = providers.Container(ConversationsContainer, settings=settings,
                                         clock=clock, phones=phones, bus=bus,
                                         unit_of_work=unit_of_work, app_pool=app_pool,
-                                        reader=reader)
+                                        reader=reader, memory_search=memory_search)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -222,7 +223,9 @@ class Container(containers.DeclarativeContainer):
     register_contact = providers.Singleton(RegisterContactHandler, clock, phones)
     change_contact_details = providers.Singleton(ChangeContactDetailsHandler, clock, phones)
     change_contact_consent = providers.Singleton(ChangeContactConsentHandler, clock)
-    erase_contact = providers.Singleton(EraseContactHandler, clock)
+    erase_contact = providers.Singleton(EraseContactHandler, clock, providers.Callable(
+        lambda ps: tuple(p.name for p in ps if Contact.ContactErased in p.event_classes),
+        projections))
     record_key_rotation = providers.Singleton(RecordKeyRotationHandler, clock)
     capture_lead = providers.Singleton(CaptureLeadHandler, clock, phones)
     import_leads = providers.Singleton(ImportLeadsHandler, clock, phones)

@@ -8,6 +8,7 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from adapters.identity.assistant_settings import PostgresAssistantSettings
+from adapters.knowledge.memory_retriever import MemoryRetriever
 from adapters.knowledge.retriever import LexicalRetriever
 from adapters.llm.tokens import EstimatedTokenCounter
 from adapters.readmodels.conversations import SqlConversationQueries
@@ -39,10 +40,14 @@ class ConversationsContainer(containers.DeclarativeContainer):
     unit_of_work: providers.Dependency[Any] = providers.Dependency()
     app_pool: providers.Dependency[Any] = providers.Dependency()
     reader: providers.Dependency[Any] = providers.Dependency()
+    memory_search: providers.Dependency[Any] = providers.Dependency()
 
     assistant_settings = providers.Singleton(PostgresAssistantSettings, app_pool)
     queries = providers.Singleton(SqlConversationQueries, reader)
-    retriever = providers.Singleton(LexicalRetriever, app_pool)
+    retriever = providers.Selector(
+        settings.provided.retriever,
+        memory=providers.Singleton(MemoryRetriever, memory_search),
+        lexical=providers.Singleton(LexicalRetriever, app_pool))
     tokens = providers.Singleton(EstimatedTokenCounter)
     language_model = providers.Singleton(language_model, settings)
     context = providers.Singleton(ContextBuilder, retriever, tokens)

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
                                   alias="FRONTDESK_MEMORY_EF_SEARCH",
                                   description="HNSW candidate list of tenant-wide searches")
     compaction_interval: float = Field(default=30.0, alias="FRONTDESK_COMPACTION_INTERVAL")
+    retriever: Literal["memory", "lexical"] = Field(
+        default="memory", alias="FRONTDESK_RETRIEVER",
+        description="what AI replies draw on: the memory index (knowledge and the contact's "
+                    "memories) or PostgreSQL full-text search over knowledge only")
 
     # -- conversations and vendors (issue 4) ----------------------------------------------
     llm_chain: str = Field(default="local", alias="FRONTDESK_LLM_CHAIN",

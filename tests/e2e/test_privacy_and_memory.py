@@ -121,6 +121,10 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
                 json={"score": 40, "reasons": [f"{mark}reason budget"]})
     tenant.post(f"/v1/leads/{lead['id']}/contact",
                 json={"channel": "phone", "outcome": "reached", "note": f"{mark}call"})
+    chat = tenant.post("/v1/conversations", json={"contact_id": contact_id,
+                                                  "channel": "webchat"}).json()["id"]
+    assert tenant.post(f"/v1/conversations/{chat}/messages", json={
+        "author": "customer", "body": f"{mark}chat about my veneers"}).status_code == 200
     kept_email = f"{marker()}@kept.example"
     keep = capture(tenant, name="Kept Person", email=kept_email, notes="kept note").json()
     e164 = tenant.get(f"/v1/leads/{lead['id']}/events").json()["items"][0]
@@ -131,7 +135,8 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
     body = receipt.json()
     assert (body["contact_id"], body["data_key"], body["already_erased"]) == (
         contact_id, "destroyed", False)
-    assert set(body["read_models_purged"]) >= {"contacts", "lead_pipeline", "memories"}
+    assert set(body["read_models_purged"]) >= {"contacts", "lead_pipeline", "memories",
+                                               "conversations"}
     position = receipt.headers["x-frontdesk-position"]
     again = tenant.client.delete(f"/v1/contacts/{contact_id}", headers=tenant.headers)
     assert again.status_code == 202 and again.json()["already_erased"] is True
@@ -141,6 +146,8 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
                        params={"contact_id": contact_id}).json()["items"] == []
     assert tenant.get(f"/v1/contacts/{contact_id}").status_code == 404
     assert tenant.read(f"/v1/leads/{keep['id']}", position).json()["name"] == "Kept Person"
+    gone = tenant.get(f"/v1/conversations/{chat}", headers={"X-Frontdesk-Min-Position": position})
+    assert gone.status_code == 404
     # The log is intact: every event is still there, personal fields read [erased].
     history = tenant.get(f"/v1/contacts/{contact_id}/events").json()["items"]
     assert [e["type"] for e in history] == ["ContactRegistered", "ContactErased"]
@@ -155,7 +162,7 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
     assert {"contacts", "lead_pipeline", "memories", "idempotency_keys"} <= set(
         compaction.tables)
     needles = [f"{mark}name".encode(), email.encode(), f"{mark}note".encode(),
-               f"{mark}reason".encode(), f"{mark}call".encode(),
+               f"{mark}reason".encode(), f"{mark}call".encode(), f"{mark}chat".encode(),
                phone.replace(" ", "").encode()]
     control = kept_email.encode()  # proves the scan reads the live data
     seen_control = False
@@ -323,3 +330,38 @@ def test_rotation_under_load_loses_nothing_and_the_old_kek_is_then_unneeded(
     for built in (service, only_new):
         built.datastore().close()
         built.worker_pool().close()
+
+
+# -- memories of conversations, and what AI replies draw on -----------------------------------
+
+def test_ai_replies_draw_on_knowledge_and_this_contacts_memories_only(
+        tenant: TenantSession) -> None:
+    added = tenant.post("/v1/knowledge", json={
+        "title": "Whitening", "text": "Teeth whitening costs 300 EUR and takes one hour."})
+    assert added.status_code == 201
+    mia = capture(tenant, name="Mia Memory", email=f"{marker()}@mia.example",
+                  notes="Mia is allergic to latex gloves").json()
+    capture(tenant, name="Otto Other", email=f"{marker()}@otto.example",
+            notes="Otto is allergic to latex and penicillin")
+    started = tenant.post("/v1/conversations", json={"contact_id": mia["contact_id"],
+                                                     "channel": "webchat"})
+    assert started.status_code == 201, started.text
+    conversation = started.json()["id"]
+    said = tenant.post(f"/v1/conversations/{conversation}/messages", json={
+        "author": "customer", "body": "Is teeth whitening safe with my latex allergy?"})
+    assert said.status_code == 200
+    reply = tenant.post(f"/v1/conversations/{conversation}/ai-reply",
+                        headers={"X-Frontdesk-Min-Position": said.headers["x-frontdesk-position"]})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["passages"] and body["passages"][0].startswith(added.json()["id"])
+    assert body["memory_ids"], "the contact's own memories were not used"
+    # every memory used is Mia's: her memories, found by the same words, include them all
+    mine = tenant.read(f"/v1/contacts/{mia['contact_id']}/memories",
+                       reply.headers["x-frontdesk-position"],
+                       params={"query": "latex allergy whitening", "limit": 50}).json()["items"]
+    assert set(body["memory_ids"]) <= {m["id"] for m in mine}
+    kinds = {m["kind"] for m in mine}
+    assert {"note", "message_in"} <= kinds  # the lead note and her chat message
+    assert "message_out" in kinds  # and what the assistant answered her
+    assert all("Otto" not in m["text"] for m in mine)

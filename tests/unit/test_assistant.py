@@ -51,7 +51,8 @@ class Settings:
 
 
 class Knowledge:
-    def search(self, tenant_id: UUID, query: str, *, limit: int) -> list[Passage]:
+    def search(self, tenant_id: UUID, query: str, *, limit: int,
+               contact_id: UUID | None = None) -> list[Passage]:
         if "whitening" not in query.lower():
             return []
         return [Passage("doc#1", "Prices", "Teeth whitening costs 300 EUR.", 0.3)]

@@ -29,10 +29,15 @@ def fetch_as_tenant(conn: psycopg.Connection[Any], tenant_id: UUID | None, query
 
 def execute_as_tenant(conn: psycopg.Connection[Any], tenant_id: UUID,
                       statements: Sequence[tuple[Any, Sequence[Any]]]) -> None:
-    """Several writes as one tenant, atomically, in one round trip (one pipeline segment)."""
+    """Several writes as one tenant, atomically, in one round trip (one pipeline segment).
+
+    Never as prepared statements: when one statement fails (a unique violation, say), the
+    server skips the rest of the segment, including the PREPARE of a later statement that
+    psycopg would then believe exists ("prepared statement _pg3_N does not exist" on the
+    pooled connection's next use)."""
     with conn.pipeline() as pipeline:
         cursor = conn.cursor()
-        cursor.execute(SET_TENANT, (str(tenant_id),))
+        cursor.execute(SET_TENANT, (str(tenant_id),), prepare=False)
         for query, params in statements:
-            cursor.execute(query, params)
+            cursor.execute(query, params, prepare=False)
         pipeline.sync()

@@ -18,7 +18,9 @@ class LexicalRetriever:
     def __init__(self, pool: DictPool) -> None:
         self._pool = pool
 
-    def search(self, tenant_id: UUID, query: str, *, limit: int) -> list[Passage]:
+    def search(self, tenant_id: UUID, query: str, *, limit: int,
+               contact_id: UUID | None = None) -> list[Passage]:
+        """Knowledge passages only: the lexical index holds no memories."""
         words = sorted(terms(query))[:24]
         if not words:
             return []

@@ -23,7 +23,7 @@ class OfflineAssistant:
         self._tokens = EstimatedTokenCounter()
 
     def answer(self, prompt: Prompt) -> tuple[str, float]:
-        best = _best(prompt.question, list(prompt.passages))
+        best = _best(prompt.question, [p for p in prompt.passages if p.kind == "knowledge"])
         if best is None or prompt.retrieval_confidence <= 0:
             return (f"I'm {prompt.assistant_name}, an offline assistant, and I couldn't find "
                     "that in our knowledge base. A member of our team will get back to you.",

@@ -83,6 +83,7 @@ memories = Table(
     _personal("text", nullable=False),
     Column("source_aggregate_id", UUID(as_uuid=True), nullable=False),
     Column("source_version", Integer, nullable=False),
+    Column("part", Integer, nullable=False),  # a knowledge passage's 1-based sequence; else 0
     Column("model", Text, nullable=False),
     Column("embedding", Vector(EMBEDDING_DIMENSIONS), nullable=False),
     _ts("occurred_at"),
@@ -93,12 +94,12 @@ memories = Table(
           postgresql_ops={"embedding": "vector_cosine_ops"}),
 )
 
-memory_leads = Table(
-    "memory_leads", metadata,
+memory_subjects = Table(  # whose each lead or conversation is
+    "memory_subjects", metadata,
     Column("tenant_id", UUID(as_uuid=True), primary_key=True),
-    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("aggregate_id", UUID(as_uuid=True), primary_key=True),
     Column("contact_id", UUID(as_uuid=True), nullable=False),
-    Index("memory_leads_contact_idx", "tenant_id", "contact_id"),
+    Index("memory_subjects_contact_idx", "tenant_id", "contact_id"),
 )
 
 audit_log = Table(
@@ -183,5 +184,5 @@ ai_usage = Table(
 )
 
 TABLES: dict[str, Table] = {table.name: table for table in (
-    contacts, lead_pipeline, memories, memory_leads, audit_log, conversations,
+    contacts, lead_pipeline, memories, memory_subjects, audit_log, conversations,
     conversation_messages, knowledge_passages, ai_usage)}

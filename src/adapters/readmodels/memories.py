@@ -15,9 +15,9 @@ from uuid import UUID
 from psycopg import sql
 
 from adapters.readmodels.engine import ReadModelReader
-from application.memories.search import MemoryCandidate
+from application.memories.search import MemoryCandidate, Scope
 
-_COLUMNS = ("id, contact_id, kind, text, occurred_at, source_aggregate_id, source_version, "
+_COLUMNS = ("id, contact_id, kind, text, occurred_at, source_aggregate_id, source_version, part, "
             "1 - (embedding <=> %(v)s::vector) AS similarity")
 DEFAULT_EF_SEARCH = 400  # recall@10 >= 0.95 in bench/memory.py (ADR 0041)
 
@@ -31,28 +31,33 @@ class PgMemoryCandidates:
         self._reader = reader
         self._hnsw = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(ef_search)}
 
-    def candidates(self, tenant_id: UUID, *, contact_id: UUID | None, model: str,
-                   vector: list[float], texts: list[str], limit: int) -> list[MemoryCandidate]:
+    def candidates(self, tenant_id: UUID, *, scope: Scope, contact_id: UUID | None,
+                   model: str, vector: list[float], texts: list[str],
+                   limit: int) -> list[MemoryCandidate]:
         params = {"t": tenant_id, "c": contact_id, "m": model, "v": vector_literal(vector),
                   "k": limit, "patterns": [f"%{text}%" for text in texts]}
-        scope = "tenant_id = %(t)s AND model = %(m)s"
-        if contact_id is not None:
-            scope += " AND contact_id = %(c)s"
+        where = "tenant_id = %(t)s AND model = %(m)s"
+        if scope == "contact":
+            if contact_id is None:
+                raise ValueError("a contact search needs the contact")
+            where += " AND contact_id = %(c)s"
             order = "ORDER BY (embedding <=> %(v)s::vector) + 0"
             settings = None
         else:
+            if scope == "knowledge":
+                where += " AND contact_id IS NULL"
             order = "ORDER BY embedding <=> %(v)s::vector"
             settings = self._hnsw
-        query = f"SELECT {_COLUMNS} FROM memories WHERE {scope} {order} LIMIT %(k)s"
+        query = f"SELECT {_COLUMNS} FROM memories WHERE {where} {order} LIMIT %(k)s"
         if texts:
-            query = (f"({query}) UNION (SELECT {_COLUMNS} FROM memories WHERE {scope} "
+            query = (f"({query}) UNION (SELECT {_COLUMNS} FROM memories WHERE {where} "
                      "AND text ILIKE ANY(%(patterns)s) LIMIT %(k)s)")
         rows = self._reader.fetch(tenant_id, sql.SQL(query), params,
                                   settings=settings)
         return [MemoryCandidate(id=r["id"], contact_id=r["contact_id"], kind=r["kind"],
                                 text=r["text"], occurred_at=r["occurred_at"],
                                 source_aggregate_id=r["source_aggregate_id"],
-                                source_version=r["source_version"],
+                                source_version=r["source_version"], part=r["part"],
                                 similarity=float(r["similarity"])) for r in rows]
 
 

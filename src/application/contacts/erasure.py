@@ -39,19 +39,21 @@ class ErasureReceipt:
 
 
 class EraseContactHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+    def __init__(self, clock: Clock, read_models: tuple[str, ...] = PURGED_READ_MODELS) -> None:
+        """``read_models``: the projections that purge a person on ContactErased."""
+        self._clock, self._read_models = clock, tuple(read_models)
 
     def __call__(self, command: EraseContact, uow: UnitOfWork,
                  ctx: CommandContext) -> ErasureReceipt:
         contact = uow.get(Contact, command.contact_id)
         if contact.erased:  # asking again is answered again, and changes nothing
-            return ErasureReceipt(contact.id, contact.modified_on, ctx.actor, True)
+            return ErasureReceipt(contact.id, contact.modified_on, ctx.actor, True,
+                                  self._read_models)
         now = self._clock.now()
         contact.erase(actor=ctx.actor, at=now, reason=command.reason)
         uow.add(contact)
         uow.forget(contact.id)
-        return ErasureReceipt(contact.id, now, ctx.actor, False)
+        return ErasureReceipt(contact.id, now, ctx.actor, False, self._read_models)
 
 
 class ContactMemories(Protocol):

@@ -54,8 +54,8 @@ class ContextBuilder:
               settings: AssistantSettings) -> Prompt:
         history = conversation.ordered_messages()
         question = self._question(history)
-        found = self._retriever.search(tenant_id, question, limit=self._passages) \
-            if question else []
+        found = self._retriever.search(tenant_id, question, limit=self._passages,
+                                       contact_id=conversation.contact_id) if question else []
         system = self._system(settings, found)
         budget = settings.context_token_budget - self._tokens.count(system)
         recent: list[Message] = []
@@ -67,7 +67,8 @@ class ContextBuilder:
             recent.append(message)
         recent.reverse()
         return Prompt(system=system, messages=_turns(recent), question=question,
-                      passages=tuple(found), retrieval_confidence=coverage(question, found),
+                      passages=tuple(found), retrieval_confidence=coverage(
+                          question, [p for p in found if p.kind == "knowledge"]),
                       assistant_name=settings.assistant_name,
                       max_tokens=settings.max_reply_tokens, version=PROMPT_VERSION)
 
@@ -94,11 +95,17 @@ class ContextBuilder:
         lines += [f"- {rule}" for rule in settings.rules]
         lines += ["", f"If the knowledge does not answer the question, or the customer needs a "
                       f"person, reply with exactly {HANDOFF_SENTINEL} and nothing else.", ""]
-        if passages:
+        knowledge = [p for p in passages if p.kind == "knowledge"]
+        memories = [p for p in passages if p.kind == "memory"]
+        if knowledge:
             lines.append("Knowledge:")
-            lines += [f"[{p.ref}] {p.title}: {p.text}" for p in passages]
+            lines += [f"[{p.ref}] {p.title}: {p.text}" for p in knowledge]
         else:
             lines.append("Knowledge: (nothing relevant was found)")
+        if memories:
+            lines += ["", "What we know about this customer (from earlier notes and "
+                          "messages; do not repeat it back unless it helps):"]
+            lines += [f"[{p.ref}] {p.title}: {p.text}" for p in memories]
         return "\n".join(lines)
 
 

@@ -91,9 +91,11 @@ class ModelUnavailable(Exception):
 
 
 class Retriever(Protocol):
-    """Finds the passages that answer a question: lexical today, the memory index later."""
+    """Finds what answers a question: knowledge passages (up to ``limit``), and, when a
+    ``contact_id`` is given and the retriever keeps memories, a few of that contact's."""
 
-    def search(self, tenant_id: UUID, query: str, *, limit: int) -> list[Passage]: ...
+    def search(self, tenant_id: UUID, query: str, *, limit: int,
+               contact_id: UUID | None = None) -> list[Passage]: ...
 
 
 class TokenCounter(Protocol):

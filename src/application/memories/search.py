@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 from application.memories.scoring import Entity, Scoring, extract_entities
@@ -23,13 +23,22 @@ class MemoryCandidate:
     source_aggregate_id: UUID
     source_version: int
     similarity: float
+    part: int = 0
+
+
+Scope = Literal["contact", "knowledge", "tenant"]
+"""Which memories a search looks at: one contact's (``contact_id``), the tenant's knowledge
+base (no contact), or everything of the tenant (operators and benchmarks only: an answer for
+one customer must never draw on another's memories)."""
 
 
 class MemoryCandidates(Protocol):
-    def candidates(self, tenant_id: UUID, *, contact_id: UUID | None, model: str,
-                   vector: list[float], texts: list[str], limit: int) -> list[MemoryCandidate]:
-        """The ``limit`` most similar current-model memories, plus any containing one of
-        ``texts`` (entity matches), each with its cosine similarity to ``vector``."""
+    def candidates(self, tenant_id: UUID, *, scope: Scope, contact_id: UUID | None,
+                   model: str, vector: list[float], texts: list[str],
+                   limit: int) -> list[MemoryCandidate]:
+        """The ``limit`` most similar current-model memories in ``scope``, plus any
+        containing one of ``texts`` (entity matches), each with its cosine similarity to
+        ``vector``."""
         ...
 
 
@@ -60,18 +69,24 @@ class MemorySearch:
         self._scoring, self._observe = scoring, observe
 
     def search(self, tenant_id: UUID, query: str, *, contact_id: UUID | None,
-               limit: int = 10) -> SearchResult:
+               limit: int = 10, scope: Scope | None = None) -> SearchResult:
+        """``scope`` defaults to the contact's memories when ``contact_id`` is given, else
+        to the knowledge base. Knowledge does not decay with age (a price list is as valid
+        as its document, which is removed when it is not)."""
         started = time.perf_counter()
+        scope = scope or ("contact" if contact_id is not None else "knowledge")
         entities = extract_entities(query)
         vector = self._embedder.embed([query])[0]
         candidates = self._candidates.candidates(
-            tenant_id, contact_id=contact_id, model=self._embedder.model, vector=vector,
+            tenant_id, scope=scope, contact_id=contact_id, model=self._embedder.model,
+            vector=vector,
             texts=[e.value for e in entities if e.kind in ("email", "name", "date")],
             limit=max(limit * 5, 50))
         now = self._clock.now()
         hits = []
         for candidate in candidates:
-            decay = self._scoring.decay(candidate.occurred_at, now)
+            decay = 1.0 if candidate.kind == "knowledge" else self._scoring.decay(
+                candidate.occurred_at, now)
             boost, matched = self._scoring.boost(candidate.text, entities)
             similarity = max(0.0, candidate.similarity)
             hits.append(MemoryHit(

@@ -1,23 +1,30 @@
-"""The memory index: what the tenant knows about each contact, embedded as it happens.
+"""The memory index: what the tenant knows, embedded the moment it is stored.
 
-One memory per text-bearing event (notes on leads, contact outcomes, follow-up notes and
-outcomes, lost and reopen reasons; conversation messages and call summaries join when the
-conversations context lands), with its kind, the embedding model, and the event it came from.
-The texts of a batch are embedded in one call (``prepare``). An erased contact's memories are
-deleted. ``memory_leads`` remembers each lead's contact, so later lead events find it.
+One memory per text-bearing event about a contact (notes on leads, contact outcomes, follow-up
+notes and outcomes, lost and reopen reasons; conversation messages both ways, hand-off details,
+resolution notes, survey comments) and one per knowledge-base passage (no contact: the
+tenant's own knowledge). Each row names its kind, the embedding model, and the event it came
+from. The texts of a batch are embedded in one call (``prepare``).
+
+``memory_subjects`` remembers whose each lead or conversation is, so later events of it find
+their contact. An erased contact's memories and subjects are deleted; a removed knowledge
+document's passages too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from application.projections.base import Event, Projection, RowKey, ViewRows
 from domain.contacts import Contact
+from domain.conversations import Conversation
+from domain.knowledge import KnowledgeDocument
 from domain.leads import Lead
 from domain.ports import Embedder
 
-TABLE, LEADS = "memories", "memory_leads"
+TABLE, SUBJECTS = "memories", "memory_subjects"
 ERASED_TEXTS = frozenset({"[erased]", "[withheld]"})
 
 # event class -> (attribute holding the text, memory kind)
@@ -29,80 +36,127 @@ SOURCES: dict[type, tuple[str, str]] = {
     Lead.FollowUpCompleted: ("outcome", "follow_up_outcome"),
     Lead.LeadLost: ("reason", "lost_reason"),
     Lead.LeadReopened: ("reason", "note"),
+    Conversation.MessageReceived: ("body", "message_in"),
+    Conversation.MessageSent: ("body", "message_out"),
+    Conversation.HandedOff: ("detail", "handoff_note"),
+    Conversation.ConversationResolved: ("note", "resolution_note"),
+    Conversation.CsatRecorded: ("comment", "feedback"),
+    Conversation.NpsRecorded: ("comment", "feedback"),
 }
+OPENERS: dict[type, Callable[[Any], UUID]] = {
+    Lead.LeadCaptured: lambda e: e.contact_id,
+    Conversation.ConversationStarted: lambda e: e.contact_id,
+}
+KNOWLEDGE = "knowledge"
 
 
-def memory_id(event: Any) -> UUID:
+def memory_id(event: Any, part: int = 0) -> UUID:
     """Deterministic: the same event always makes the same memory (rebuilds, replays)."""
-    source = f"frontdesk:memory:{event.originator_id}:{event.originator_version}"
+    suffix = f":{part}" if part else ""
+    source = f"frontdesk:memory:{event.originator_id}:{event.originator_version}{suffix}"
     return uuid5(NAMESPACE_URL, source)
 
 
-def memory_text(event: Any) -> str | None:
-    source = SOURCES.get(type(event))
-    if source is None:
-        return None
-    text = getattr(event, source[0], None)
+def _clean(text: Any) -> str | None:
     if not isinstance(text, str) or not text.strip() or text in ERASED_TEXTS:
         return None
     return text.strip()
 
 
+def memory_text(event: Any) -> str | None:
+    source = SOURCES.get(type(event))
+    return None if source is None else _clean(getattr(event, source[0], None))
+
+
+def memory_items(event: Any) -> list[tuple[UUID, str, int]]:
+    """(memory id, text, part) of every memory this event makes."""
+    if isinstance(event, KnowledgeDocument.KnowledgeDocumentAdded):
+        return [(memory_id(event, n), f"{event.title}: {text}", n)
+                for n, passage in enumerate(event.passages, start=1)
+                if (text := _clean(passage))]
+    text = memory_text(event)
+    return [] if text is None else [(memory_id(event), text, 0)]
+
+
 class MemoryProjection(Projection):
     name = "memories"
-    version = 1
-    tables = (TABLE, LEADS)
+    version = 2
+    tables = (TABLE, SUBJECTS)
 
     def __init__(self, embedder: Embedder) -> None:
         super().__init__()
         self.embedder = embedder
         self._vectors: dict[UUID, list[float]] = {}
-        for event_class in SOURCES:
+        for event_class in SOURCES.keys() | OPENERS.keys():
             self.on(event_class, self._remember, self._keys)
-        self.on(Contact.ContactErased, self._forget, lambda e: [])
+        self.on(KnowledgeDocument.KnowledgeDocumentAdded, self._learn, self._no_keys,
+                uses_personal_data=False)
+        self.on(KnowledgeDocument.KnowledgeDocumentRemoved, self._unlearn, self._no_keys,
+                uses_personal_data=False)
+        self.on(Contact.ContactErased, self._forget, self._no_keys)
 
     @property
     def model(self) -> str:
         return self.embedder.model
 
     def prepare(self, events: list[Event]) -> None:
-        texts = {memory_id(e): text for e in events if (text := memory_text(e)) is not None}
+        texts = {identity: text for e in events for identity, text, _ in memory_items(e)}
         ids = list(texts)
         self._vectors = dict(zip(ids, self.embedder.embed([texts[i] for i in ids]),
                                  strict=True))
 
+    def _vector(self, identity: UUID, text: str) -> list[float]:
+        return self._vectors.get(identity) or self.embedder.embed([text])[0]
+
+    @staticmethod
+    def _no_keys(event: Any) -> list[tuple[str, RowKey]]:
+        return []
+
     @staticmethod
     def _keys(event: Any) -> list[tuple[str, RowKey]]:
-        keys: list[tuple[str, RowKey]] = [(LEADS, (event.tenant_id, event.originator_id))]
+        keys: list[tuple[str, RowKey]] = [(SUBJECTS, (event.tenant_id, event.originator_id))]
         if memory_text(event) is not None:
             keys.append((TABLE, (event.tenant_id, memory_id(event))))
         return keys
 
     def _remember(self, event: Any, rows: ViewRows) -> None:
-        lead_key = (event.tenant_id, event.originator_id)
-        if isinstance(event, Lead.LeadCaptured):
-            rows.put(LEADS, lead_key, {"tenant_id": event.tenant_id, "lead_id": event.originator_id,
-                                       "contact_id": event.contact_id})
-            contact_id = event.contact_id
+        subject_key = (event.tenant_id, event.originator_id)
+        opener = OPENERS.get(type(event))
+        if opener is not None:
+            contact_id = opener(event)
+            rows.put(SUBJECTS, subject_key, {"tenant_id": event.tenant_id,
+                                             "aggregate_id": event.originator_id,
+                                             "contact_id": contact_id})
         else:
-            lead = rows.get(LEADS, lead_key)
-            if lead is None:  # the contact was erased: nothing to remember
+            subject = rows.get(SUBJECTS, subject_key)
+            if subject is None:  # the contact was erased: nothing to remember
                 return
-            contact_id = lead["contact_id"]
+            contact_id = subject["contact_id"]
         text = memory_text(event)
         if text is None:
             return
         identity = memory_id(event)
-        vector = self._vectors.get(identity) or self.embedder.embed([text])[0]
-        rows.put(TABLE, (event.tenant_id, identity), {
-            "tenant_id": event.tenant_id, "id": identity, "contact_id": contact_id,
-            "kind": SOURCES[type(event)][1], "text": text,
-            "source_aggregate_id": event.originator_id,
-            "source_version": event.originator_version,
-            "model": self.embedder.model, "embedding": vector,
-            "occurred_at": event.timestamp})
+        rows.put(TABLE, (event.tenant_id, identity), self._row(
+            event, identity, contact_id, SOURCES[type(event)][1], text))
+
+    def _learn(self, event: KnowledgeDocument.KnowledgeDocumentAdded, rows: ViewRows) -> None:
+        for identity, text, part in memory_items(event):
+            rows.put(TABLE, (event.tenant_id, identity),
+                     self._row(event, identity, None, KNOWLEDGE, text, part))
+
+    @staticmethod
+    def _unlearn(event: KnowledgeDocument.KnowledgeDocumentRemoved, rows: ViewRows) -> None:
+        rows.delete_where(TABLE, event.tenant_id, "source_aggregate_id", event.originator_id)
+
+    def _row(self, event: Any, identity: UUID, contact_id: UUID | None, kind: str,
+             text: str, part: int = 0) -> dict[str, Any]:
+        return {"tenant_id": event.tenant_id, "id": identity, "contact_id": contact_id,
+                "kind": kind, "text": text, "source_aggregate_id": event.originator_id,
+                "source_version": event.originator_version, "part": part,
+                "model": self.embedder.model,
+                "embedding": self._vector(identity, text), "occurred_at": event.timestamp}
 
     @staticmethod
     def _forget(event: Contact.ContactErased, rows: ViewRows) -> None:
         rows.delete_where(TABLE, event.tenant_id, "contact_id", event.originator_id)
-        rows.delete_where(LEADS, event.tenant_id, "contact_id", event.originator_id)
+        rows.delete_where(SUBJECTS, event.tenant_id, "contact_id", event.originator_id)

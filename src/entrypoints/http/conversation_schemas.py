@@ -128,6 +128,9 @@ class AiReplyOut(BaseModel):
     cost_micros: int = Field(description="Estimated cost in millionths of a US dollar")
     confidence: float
     passages: list[str] = Field(description="Knowledge passages used, `<document>#<n>`")
+    memory_ids: list[str] = Field(default_factory=list,
+                                  description="Memories of this contact the answer was given "
+                                              "(ids of `GET /v1/contacts/{id}/memories` hits)")
     fallbacks: list[str] = Field(description="Providers that failed before this one answered")
 
 

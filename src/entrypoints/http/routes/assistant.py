@@ -45,6 +45,9 @@ def _added(result: KnowledgeAdded) -> StoredResponse:
                   {"Location": f"/v1/knowledge/{result.id}"})
 
 
+RETRIEVAL_MODELS = ("knowledge_passages", "memories")  # what either retriever reads
+
+
 class KnowledgeController(Controller):
     path = "/v1/knowledge"
     tags = ["assistant"]
@@ -78,8 +81,7 @@ class KnowledgeController(Controller):
                      + roles_text(ALL_ROLES))
     def search(self, request: Request[Principal, Any, Any], assistant: Assistant, reads: Reads,
                q: Query, limit: Limit = 4) -> Response[list[PassageOut]]:
-        headers = wait_for_own_writes(request, reads.gate, ("knowledge_passages",),
-                                      reads.timeout)
+        headers = wait_for_own_writes(request, reads.gate, RETRIEVAL_MODELS, reads.timeout)
         found = assistant.retriever.search(request.user.tenant_id, q, limit=limit)
         return Response([PassageOut(ref=p.ref, title=p.title, text=p.text, score=p.score)
                          for p in found], headers=headers)

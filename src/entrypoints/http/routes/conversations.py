@@ -49,6 +49,7 @@ from entrypoints.http.conversation_schemas import (
 )
 from entrypoints.http.deps import Bus, Cursor, Id, Limit, Reads
 from entrypoints.http.problems import problem
+from entrypoints.http.routes.assistant import RETRIEVAL_MODELS
 from entrypoints.http.schemas import EventOut, EventsOut
 from entrypoints.http.security import ALL_ROLES, WRITERS, Principal, roles, roles_text
 
@@ -61,8 +62,10 @@ ChannelFilter = Annotated[str | None, QueryParameter(
     pattern="^(sms|whatsapp|voice|webchat|email)$", description="Channel")]
 AI_REPLY_DESCRIPTION = """
 Generates the assistant's answer from the tenant's persona and rules, the knowledge-base
-passages that match the customer's latest words and the recent messages that fit the token
-budget, along the provider chain (`FRONTDESK_LLM_CHAIN`).
+passages that match the customer's latest words, the most relevant memories of this contact
+(memory index: similarity * decay + entity boost; `FRONTDESK_RETRIEVER`), and the recent
+messages that fit the token budget, along the provider chain (`FRONTDESK_LLM_CHAIN`). Send
+`X-Frontdesk-Min-Position` to have the answer draw on knowledge or notes you just wrote.
 
 * `Accept: text/event-stream`: Server-Sent Events as the answer is generated: `started`
   (`message_id`), `delta` (`text`), `restart` (a provider failed mid-answer; discard the text so
@@ -94,7 +97,7 @@ def _reply_out(item: ReplyStored) -> AiReplyOut:
                       model=p.model, tokens_in=p.tokens_in, tokens_out=p.tokens_out,
                       latency_ms=p.latency_ms, cost_micros=p.cost_micros,
                       confidence=p.confidence, passages=list(p.passages),
-                      fallbacks=list(p.fallbacks))
+                      memory_ids=list(p.memory_ids), fallbacks=list(p.fallbacks))
 
 
 def _unavailable(error: ModelUnavailable) -> Response[Any]:
@@ -207,7 +210,9 @@ class ConversationsController(Controller):
           opt=roles(*WRITERS), summary="Generate the AI assistant's answer (SSE or JSON)",
           description=AI_REPLY_DESCRIPTION + roles_text(WRITERS))
     def ai_reply(self, request: Request[Principal, Any, Any], conversation_id: Id,
-                 conversations: Conversations) -> Response[Any]:
+                 conversations: Conversations, reads: Reads) -> Response[Any]:
+        # with X-Frontdesk-Min-Position, the answer draws on knowledge and memories that new
+        wait_for_own_writes(request, reads.gate, RETRIEVAL_MODELS, reads.timeout)
         items = conversations.replies.start(context(request), conversation_id)
         timeout = conversations.reply_timeout
         head: list[Any] = []
