@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from adapters.clock import SystemClock
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.crypto.keys import DataKeyStore, KeyEncryptionKeys
+from adapters.documents.proposal_pdf import FpdfProposalRenderer
 from adapters.eventstore.group_commit import GroupCommitter
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.eventstore.recorder import TenantEventRecorder
@@ -25,15 +26,37 @@ from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
+from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager
 from adapters.projections.notify import CommitNotifier
+from adapters.readmodels.cases import SqlCaseQueries
 from adapters.readmodels.contacts import SqlContactQueries
 from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
+from adapters.readmodels.ltv import SqlLtvQueries
 from application.bus import CommandBus
+from application.cases.handlers import (
+    AcceptQuoteHandler,
+    CancelCaseHandler,
+    CompleteCaseHandler,
+    IssueInvoiceHandler,
+    IssueQuoteHandler,
+    OpenCaseHandler,
+)
+from application.cases.opening import OpenCaseForConvertedLeadHandler, OpenCaseOnConversion
+from application.cases.payments import (
+    CreatePaymentLinkHandler,
+    RecordPaymentHandler,
+    RefundPaymentHandler,
+)
+from application.cases.provider import (
+    RecordProviderDisputeHandler,
+    RecordProviderPaymentHandler,
+    RecordProviderRefundsHandler,
+)
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
@@ -56,7 +79,10 @@ from application.leads.capture import CaptureLeadHandler
 from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
 from application.projections import ContactsProjection, LeadPipelineProjection
+from application.projections.cases import CasesProjection
+from application.projections.ltv import LtvProjection
 from entrypoints.database import provision_database
+from entrypoints.payments import payment_gateway as build_payment_gateway
 from entrypoints.settings import Settings
 
 
@@ -118,13 +144,17 @@ class Container(containers.DeclarativeContainer):
 
     # -- read side --------------------------------------------------------------------------
     projections = providers.List(providers.Singleton(ContactsProjection),
-                                 providers.Singleton(LeadPipelineProjection))
+                                 providers.Singleton(LeadPipelineProjection),
+                                 providers.Singleton(CasesProjection),
+                                 providers.Singleton(LtvProjection))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
     reader = providers.Singleton(ReadModelReader, app_pool)
     contact_queries = providers.Singleton(SqlContactQueries, reader)
     lead_queries = providers.Singleton(SqlLeadQueries, reader)
+    case_queries = providers.Singleton(SqlCaseQueries, reader)
+    ltv_queries = providers.Singleton(SqlLtvQueries, reader, worker_pool, worker_mapper)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -151,8 +181,30 @@ class Container(containers.DeclarativeContainer):
     reopen_lead = providers.Singleton(ReopenLeadHandler, clock)
     schedule_stale_follow_up = providers.Singleton(ScheduleStaleFollowUpHandler, clock)
 
+    # -- cases and payments -----------------------------------------------------------------
+    payment_gateway = providers.Singleton(build_payment_gateway, settings)
+    stripe_webhooks = providers.Singleton(StripeWebhooks,
+                                          settings.provided.stripe_webhook_secret,
+                                          payment_gateway)
+    proposal_renderer = providers.Singleton(FpdfProposalRenderer)
+    open_case = providers.Singleton(OpenCaseHandler, clock)
+    open_case_for_converted_lead = providers.Singleton(OpenCaseForConvertedLeadHandler)
+    issue_quote = providers.Singleton(IssueQuoteHandler, clock)
+    accept_quote = providers.Singleton(AcceptQuoteHandler, clock)
+    issue_invoice = providers.Singleton(IssueInvoiceHandler, clock, payment_gateway)
+    create_payment_link = providers.Singleton(CreatePaymentLinkHandler, clock, payment_gateway)
+    record_payment = providers.Singleton(RecordPaymentHandler, clock)
+    refund_payment = providers.Singleton(RefundPaymentHandler, clock, payment_gateway)
+    complete_case = providers.Singleton(CompleteCaseHandler, clock)
+    cancel_case = providers.Singleton(CancelCaseHandler, clock)
+    record_provider_payment = providers.Singleton(RecordProviderPaymentHandler, clock)
+    record_provider_refunds = providers.Singleton(RecordProviderRefundsHandler, clock)
+    record_provider_dispute = providers.Singleton(RecordProviderDisputeHandler, clock)
+
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
-    policies = providers.List()
+    policies = providers.List(
+        providers.Singleton(OpenCaseOnConversion, open_case_for_converted_lead),
+    )
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

@@ -15,14 +15,25 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.postgres.health import HealthChecks
 from entrypoints.container import Container
-from entrypoints.http.deps import ContactHandlers, IdentityHandlers, LeadHandlers, ReadSide
+from entrypoints.http.deps import (
+    AnalyticsQueries,
+    CaseHandlers,
+    ContactHandlers,
+    IdentityHandlers,
+    LeadHandlers,
+    ReadSide,
+    StripeHooks,
+)
 from entrypoints.http.middleware import request_context
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.routes.admin import AdminController
+from entrypoints.http.routes.analytics import AnalyticsController
 from entrypoints.http.routes.auth import AuthController
+from entrypoints.http.routes.cases import CasesController
 from entrypoints.http.routes.contacts import ContactsController
 from entrypoints.http.routes.health import HealthController
 from entrypoints.http.routes.leads import LeadsController
+from entrypoints.http.routes.webhooks import WebhooksController
 from entrypoints.http.security import TokenAuthentication, require_roles
 from entrypoints.runtime import Runtime
 
@@ -59,6 +70,17 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         complete_follow_up=container.complete_follow_up(), convert=container.convert_lead(),
         lose=container.lose_lead(), reopen=container.reopen_lead(),
         queries=container.lead_queries())
+    cases = CaseHandlers(
+        open=container.open_case(), quote=container.issue_quote(),
+        accept=container.accept_quote(), invoice=container.issue_invoice(),
+        payment_link=container.create_payment_link(), payment=container.record_payment(),
+        refund=container.refund_payment(), complete=container.complete_case(),
+        cancel=container.cancel_case(), queries=container.case_queries(),
+        proposals=container.proposal_renderer())
+    analytics = AnalyticsQueries(ltv=container.ltv_queries())
+    stripe = StripeHooks(container.stripe_webhooks(), container.record_provider_payment(),
+                         container.record_provider_refunds(),
+                         container.record_provider_dispute())
     identity = IdentityHandlers(container.provision_tenant(), container.authenticate(),
                                 settings.admin_api_token)
     reads = ReadSide(container.consistency(), container.event_store(),
@@ -88,10 +110,13 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                           "X-Frontdesk-Consistency"])
     return Litestar(
         route_handlers=[HealthController, AdminController, AuthController, ContactsController,
-                        LeadsController],
+                        LeadsController,
+                        CasesController, AnalyticsController, WebhooksController],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
-                      "reads": _value(reads), "health": _value(health)},
+                      "reads": _value(reads), "health": _value(health),
+                      "cases": _value(cases), "analytics": _value(analytics),
+                      "stripe": _value(stripe)},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public")],
         guards=[require_roles],
@@ -111,6 +136,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                              description="ADMIN_API_TOKEN")}),
             security=[{"BearerToken": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
+                  Tag(name="cases", description="Quotes, invoices, payments, refunds"),
+                  Tag(name="analytics", description="Lifetime value, live or as of a moment"),
+                  Tag(name="webhooks", description="Signed callbacks from Stripe"),
                   Tag(name="contacts", description="People (data subjects)"),
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health")]),
         debug=False,

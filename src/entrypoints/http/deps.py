@@ -9,8 +9,29 @@ from uuid import UUID
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.postgres.health import HealthChecks
+from application.analytics import LtvQueries
 from application.bus import CommandBus
+from application.cases.handlers import (
+    AcceptQuoteHandler,
+    CancelCaseHandler,
+    CompleteCaseHandler,
+    IssueInvoiceHandler,
+    IssueQuoteHandler,
+    OpenCaseHandler,
+)
+from application.cases.payments import (
+    CreatePaymentLinkHandler,
+    RecordPaymentHandler,
+    RefundPaymentHandler,
+)
+from application.cases.provider import (
+    RecordProviderDisputeHandler,
+    RecordProviderPaymentHandler,
+    RecordProviderRefundsHandler,
+)
+from application.cases.views import CaseQueries, ProposalRenderer
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
@@ -72,6 +93,32 @@ class IdentityHandlers:
     admin_token: str | None
 
 
+@dataclass(frozen=True)
+class CaseHandlers:
+    open: OpenCaseHandler
+    quote: IssueQuoteHandler
+    accept: AcceptQuoteHandler
+    invoice: IssueInvoiceHandler
+    payment_link: CreatePaymentLinkHandler
+    payment: RecordPaymentHandler
+    refund: RefundPaymentHandler
+    complete: CompleteCaseHandler
+    cancel: CancelCaseHandler
+    queries: CaseQueries
+    proposals: ProposalRenderer
+
+
+@dataclass(frozen=True)
+class AnalyticsQueries:
+    ltv: LtvQueries
+
+
+@dataclass(frozen=True)
+class StripeHooks:
+    webhooks: StripeWebhooks
+    payment: RecordProviderPaymentHandler
+    refunds: RecordProviderRefundsHandler
+    dispute: RecordProviderDisputeHandler
 
 
 # Explicit parameter markers for route signatures (Litestar 3 drops the inferred style).
@@ -81,6 +128,9 @@ Contacts = NamedDependency[ContactHandlers]
 Reads = NamedDependency[ReadSide]
 Identity = NamedDependency[IdentityHandlers]
 Health = NamedDependency[HealthChecks]
+Cases = NamedDependency[CaseHandlers]
+Analytics = NamedDependency[AnalyticsQueries]
+Stripe = NamedDependency[StripeHooks]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]
