@@ -87,8 +87,8 @@ class StripeGateway:
 
     def payment_metadata(self, payment_reference: str) -> dict[str, str]:
         intent = self._call(lambda: self._client.v1.payment_intents.retrieve(payment_reference))
-        metadata: Any = intent.metadata or {}
-        return {str(key): str(metadata[key]) for key in metadata.keys()}  # noqa: SIM118
+        metadata: Any = intent.to_dict().get("metadata") or {}
+        return {str(key): str(value) for key, value in metadata.items()}
 
     # -- resilience ---------------------------------------------------------------------------
 

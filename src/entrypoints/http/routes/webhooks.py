@@ -26,6 +26,7 @@ from application.cases.provider import (
 from application.ports import CommandContext
 from domain.shared import NotFound, StaleVersion
 from entrypoints.http.cases_schemas import WebhookOut
+from entrypoints.http.commands import POSITION_HEADER
 from entrypoints.http.deps import Bus, Stripe, StripeHooks
 
 ACTOR = "system:stripe-webhook"
@@ -106,4 +107,5 @@ class WebhooksController(Controller):
         assert isinstance(outcome, Executed)
         result = outcome.result
         return Response(WebhookOut(event_id=mapped.event_id, outcome=result.status,
-                                   detail=result.detail or None))
+                                   detail=result.detail or None),
+                        headers={POSITION_HEADER: outcome.position})
