@@ -5,10 +5,18 @@ errors as problem+json that change nothing, and tenant isolation."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+import pytest
 from pypdf import PdfReader
 
+from adapters.clock import ManualClock
+from application.cases.commands import AcceptQuote
+from application.cases.handlers import AcceptQuoteHandler
+from application.ports import CommandContext
+from domain.cases import QuoteExpired
 from tests.conftest import TenantSession
 from tests.support_cases import (
     QUOTE,
@@ -135,32 +143,15 @@ def test_bad_input_is_a_clear_problem_and_changes_nothing(container: Any,
 
 
 def test_an_expired_quote_cannot_be_accepted(container: Any, tenant: TenantSession) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from dependency_injector import providers
-
-    from adapters.clock import ManualClock
-
     case_id = str(opened_case(tenant, container)["case_id"])
+    today = datetime.now(UTC).date()
     assert tenant.post(f"/v1/cases/{case_id}/quote", json={
-        **QUOTE, "valid_until": datetime.now(UTC).date().isoformat()}).status_code == 200
-    later = ManualClock(datetime.now(UTC) + timedelta(days=2))
-    with container.clock.override(providers.Object(later)):
-        from application.bus import CommandBus  # noqa: F401  (the handler reads the clock)
-        from application.cases.commands import AcceptQuote
-        from application.cases.handlers import AcceptQuoteHandler
-        from application.ports import CommandContext
-        from domain.cases import QuoteExpired
-
-        handler = AcceptQuoteHandler(later)
-        try:
-            container.bus().execute(handler, AcceptQuote(__import__("uuid").UUID(case_id),
-                                                         None),
-                                    CommandContext(__import__("uuid").UUID(tenant.id), "u"))
-        except QuoteExpired as expired:
-            assert "expired" in expired.message
-        else:
-            raise AssertionError("an expired quote was accepted")
+        **QUOTE, "valid_until": today.isoformat()}).status_code == 200
+    two_days_later = ManualClock(datetime.now(UTC) + timedelta(days=2))
+    with pytest.raises(QuoteExpired, match=f"expired on {today.isoformat()}"):
+        container.bus().execute(AcceptQuoteHandler(two_days_later),
+                                AcceptQuote(UUID(case_id), None),
+                                CommandContext(UUID(tenant.id), "user:test"))
     assert [e["type"] for e in events_of(tenant, case_id)] == ["CaseOpened", "QuoteIssued"]
 
 
