@@ -337,9 +337,10 @@ class Case(TenantAggregate):
                 external_reference and self.payment_claim(external_reference)
                 in self.references):
             return False
-        if self.status not in TAKES_PAYMENTS:
-            raise InvalidCaseTransition(f"a {self.status} case takes no payment: accept its "
-                                        "quote first")
+        if self.status not in TAKES_PAYMENTS or self.quote is None \
+                or self.quote.accepted_at is None:
+            raise InvalidCaseTransition(f"a {self.status} case takes no payment: a case is "
+                                        "paid after its quote is accepted")
         assert self.currency is not None
         if amount.currency != self.currency:
             raise CurrencyMismatch(f"this case is in {self.currency}", expected=self.currency,
