@@ -54,3 +54,9 @@ def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
     assert '"accepted":1' in out and '"rejected":1' in out
     assert '"type":"LeadQualified"' in out
     assert '"status":"ready"' in out
+    assert '"status":"quoted"' in out and '"total":57550' in out
+    assert "%PDF-" in out  # the proposal
+    assert "in_progress\nTrue\n" in out  # paid, then the repeated reference ignored
+    assert '"group_by":"contact"' in out and '"net":57550' in out
+    assert '"key":"web_form","currency":"EUR","customers":1' in out
+    assert '"group_by":"cohort","as_of":"2020-01-01T00:00:00Z"' in out
