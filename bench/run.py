@@ -2,7 +2,8 @@
 
 (a) commands/s through the application layer vs raw single-row INSERT transactions;
 (b) projection rebuild events/s vs reading the same rows raw;
-(c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk).
+(c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk);
+(d) LTV: replay of 200k payment-bearing events vs a raw read; LTV endpoint p95 at 16 clients.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench import commands, http_load, rebuild  # noqa: E402
+from bench import commands, http_load, ltv, rebuild  # noqa: E402
 from bench.common import bench_database, build_container, new_tenant  # noqa: E402
 
 
@@ -30,7 +31,7 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d"], action="append")
     args = parser.parse_args()
     sections = set(args.only or ["a", "b", "c"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
@@ -82,6 +83,30 @@ def main() -> None:
             print(f"    {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
                   f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
                   f"errors {r['errors']}  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]")
+
+    if "d" in sections:
+        # Its own database and tenant: 10k contacts, 200k payment-bearing events.
+        ltv_owner = bench_database("frontdesk_bench_ltv")
+        ltv_container = build_container(ltv_owner)
+        ltv_tenant, ltv_slug = new_tenant(ltv_container)
+        d = ltv.run(ltv_container, ltv_owner, ltv_tenant.id, ltv_slug, "bench password 123",
+                    rounds=max(1, rounds - 1), seconds=int(seconds * 2))
+        report["d"] = d
+        share = d["replay"] / d["raw_read"]
+        print(f"\n(d) LTV: replay of {d['payment_events']:,} payment-bearing events "
+              f"({d['log_rows']:,} ltv-topic rows; rows {d['rows']})")
+        print(f"    raw read of the same rows, pages of 1,000      {d['raw_read']:8.0f} rows/s  "
+              "(baseline)")
+        print(f"    replay into the ltv view (rebuild + swap)      {d['replay']:8.0f} events/s "
+              f"= {share:.1%} of raw  [target >= 20,000/s: {verdict(d['replay'] >= 20_000)}]")
+        print("    HTTP, 16 concurrent connections, wrk, `frontdesk serve --workers 2`, "
+              "10k contacts")
+        for name, r in d["http"].items():
+            target = "" if "baseline" in name else \
+                f"  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]"
+            print(f"    {name:34s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+                  f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors "
+                  f"{r['errors']}{target}")
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -225,6 +225,23 @@ def test_a_dispute_is_traced_to_its_payment_and_recorded_once(
     assert view["status"] == "in_progress"
 
 
+def test_a_refund_before_its_payment_is_refused_until_the_payment_arrives(
+        container: Any, shop: TenantSession, fake: FakeStripe,
+        stripe_client: TestClient[Any]) -> None:
+    case_id, invoice = invoiced_with_link(shop, container)
+    intent, charge = fake.pay(session_of(fake, invoice))
+    fake.refund_outside(charge, 1_000)
+    early = fake.event("charge.refunded", fake.charges[charge])
+    refused = deliver(stripe_client, early)
+    assert refused.status_code == 409  # Stripe will deliver it again
+    assert refused.json()["type"].endswith("/payment-not-recorded-yet")
+    assert deliver(stripe_client, fake.event("payment_intent.succeeded", fake.intents[intent])
+                   ).json()["outcome"] == "recorded"
+    assert deliver(stripe_client, early).json()["outcome"] == "recorded"
+    assert [e["type"] for e in events_of(shop, case_id)][-2:] == ["PaymentReceived",
+                                                                  "PaymentRefunded"]
+
+
 def test_a_stripe_outage_is_a_503_that_records_nothing_then_recovers(
         container: Any, shop: TenantSession, fake: FakeStripe) -> None:
     case_id = accepted_case(shop, container)

@@ -14,6 +14,7 @@ from uuid import UUID, uuid5
 from application.ports import CommandContext, UnitOfWork
 from domain.cases import PROVIDER_METHOD, Case
 from domain.ports import Clock
+from domain.shared import Conflict
 from domain.shared.aggregate import Claim
 from domain.shared.money import Money
 
@@ -76,6 +77,13 @@ class RecordProviderDispute:
     reason: str | None = None
 
 
+class PaymentNotRecordedYet(Conflict):
+    """A refund or dispute arrived before its payment (webhooks come in any order): answered
+    with a 409 so the provider delivers it again later, when the payment is recorded."""
+
+    code = "payment-not-recorded-yet"
+
+
 def _already(uow: UnitOfWork, *claims: Claim) -> bool:
     return bool(uow.owners_of(list(claims)))
 
@@ -118,7 +126,7 @@ class RecordProviderRefundsHandler:
         case = uow.get(Case, command.case_id)
         payment = case.payment_with_reference(command.payment_reference)
         if payment is None:
-            return ignored("no payment with this reference on the case")
+            raise PaymentNotRecordedYet("the refunded payment is not recorded yet; retry later")
         at, event_id = self._clock.now(), command.event_id
         recorded = 0
         wanted = list(command.refunds)
@@ -160,7 +168,7 @@ class RecordProviderDisputeHandler:
         case = uow.get(Case, command.case_id)
         payment = case.payment_with_reference(command.payment_reference)
         if payment is None:
-            return ignored("no payment with this reference on the case")
+            raise PaymentNotRecordedYet("the disputed payment is not recorded yet; retry later")
         amount = min(command.amount, payment.remaining)
         if amount <= 0:
             return ignored("nothing of this payment is left to dispute")
