@@ -3,6 +3,7 @@ real process manager, and a quoted, accepted case ready to take money."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -17,13 +18,21 @@ QUOTE = {"currency": "EUR", "valid_until": "2099-12-31",
 QUOTE_TOTAL = 57550
 
 
-def run_case_opener(container: Any) -> int:
-    """Run the LeadConverted -> open Case process manager over the log until caught up."""
+def run_case_opener(container: Any, until: str | None = None) -> int:
+    """Run the LeadConverted -> open Case process manager over the log until caught up, and
+    at least past the write at position ``until`` (the reader only sees transactions below the
+    oldest one still running, so a just-committed conversion may need another pass)."""
     policy = next(p for p in container.policies() if isinstance(p, OpenCaseOnConversion))
     runner = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
                           container.bus())
     runner.ensure_tracking()
-    return runner.catch_up()
+    seen = runner.catch_up()
+    deadline = time.monotonic() + 30
+    while until is not None and (runner.position is None or runner.position.tx < int(until)):
+        assert time.monotonic() < deadline, "the case opener did not reach the conversion"
+        time.sleep(0.05)
+        seen += runner.catch_up()
+    return seen
 
 
 def converted_lead(tenant: TenantSession, *, email: str | None = None,
@@ -38,13 +47,13 @@ def converted_lead(tenant: TenantSession, *, email: str | None = None,
     assert tenant.post(f"/v1/leads/{lead_id}/qualify", json={}).status_code == 200
     converted = tenant.post(f"/v1/leads/{lead_id}/convert")
     assert converted.status_code == 200, converted.text
-    return dict(converted.json())
+    return {**converted.json(), "position": converted.headers["x-frontdesk-position"]}
 
 
 def opened_case(tenant: TenantSession, container: Any, **lead: Any) -> dict[str, Any]:
     """A converted lead whose case the process manager opened; returns the lead view."""
     view = converted_lead(tenant, **lead)
-    run_case_opener(container)
+    run_case_opener(container, until=view["position"])
     return view
 
 

@@ -217,9 +217,9 @@ def test_the_ltv_projection_nets_refunds_and_disputes_per_currency(store, bus, c
     [contact] = rows.rows(CONTACTS)
     assert (contact["paid"], contact["refunded"], contact["net"], contact["payments"],
             contact["cases"], contact["cohort"]) == (10_000, 1_000, 9_000, 2, 1, "2026-02")
-    [case_row] = [r for r in rows.rows(CASES) if r["payments"]]
-    assert (case_row["source"], case_row["campaign"], case_row["net"]) == ("web_form",
-                                                                          "spring", 9_000)
+    assert contact["by_case"] == {str(eur): [10_000, 1_000, 0, 2]}
+    [case_row] = [r for r in rows.rows(CASES) if r["case_id"] == eur]
+    assert (case_row["source"], case_row["campaign"]) == ("web_form", "spring")
     [group] = groups_from_rows("source", rows.rows(CASES), rows.rows(CONTACTS), None)
     assert (group.key, group.currency, group.customers, group.net) == ("web_form", "EUR", 1,
                                                                       9_000)
@@ -231,7 +231,7 @@ def test_group_figures_round_half_up_and_never_mix_currencies() -> None:
     def contact(net: int, currency: str, cohort: str = "2026-01") -> dict[str, Any]:
         return {"tenant_id": tenant, "contact_id": uuid4(), "currency": currency, "paid": net,
                 "refunded": 0, "disputed": 0, "net": net, "payments": 1, "cases": 1,
-                "cohort": cohort}
+                "cohort": cohort, "by_case": {}}
 
     rows = [contact(1, "EUR"), contact(2, "EUR"), contact(10, "USD"), contact(5, "EUR"),
             contact(4, "EUR"), contact(7, "EUR", "2026-02")]

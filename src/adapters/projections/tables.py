@@ -88,10 +88,7 @@ ltv_cases = Table(
     Column("tenant_id", UUID(as_uuid=True), primary_key=True),
     Column("case_id", UUID(as_uuid=True), primary_key=True),
     Column("contact_id", UUID(as_uuid=True), nullable=False),
-    Column("source", Text), Column("campaign", Text), Column("currency", Text),
-    _money("paid"), _money("refunded"), _money("disputed"), _money("net"),
-    Column("payments", Integer, nullable=False),
-    _ts("first_payment_at", nullable=True), _ts("last_payment_at", nullable=True),
+    Column("source", Text), Column("campaign", Text),
 )
 
 ltv_contacts = Table(
@@ -102,6 +99,7 @@ ltv_contacts = Table(
     _money("paid"), _money("refunded"), _money("disputed"), _money("net"),
     Column("payments", Integer, nullable=False), Column("cases", Integer, nullable=False),
     _ts("first_payment_at"), _ts("last_payment_at"), Column("cohort", Text, nullable=False),
+    Column("by_case", JSONB, nullable=False),
     Index("ltv_contacts_rank_idx", "tenant_id", text("net DESC"), "contact_id", "currency"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -34,17 +35,43 @@ _SUMS = ("count(*) AS customers, sum(payments) AS payments, sum(paid) AS paid, "
          "percentile_disc(0.5) WITHIN GROUP (ORDER BY net) AS low, "
          "percentile_disc(0.5) WITHIN GROUP (ORDER BY net DESC) AS high")
 _BY_CASE = (
-    "WITH per AS (SELECT source AS key, currency, contact_id, sum(paid) AS paid, "
-    "sum(refunded) AS refunded, sum(disputed) AS disputed, sum(net) AS net, "
-    "sum(payments) AS payments FROM ltv_cases WHERE tenant_id = %(tenant)s "
-    "AND payments > 0 {currency} GROUP BY source, currency, contact_id) "
-    "SELECT key, currency, " + _SUMS + " FROM per GROUP BY key, currency")
+    "WITH per AS (SELECT c.source AS key, lc.currency, lc.contact_id, "
+    "sum((e.value->>0)::bigint) AS paid, sum((e.value->>1)::bigint) AS refunded, "
+    "sum((e.value->>2)::bigint) AS disputed, sum((e.value->>3)::bigint) AS payments, "
+    "sum((e.value->>0)::bigint - (e.value->>1)::bigint - (e.value->>2)::bigint) AS net "
+    "FROM ltv_contacts lc CROSS JOIN LATERAL jsonb_each(lc.by_case) AS e(case_id, value) "
+    "LEFT JOIN ltv_cases c ON c.tenant_id = lc.tenant_id AND c.case_id = e.case_id::uuid "
+    "WHERE lc.tenant_id = %(tenant)s {currency} GROUP BY c.source, lc.currency, "
+    "lc.contact_id) SELECT key, currency, " + _SUMS + " FROM per GROUP BY key, currency")
 _GROUPS = {
-    "cohort": "SELECT cohort AS key, currency, " + _SUMS + " FROM ltv_contacts "
+    "cohort": "SELECT cohort AS key, currency, " + _SUMS + " FROM ltv_contacts lc "
               "WHERE tenant_id = %(tenant)s {currency} GROUP BY cohort, currency",
     "source": _BY_CASE,
-    "campaign": _BY_CASE.replace("source", "campaign"),
+    "campaign": _BY_CASE.replace("c.source", "c.campaign"),
 }
+_POSITION = ("SELECT last_tx::text || ':' || last_id::text AS position FROM "
+             "projection_tracking WHERE name = 'ltv'")
+
+
+class _Memo:
+    """Group reports of the live view, remembered per ltv position: the same rows give the
+    same report, so until the projection moves, a report is computed once per process."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], tuple[str, list[GroupLtv]]] = {}
+        self._size = size
+
+    def get(self, key: tuple[Any, ...], position: str) -> list[GroupLtv] | None:
+        with self._lock:
+            found = self._entries.get(key)
+        return found[1] if found is not None and found[0] == position else None
+
+    def put(self, key: tuple[Any, ...], position: str, groups: list[GroupLtv]) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = (position, groups)
 
 
 def encode_rank(item: ContactLtv) -> str:
@@ -65,6 +92,7 @@ class SqlLtvQueries:
     def __init__(self, reader: ReadModelReader, worker_pool: DictPool,
                  mapper: PersonalDataMapper) -> None:
         self._reader, self._pool, self._mapper = reader, worker_pool, mapper
+        self._memo = _Memo()
 
     # -- as of --------------------------------------------------------------------------------
 
@@ -115,15 +143,22 @@ class SqlLtvQueries:
         if as_of is not None:
             case_rows, contact_rows = self._rows_as_of(tenant_id, as_of)
             return groups_from_rows(dimension, case_rows, contact_rows, currency)
+        memo_key = (tenant_id, dimension, currency)
+        [position] = self._reader.fetch(tenant_id, _POSITION, {}) or [{"position": "none"}]
+        known = self._memo.get(memo_key, position["position"])
+        if known is not None:
+            return known
         params: dict[str, Any] = {"tenant": tenant_id}
         filter_currency = sql.SQL("")
         if currency is not None:
-            filter_currency = sql.SQL("AND currency = %(currency)s")
+            filter_currency = sql.SQL("AND lc.currency = %(currency)s")
             params["currency"] = currency
         query = sql.SQL(_GROUPS[dimension]).format(currency=filter_currency)
         rows = self._reader.fetch(tenant_id, query, params)
-        return ordered_groups(group_ltv(
+        groups = ordered_groups(group_ltv(
             r["key"], r["currency"], customers=int(r["customers"]),
             payments=int(r["payments"]), paid=int(r["paid"]), refunded=int(r["refunded"]),
             disputed=int(r["disputed"]), net=int(r["net"]), median_low=int(r["low"]),
             median_high=int(r["high"])) for r in rows)
+        self._memo.put(memo_key, position["position"], groups)
+        return groups

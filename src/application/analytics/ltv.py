@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.ports import Page
-from application.projections.ltv import DEFINITION
+from application.projections.ltv import DEFINITION, DISPUTED, PAID, PAYMENTS, REFUNDED
 
 GROUPINGS = ("contact", "source", "campaign", "cohort")
 __all__ = ["DEFINITION", "GROUPINGS", "ContactLtv", "GroupLtv", "LtvQueries"]
@@ -90,31 +90,32 @@ def contact_order(item: ContactLtv) -> tuple[int, UUID, str]:
 def groups_from_rows(dimension: str, case_rows: Iterable[Any],
                      contact_rows: Iterable[Any], currency: str | None) -> list[GroupLtv]:
     """Compute groups from read-model rows (as-of reports; tests compare with the SQL)."""
-    # per (group key, currency, contact): [paid, refunded, disputed, net, payments]
-    per: dict[tuple[str | None, str, UUID], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    if dimension == "cohort":
-        for row in contact_rows:
-            if currency is None or row["currency"] == currency:
-                per[(row["cohort"], row["currency"], row["contact_id"])] = [
-                    row["paid"], row["refunded"], row["disputed"], row["net"], row["payments"]]
-    else:
-        for row in case_rows:
-            if row["payments"] > 0 and (currency is None or row["currency"] == currency):
-                sums = per[(row[dimension], row["currency"], row["contact_id"])]
-                for index, column in enumerate(("paid", "refunded", "disputed", "net",
-                                                "payments")):
-                    sums[index] += row[column]
+    # per (group key, currency, contact): [paid, refunded, disputed, payments]
+    per: dict[tuple[str | None, str, UUID], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    attribution = {str(row["case_id"]): row for row in case_rows}
+    for row in contact_rows:
+        if currency is not None and row["currency"] != currency:
+            continue
+        if dimension == "cohort":
+            per[(row["cohort"], row["currency"], row["contact_id"])] = [
+                row["paid"], row["refunded"], row["disputed"], row["payments"]]
+            continue
+        for case_id, entry in row["by_case"].items():
+            case = attribution.get(case_id)
+            sums = per[(case[dimension] if case else None, row["currency"], row["contact_id"])]
+            for index in (PAID, REFUNDED, DISPUTED, PAYMENTS):
+                sums[index] += entry[index]
     by_group: dict[tuple[str | None, str], list[list[int]]] = defaultdict(list)
     for (key, code, _), sums in per.items():
         by_group[(key, code)].append(sums)
     groups = []
     for (key, code), members in by_group.items():
-        nets = sorted(m[3] for m in members)
+        nets = sorted(m[PAID] - m[REFUNDED] - m[DISPUTED] for m in members)
         n = len(nets)
         groups.append(group_ltv(
-            key, code, customers=n, payments=sum(m[4] for m in members),
-            paid=sum(m[0] for m in members), refunded=sum(m[1] for m in members),
-            disputed=sum(m[2] for m in members), net=sum(nets),
+            key, code, customers=n, payments=sum(m[PAYMENTS] for m in members),
+            paid=sum(m[PAID] for m in members), refunded=sum(m[REFUNDED] for m in members),
+            disputed=sum(m[DISPUTED] for m in members), net=sum(nets),
             median_low=nets[(n - 1) // 2], median_high=nets[n // 2]))
     return ordered_groups(groups)
 
