@@ -49,13 +49,16 @@ _GROUPS = {
     "source": _BY_CASE,
     "campaign": _BY_CASE.replace("c.source", "c.campaign"),
 }
-_POSITION = ("SELECT last_tx::text || ':' || last_id::text AS position FROM "
+# What the ltv rows are a function of: the projection's version and how many events it has
+# applied (its position also moves past other projections' transactions; this does not).
+_POSITION = ("SELECT version::text || ':' || events_processed::text AS position FROM "
              "projection_tracking WHERE name = 'ltv'")
 
 
 class _Memo:
-    """Group reports of the live view, remembered per ltv position: the same rows give the
-    same report, so until the projection moves, a report is computed once per process."""
+    """Group reports of the live view, remembered per ltv state (version, events applied): the
+    same rows give the same report, so until the projection applies another event, a report
+    is computed once per process."""
 
     def __init__(self, size: int = 2048) -> None:
         self._lock = threading.Lock()
@@ -128,9 +131,11 @@ class SqlLtvQueries:
             if after is not None:
                 params["net"], params["after"], params["code"] = after
                 where.append(sql.SQL("(net < %(net)s OR (net = %(net)s AND (contact_id, "
-                                     "currency COLLATE \"C\") > (%(after)s, %(code)s)))"))
+                                     "currency) > (%(after)s, %(code)s)))"))
+            # Currencies are upper-case ASCII: every collation orders them as Python does,
+            # and the order matches the rank index.
             query = sql.SQL("SELECT {} FROM ltv_contacts WHERE {} ORDER BY net DESC, "
-                            "contact_id, currency COLLATE \"C\" LIMIT %(limit)s").format(
+                            "contact_id, currency LIMIT %(limit)s").format(
                 _CONTACT_COLUMNS, sql.SQL(" AND ").join(where))
             items = [ContactLtv.of(r) for r in self._reader.fetch(tenant_id, query, params)]
         page, more = items[:limit], len(items) > limit
