@@ -4,9 +4,10 @@
 (b) projection rebuild events/s vs reading the same rows raw;
 (c) HTTP requests/s and latency percentiles at 32 concurrent connections (wrk);
 (d) memory: projection throughput, search latency and recall, erasure, freshness
-    (bench/memory.py).
+    (bench/memory.py);
+(e) LTV: replay of 200k payment-bearing events vs a raw read; LTV endpoint p95 at 16 clients;
 (f) conversations: AI-reply overhead without the model (200 messages, 1,000 knowledge passages)
-    and signed Twilio inbound webhook throughput (`--only f`).
+    and signed Twilio inbound webhook throughput.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench import commands, conversations, http_load, memory, rebuild  # noqa: E402
+from bench import commands, conversations, http_load, ltv, memory, rebuild  # noqa: E402
 from bench.common import bench_database, build_container, new_tenant  # noqa: E402
 
 
@@ -34,9 +35,9 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c", "d", "f"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f"], action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c", "d", "f"])
+    sections = set(args.only or ["a", "b", "c", "d", "e", "f"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -90,6 +91,30 @@ def main() -> None:
     if "d" in sections:
         report["d"] = memory.run(quick=args.quick)
         memory.print_report(report["d"], verdict)
+    if "e" in sections:
+        # Its own database and tenant: 10k contacts, 200k payment-bearing events.
+        ltv_owner = bench_database("frontdesk_bench_ltv")
+        ltv_container = build_container(ltv_owner)
+        ltv_tenant, ltv_slug = new_tenant(ltv_container)
+        e = ltv.run(ltv_container, ltv_owner, ltv_tenant.id, ltv_slug, "bench password 123",
+                    rounds=max(1, rounds - 1), seconds=int(seconds * 2))
+        report["e"] = e
+        share = e["replay"] / e["raw_read"]
+        print(f"\n(e) LTV: replay of {e['payment_events']:,} payment-bearing events "
+              f"({e['log_rows']:,} ltv-topic rows; rows {e['rows']})")
+        print(f"    raw read of the same rows, pages of 1,000      {e['raw_read']:8.0f} rows/s  "
+              "(baseline)")
+        print(f"    replay into the ltv view (rebuild + swap)      {e['replay']:8.0f} events/s "
+              f"= {share:.1%} of raw  [target >= 20,000/s: {verdict(e['replay'] >= 20_000)}]")
+        print("    HTTP, 16 concurrent connections, wrk, `frontdesk serve --workers 2`, "
+              "10k contacts")
+        for name, r in e["http"].items():
+            target = "" if "baseline" in name else \
+                f"  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]"
+            print(f"    {name:34s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+                  f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors "
+                  f"{r['errors']}{target}")
+
     if "f" in sections:
         f_owner = bench_database("frontdesk_bench_conversations")
         f_container = build_container(f_owner, FRONTDESK_LLM_CHAIN="local")

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from adapters.clock import SystemClock
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.crypto.keys import DataKeyStore, KeyEncryptionKeys
+from adapters.documents.proposal_pdf import FpdfProposalRenderer
 from adapters.embeddings.hashing import HashingEmbedder
 from adapters.eventstore.group_commit import GroupCommitter
 from adapters.eventstore.mapper import PersonalDataMapper
@@ -28,6 +29,7 @@ from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
 from adapters.observability.memory import observe_search
+from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
 from adapters.privacy.compaction import ErasureCompactor
@@ -35,11 +37,32 @@ from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager
 from adapters.projections.notify import CommitNotifier
 from adapters.projections.tables import EMBEDDING_DIMENSIONS, TABLES
+from adapters.readmodels.cases import SqlCaseQueries
 from adapters.readmodels.contacts import SqlContactQueries
 from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
+from adapters.readmodels.ltv import SqlLtvQueries
 from adapters.readmodels.memories import PgContactMemories, PgMemoryCandidates
 from application.bus import CommandBus
+from application.cases.handlers import (
+    AcceptQuoteHandler,
+    CancelCaseHandler,
+    CompleteCaseHandler,
+    IssueInvoiceHandler,
+    IssueQuoteHandler,
+    OpenCaseHandler,
+)
+from application.cases.opening import OpenCaseForConvertedLeadHandler, OpenCaseOnConversion
+from application.cases.payments import (
+    CreatePaymentLinkHandler,
+    RecordPaymentHandler,
+    RefundPaymentHandler,
+)
+from application.cases.provider import (
+    RecordProviderDisputeHandler,
+    RecordProviderPaymentHandler,
+    RecordProviderRefundsHandler,
+)
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
@@ -74,13 +97,16 @@ from application.projections import ContactsProjection, LeadPipelineProjection
 from application.projections.ai_usage import AiUsageProjection
 from application.projections.audit import AuditProjection
 from application.projections.base import Projection
+from application.projections.cases import CasesProjection
 from application.projections.conversations import ConversationsProjection
 from application.projections.knowledge import KnowledgeProjection
+from application.projections.ltv import LtvProjection
 from application.projections.memories import MemoryProjection
 from domain.contacts import Contact
 from domain.ports import Embedder
 from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
+from entrypoints.payments import payment_gateway as build_payment_gateway
 from entrypoints.settings import Settings
 
 
@@ -173,6 +199,8 @@ class Container(containers.DeclarativeContainer):
                                  providers.Singleton(ConversationsProjection),
                                  providers.Singleton(KnowledgeProjection),
                                  providers.Singleton(AiUsageProjection),
+                                 providers.Singleton(CasesProjection),
+                                 providers.Singleton(LtvProjection),
                                  providers.Singleton(AuditProjection))
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
@@ -199,6 +227,8 @@ class Container(containers.DeclarativeContainer):
                                         clock=clock, phones=phones, bus=bus,
                                         unit_of_work=unit_of_work, app_pool=app_pool,
                                         reader=reader, memory_search=memory_search)
+    case_queries = providers.Singleton(SqlCaseQueries, reader)
+    ltv_queries = providers.Singleton(SqlLtvQueries, reader, worker_pool, worker_mapper)
 
     # -- identity ---------------------------------------------------------------------------
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
@@ -240,11 +270,33 @@ class Container(containers.DeclarativeContainer):
     reopen_lead = providers.Singleton(ReopenLeadHandler, clock)
     schedule_stale_follow_up = providers.Singleton(ScheduleStaleFollowUpHandler, clock)
 
+    # -- cases and payments -----------------------------------------------------------------
+    payment_gateway = providers.Singleton(build_payment_gateway, settings)
+    stripe_webhooks = providers.Singleton(StripeWebhooks,
+                                          settings.provided.stripe_webhook_secret,
+                                          payment_gateway)
+    proposal_renderer = providers.Singleton(FpdfProposalRenderer)
+    open_case = providers.Singleton(OpenCaseHandler, clock)
+    open_case_for_converted_lead = providers.Singleton(OpenCaseForConvertedLeadHandler)
+    issue_quote = providers.Singleton(IssueQuoteHandler, clock)
+    accept_quote = providers.Singleton(AcceptQuoteHandler, clock)
+    issue_invoice = providers.Singleton(IssueInvoiceHandler, clock, payment_gateway)
+    create_payment_link = providers.Singleton(CreatePaymentLinkHandler, clock, payment_gateway)
+    record_payment = providers.Singleton(RecordPaymentHandler, clock)
+    refund_payment = providers.Singleton(RefundPaymentHandler, clock, payment_gateway)
+    complete_case = providers.Singleton(CompleteCaseHandler, clock)
+    cancel_case = providers.Singleton(CancelCaseHandler, clock)
+    record_provider_payment = providers.Singleton(RecordProviderPaymentHandler, clock)
+    record_provider_refunds = providers.Singleton(RecordProviderRefundsHandler, clock)
+    record_provider_dispute = providers.Singleton(RecordProviderDisputeHandler, clock)
+
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
-    policies = providers.List()
     # Log consumers that talk to vendors (the outboxes), run by the runtime like policies.
     consumers = providers.List(conversations.auto_reply, conversations.sms_outbox,
                                conversations.email_outbox)
+    policies = providers.List(
+        providers.Singleton(OpenCaseOnConversion, open_case_for_converted_lead),
+    )
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

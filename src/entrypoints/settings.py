@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     email_webhook_secret: str | None = Field(default=None,
                                              alias="FRONTDESK_EMAIL_WEBHOOK_SECRET")
+    # -- Stripe (SPEC §7); unset key: manual payments only ---------------------------------
+    stripe_api_key: str | None = Field(default=None, alias="STRIPE_API_KEY")
+    stripe_webhook_secret: str | None = Field(default=None, alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str = Field(default="https://api.stripe.com", alias="STRIPE_API_BASE")
+    stripe_success_url: str | None = Field(default=None, alias="STRIPE_SUCCESS_URL")
+    stripe_timeout: float = Field(default=10.0, alias="STRIPE_TIMEOUT_SECONDS")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

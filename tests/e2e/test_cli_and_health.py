@@ -88,7 +88,7 @@ def test_readiness_reports_the_rls_protected_tables(client: Any) -> None:
     checks = ready.json()["checks"]
     assert checks["row_level_security"]["protected_tables"] >= 7
     assert checks["row_level_security"]["unprotected_tables"] == []
-    assert {"contacts", "lead_pipeline", "memories", "audit_log"} <= set(
+    assert {"contacts", "lead_pipeline", "memories", "audit_log", "cases", "ltv"} <= set(
         checks["projections"]["lag"])
 
 

@@ -60,5 +60,13 @@ def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
     # the export, then an erasure whose rebuilds succeed and whose history reads [erased]
     assert '"contact": {"id"' in out or '"contact":{"id"' in out
     assert '"data_key":"destroyed"' in out
-    assert "memories: " in out and "swapped in" in out
+    assert "memories: " in out and "ltv: " in out and "swapped in" in out
+    # after the erasure the payment still counts, anonymously, for accounting
+    assert out.split('"data_key"')[1].count('"key":"web_form","currency":"EUR","customers":1') == 1
     assert '"notes":"[erased]"' in out and "Ana Ruiz" not in out.split('"data_key"')[1]
+    assert '"status":"quoted"' in out and '"total":57550' in out
+    assert "%PDF-" in out  # the proposal
+    assert "in_progress\nTrue\n" in out  # paid, then the repeated reference ignored
+    assert '"group_by":"contact"' in out and '"net":57550' in out
+    assert '"key":"web_form","currency":"EUR","customers":1' in out
+    assert '"group_by":"cohort","as_of":"2020-01-01T00:00:00Z"' in out

@@ -167,8 +167,10 @@ class ProjectionManager:
     # -- rebuild ----------------------------------------------------------------------------
 
     def rebuild(self, name: str, *, progress: Callable[[int], None] | None = None,
-                resume: bool = True, batch_size: int = 10_000) -> RebuildReport:
+                resume: bool = True, batch_size: int | None = None) -> RebuildReport:
         projection = self.get(name)
+        # A projection may ask for bigger rebuild batches (rows touched once per batch).
+        size: int = batch_size or int(getattr(projection, "rebuild_batch_size", 10_000))
         build_name = f"{name}@rebuild"
         with self._owner() as conn:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
@@ -186,7 +188,7 @@ class ProjectionManager:
                     reset_tracking(conn, build_name, projection.version)
 
         builder = ProjectionRunner(projection, self._pool, self._mapper, schema=REBUILD_SCHEMA,
-                                   tracking_name=build_name, batch_size=batch_size,
+                                   tracking_name=build_name, batch_size=size,
                                    tables=self._tables)
         applied = builder.catch_up(progress=progress)
         with self._owner() as conn:

@@ -183,6 +183,52 @@ ai_usage = Table(
     _ts("updated_at"),
 )
 
+# -- cases and LTV (issue 3) ------------------------------------------------------------------
+
+def _money(name: str) -> Column[object]:
+    return Column(name, BigInteger, nullable=False)
+
+
+cases = Table(
+    "cases", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Column("lead_id", UUID(as_uuid=True)),
+    Column("kind", Text, nullable=False), _personal("title", nullable=False),
+    Column("status", Text, nullable=False), Column("version", Integer, nullable=False),
+    Column("currency", Text), Column("source", Text), Column("campaign", Text),
+    Column("quote", JSONB), Column("invoices", JSONB, nullable=False),
+    _personal("payments", JSONB, nullable=False),  # refund reasons
+    _money("quoted"), _money("invoiced"), _money("paid"), _money("refunded"),
+    _money("disputed"), _personal("closing_note"),
+    _ts("created_at"), _ts("updated_at"),
+    Index("cases_order_idx", "tenant_id", text("created_at DESC"), text("id DESC")),
+    Index("cases_status_idx", "tenant_id", "status", text("created_at DESC"), text("id DESC")),
+    Index("cases_contact_idx", "tenant_id", "contact_id"),
+    Index("cases_lead_idx", "tenant_id", "lead_id"),
+)
+
+ltv_cases = Table(
+    "ltv_cases", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Column("source", Text), Column("campaign", Text),
+)
+
+ltv_contacts = Table(
+    "ltv_contacts", metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), primary_key=True),
+    Column("currency", Text, primary_key=True),
+    _money("paid"), _money("refunded"), _money("disputed"), _money("net"),
+    Column("payments", Integer, nullable=False), Column("cases", Integer, nullable=False),
+    _ts("first_payment_at"), _ts("last_payment_at"), Column("cohort", Text, nullable=False),
+    Column("by_case", JSONB, nullable=False),
+    Index("ltv_contacts_rank_idx", "tenant_id", text("net DESC"), "contact_id", "currency"),
+)
+
 TABLES: dict[str, Table] = {table.name: table for table in (
     contacts, lead_pipeline, memories, memory_subjects, audit_log, conversations,
-    conversation_messages, knowledge_passages, ai_usage)}
+    conversation_messages, knowledge_passages, ai_usage, cases, ltv_cases, ltv_contacts)}

@@ -19,22 +19,28 @@ from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
 from entrypoints.http.deps import (
     AccessHandlers,
+    AnalyticsQueries,
+    CaseHandlers,
     ContactHandlers,
     IdentityHandlers,
     LeadHandlers,
     ReadSide,
+    StripeHooks,
 )
 from entrypoints.http.middleware import request_context
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.ratelimit import rate_limit
 from entrypoints.http.routes.access import ApiKeysController, UsersController
 from entrypoints.http.routes.admin import AdminController
+from entrypoints.http.routes.analytics import AnalyticsController
 from entrypoints.http.routes.audit import AuditController
 from entrypoints.http.routes.auth import AuthController
+from entrypoints.http.routes.cases import CasesController
 from entrypoints.http.routes.contacts import ContactsController
 from entrypoints.http.routes.health import HealthController
 from entrypoints.http.routes.leads import LeadsController
 from entrypoints.http.routes.metrics import MetricsController
+from entrypoints.http.routes.stripe_webhooks import StripeWebhooksController
 from entrypoints.http.security import TokenAuthentication, require_roles
 from entrypoints.http.wiring import conversation_dependencies, conversation_routes
 from entrypoints.runtime import Runtime
@@ -74,6 +80,17 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         complete_follow_up=container.complete_follow_up(), convert=container.convert_lead(),
         lose=container.lose_lead(), reopen=container.reopen_lead(),
         queries=container.lead_queries())
+    cases = CaseHandlers(
+        open=container.open_case(), quote=container.issue_quote(),
+        accept=container.accept_quote(), invoice=container.issue_invoice(),
+        payment_link=container.create_payment_link(), payment=container.record_payment(),
+        refund=container.refund_payment(), complete=container.complete_case(),
+        cancel=container.cancel_case(), queries=container.case_queries(),
+        proposals=container.proposal_renderer())
+    analytics = AnalyticsQueries(ltv=container.ltv_queries())
+    stripe = StripeHooks(container.stripe_webhooks(), container.record_provider_payment(),
+                         container.record_provider_refunds(),
+                         container.record_provider_dispute())
     identity = IdentityHandlers(container.provision_tenant(), container.authenticate(),
                                 settings.admin_api_token, settings.trust_forwarded_for)
     gate = AccessGate(container.database().app_url)  # one per app: its pool is on its loop
@@ -120,11 +137,13 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
     return Litestar(
         route_handlers=[HealthController, MetricsController, AdminController, AuthController,
                         ContactsController, LeadsController, UsersController,
-                        ApiKeysController, AuditController, *conversation_routes],
+                        ApiKeysController, AuditController, CasesController,
+                        AnalyticsController, StripeWebhooksController, *conversation_routes],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
                       "reads": _value(reads), "health": _value(health),
-                      "access": _value(access),
+                      "access": _value(access), "cases": _value(cases),
+                      "analytics": _value(analytics), "stripe": _value(stripe),
                       **{name: _value(v) for name, v in conversation_deps.items()}},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
@@ -149,11 +168,14 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                                      "POST /v1/api-keys")}),
             security=[{"BearerToken": []}, {"ApiKey": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
+                  Tag(name="cases", description="Quotes, invoices, payments, refunds"),
+                  Tag(name="analytics", description="Lifetime value, live or as of a moment"),
                   Tag(name="contacts", description="People (data subjects)"),
                   Tag(name="conversations", description="Conversations, AI replies, hand-off"),
                   Tag(name="assistant", description="Knowledge base, assistant settings, AI "
                                                     "usage"),
-                  Tag(name="webhooks", description="Twilio and inbound email (signed)"),
+                  Tag(name="webhooks", description="Signed callbacks: Stripe, Twilio, inbound "
+                                                   "email"),
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health"),
                   Tag(name="access", description="Users, roles and API keys"),
                   Tag(name="audit", description="Who did what, when, from where")]),

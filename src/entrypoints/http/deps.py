@@ -10,9 +10,30 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from adapters.identity.gate import AccessGate
+from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.postgres.health import HealthChecks
+from application.analytics import LtvQueries
 from application.audit import AuditQueries
 from application.bus import CommandBus
+from application.cases.handlers import (
+    AcceptQuoteHandler,
+    CancelCaseHandler,
+    CompleteCaseHandler,
+    IssueInvoiceHandler,
+    IssueQuoteHandler,
+    OpenCaseHandler,
+)
+from application.cases.payments import (
+    CreatePaymentLinkHandler,
+    RecordPaymentHandler,
+    RefundPaymentHandler,
+)
+from application.cases.provider import (
+    RecordProviderDisputeHandler,
+    RecordProviderPaymentHandler,
+    RecordProviderRefundsHandler,
+)
+from application.cases.views import CaseQueries, ProposalRenderer
 from application.contacts import (
     ChangeContactConsentHandler,
     ChangeContactDetailsHandler,
@@ -85,6 +106,32 @@ class IdentityHandlers:
     trust_forwarded: bool = False
 
 
+@dataclass(frozen=True)
+class CaseHandlers:
+    open: OpenCaseHandler
+    quote: IssueQuoteHandler
+    accept: AcceptQuoteHandler
+    invoice: IssueInvoiceHandler
+    payment_link: CreatePaymentLinkHandler
+    payment: RecordPaymentHandler
+    refund: RefundPaymentHandler
+    complete: CompleteCaseHandler
+    cancel: CancelCaseHandler
+    queries: CaseQueries
+    proposals: ProposalRenderer
+
+
+@dataclass(frozen=True)
+class AnalyticsQueries:
+    ltv: LtvQueries
+
+
+@dataclass(frozen=True)
+class StripeHooks:
+    webhooks: StripeWebhooks
+    payment: RecordProviderPaymentHandler
+    refunds: RecordProviderRefundsHandler
+    dispute: RecordProviderDisputeHandler
 
 
 @dataclass(frozen=True)
@@ -105,6 +152,9 @@ Reads = NamedDependency[ReadSide]
 Identity = NamedDependency[IdentityHandlers]
 Access = NamedDependency[AccessHandlers]
 Health = NamedDependency[HealthChecks]
+Cases = NamedDependency[CaseHandlers]
+Analytics = NamedDependency[AnalyticsQueries]
+Stripe = NamedDependency[StripeHooks]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]
