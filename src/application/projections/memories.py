@@ -2,11 +2,11 @@
 
 One memory per text-bearing event about a contact (notes on leads, contact outcomes, follow-up
 notes and outcomes, lost and reopen reasons; conversation messages both ways, hand-off details,
-resolution notes, survey comments) and one per knowledge-base passage (no contact: the
+resolution notes, survey comments; case closing notes, cancellation and refund reasons) and one per knowledge-base passage (no contact: the
 tenant's own knowledge). Each row names its kind, the embedding model, and the event it came
 from. The texts of a batch are embedded in one call (``prepare``).
 
-``memory_subjects`` remembers whose each lead or conversation is, so later events of it find
+``memory_subjects`` remembers whose each lead, conversation or case is, so later events of it find
 their contact. An erased contact's memories and subjects are deleted; a removed knowledge
 document's passages too.
 """
@@ -18,6 +18,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from application.projections.base import Event, Projection, RowKey, ViewRows
+from domain.cases import Case
 from domain.contacts import Contact
 from domain.conversations import Conversation
 from domain.knowledge import KnowledgeDocument
@@ -42,10 +43,14 @@ SOURCES: dict[type, tuple[str, str]] = {
     Conversation.ConversationResolved: ("note", "resolution_note"),
     Conversation.CsatRecorded: ("comment", "feedback"),
     Conversation.NpsRecorded: ("comment", "feedback"),
+    Case.CaseCompleted: ("note", "case_note"),
+    Case.CaseCancelled: ("reason", "case_note"),
+    Case.PaymentRefunded: ("reason", "refund_reason"),
 }
 OPENERS: dict[type, Callable[[Any], UUID]] = {
     Lead.LeadCaptured: lambda e: e.contact_id,
     Conversation.ConversationStarted: lambda e: e.contact_id,
+    Case.CaseOpened: lambda e: e.contact_id,
 }
 KNOWLEDGE = "knowledge"
 
@@ -80,7 +85,7 @@ def memory_items(event: Any) -> list[tuple[UUID, str, int]]:
 
 class MemoryProjection(Projection):
     name = "memories"
-    version = 2
+    version = 3
     tables = (TABLE, SUBJECTS)
 
     def __init__(self, embedder: Embedder) -> None:
