@@ -9,6 +9,7 @@ transaction as the events and replayed for every retry with that key.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -62,12 +63,19 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency-key-reused"
 
 
+CommandObserver = Callable[[str, str, float], None]
+"""Called after every command: (command type, outcome, seconds). Outcomes: ``executed``,
+``replayed`` (an idempotent retry), ``conflict`` (409), ``refused`` (another domain rule or
+bad value), ``error`` (anything else)."""
+
+
 class CommandBus:
     def __init__(self, uow_factory: UnitOfWorkFactory, idempotency: IdempotencyStore,
-                 *, attempts: int = 4) -> None:
+                 *, attempts: int = 4, observe: CommandObserver | None = None) -> None:
         self._uow_factory = uow_factory
         self._idempotency = idempotency
         self._attempts = attempts
+        self._observe = observe
 
     def execute(
         self,
@@ -75,6 +83,30 @@ class CommandBus:
         command: C,
         ctx: CommandContext,
         idempotency: Idempotency[R] | None = None,
+    ) -> Executed[R] | Replayed:
+        if self._observe is None:
+            return self._execute(handler, command, ctx, idempotency)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            done = self._execute(handler, command, ctx, idempotency)
+            outcome = "replayed" if isinstance(done, Replayed) else "executed"
+            return done
+        except Conflict:
+            outcome = "conflict"
+            raise
+        except DomainError:
+            outcome = "refused"
+            raise
+        finally:
+            self._observe(type(command).__name__, outcome, time.perf_counter() - started)
+
+    def _execute(
+        self,
+        handler: Handler[C, R],
+        command: C,
+        ctx: CommandContext,
+        idempotency: Idempotency[R] | None,
     ) -> Executed[R] | Replayed:
         if idempotency is not None:
             replay = self._replay(ctx, idempotency)

@@ -29,6 +29,7 @@ from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
 from adapters.observability.memory import observe_search
+from adapters.observability.service import observe_command
 from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
@@ -189,7 +190,8 @@ class Container(containers.DeclarativeContainer):
     committer = providers.Singleton(_committer, recorder, notifier)
     event_store = providers.Singleton(TenantEventStore, recorder, mapper, committer, blind_index)
     unit_of_work = providers.Singleton(PostgresUnitOfWorkFactory, event_store)
-    bus = providers.Singleton(CommandBus, unit_of_work, event_store)
+    bus = providers.Singleton(CommandBus, unit_of_work, event_store,
+                              observe=providers.Object(observe_command))
 
     # -- read side --------------------------------------------------------------------------
     embedder = providers.Singleton(_embedder, settings)

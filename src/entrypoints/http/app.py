@@ -14,6 +14,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.identity.gate import AccessGate
+from adapters.observability.service import PROJECTION_LAG
 from adapters.postgres.health import HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
@@ -100,6 +101,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager())
+    PROJECTION_LAG.watch(container.projection_manager().status)
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
                                                           "gate": gate})
     conversation_deps, replies = conversation_dependencies(container)

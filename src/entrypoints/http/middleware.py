@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.observability.service import observe_request
 from domain.shared.ids import random_bytes
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
@@ -51,8 +52,12 @@ def request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send_with_headers)
         finally:
             user: Any = scope.get("user")
+            elapsed = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            observe_request(str(scope.get("method")), route, status["code"], elapsed)
             log.info("request", method=scope.get("method"), path=path, status=status["code"],
-                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                     duration_ms=round(elapsed * 1000, 2),
+                     ip=(scope.get("client") or ("",))[0] or None,
                      tenant_id=str(getattr(user, "tenant_id", "")) or None,
                      user_id=str(getattr(user, "user_id", "")) or None)
             structlog.contextvars.clear_contextvars()

@@ -1,0 +1,70 @@
+"""Service metrics for /metrics: request latency per route, commands by type and outcome,
+and projection lag per projection (computed when Prometheus scrapes)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger("frontdesk.metrics")
+
+REQUEST_SECONDS = Histogram(
+    "frontdesk_http_request_seconds", "HTTP request latency by route template",
+    ["method", "route", "status"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10))
+COMMANDS = Counter("frontdesk_commands", "Commands by type and outcome", ["command", "outcome"])
+COMMAND_SECONDS = Histogram("frontdesk_command_seconds", "Command latency (handler + commit)",
+                            ["command"],
+                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1))
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    REQUEST_SECONDS.labels(method, route, f"{status // 100}xx").observe(seconds)
+
+
+def observe_command(command: str, outcome: str, seconds: float) -> None:
+    COMMANDS.labels(command, outcome).inc()
+    COMMAND_SECONDS.labels(command).observe(seconds)
+
+
+class ProjectionLag(Collector):
+    """``frontdesk_projection_pending_events{projection}``: events not yet applied (capped at
+    a million), and ``frontdesk_projection_needs_rebuild``. One query per projection per
+    scrape, on the tracking index; a failing database yields no sample (and a log line)."""
+
+    def __init__(self) -> None:
+        self._status: Callable[[], list[Any]] | None = None
+        self._lock = threading.Lock()
+
+    def watch(self, status: Callable[[], list[Any]]) -> None:
+        with self._lock:
+            self._status = status
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self._lock:
+            status = self._status
+        pending = GaugeMetricFamily("frontdesk_projection_pending_events",
+                                    "Events of the log not yet applied by a projection",
+                                    labels=["projection"])
+        rebuild = GaugeMetricFamily("frontdesk_projection_needs_rebuild",
+                                    "1 when the projection's code version changed",
+                                    labels=["projection"])
+        if status is not None:
+            try:
+                for row in status():
+                    pending.add_metric([row.name], row.pending)
+                    rebuild.add_metric([row.name], 1 if row.needs_rebuild else 0)
+            except Exception as error:  # the database is down: /health says so
+                log.warning("projection lag unavailable: %s", type(error).__name__)
+        yield pending
+        yield rebuild
+
+
+PROJECTION_LAG = ProjectionLag()
+REGISTRY.register(PROJECTION_LAG)
