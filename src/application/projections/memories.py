@@ -2,13 +2,14 @@
 
 One memory per text-bearing event about a contact (notes on leads, contact outcomes, follow-up
 notes and outcomes, lost and reopen reasons; conversation messages both ways, hand-off details,
-resolution notes, survey comments; case closing notes, cancellation and refund reasons) and one per knowledge-base passage (no contact: the
-tenant's own knowledge). Each row names its kind, the embedding model, and the event it came
-from. The texts of a batch are embedded in one call (``prepare``).
+resolution notes, survey comments; case closing notes, cancellation and refund reasons) and
+one per knowledge-base passage (no contact: the tenant's own knowledge). Each row names its
+kind, the embedding model, and the event it came from. The texts of a batch are embedded in
+one call (``prepare``).
 
-``memory_subjects`` remembers whose each lead, conversation or case is, so later events of it find
-their contact. An erased contact's memories and subjects are deleted; a removed knowledge
-document's passages too.
+``memory_subjects`` remembers whose each lead, conversation or case is, so later events of it
+find their contact. An erased contact's memories and subjects are deleted; a removed
+knowledge document's passages too.
 """
 
 from __future__ import annotations
