@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run worker lint test test-fast bench clean
+.PHONY: install run worker lint test test-fast test-fuzz bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP)
 ## Lint, then the whole suite against a real PostgreSQL (embedded by default).
 test: lint
 	$(BIN)/pytest
+
+## Schemathesis against the running service: every operation, ~100 cases each, all phases.
+test-fuzz: $(STAMP)
+	FRONTDESK_FUZZ_EXAMPLES=100 FRONTDESK_FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(BIN)/pytest -s -p no:randomly tests/fuzz
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -q tests/unit

@@ -3,16 +3,12 @@ process, the default offline assistant, Twilio webhooks signed with the twilio S
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import time
 from typing import Any
 
-import httpx
-
 from tests.conftest import ROOT
+from tests.serving import served
 
 
 def tour_script() -> str:
@@ -23,31 +19,10 @@ def tour_script() -> str:
 
 
 def test_the_conversations_tour_works_verbatim(owner_url: str, container: Any) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": "dev-admin-token",
-           "FRONTDESK_PORT": str(port), "FRONTDESK_LOG_LEVEL": "WARNING",
-           "TWILIO_AUTH_TOKEN": "dev-twilio-token",
-           "FRONTDESK_PUBLIC_URL": "https://frontdesk.example.com"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "serve"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-            time.sleep(0.2)
+    with served(owner_url, TWILIO_AUTH_TOKEN="dev-twilio-token",
+                FRONTDESK_PUBLIC_URL="https://frontdesk.example.com") as service:
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_script()], cwd=ROOT,
-                                env={**env, "API": f"http://127.0.0.1:{port}"},
-                                capture_output=True, text=True, timeout=120)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+                                env=service.env, capture_output=True, text=True, timeout=120)
     out = result.stdout
     assert result.returncode == 0, result.stderr + out
     assert '"passages":2' in out

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
-import time
 from typing import Any
 
-import httpx
-
 from tests.conftest import ROOT
+from tests.serving import served
 
 
 def tour_script() -> str:
@@ -21,30 +17,9 @@ def tour_script() -> str:
 
 
 def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": "dev-admin-token",
-           "FRONTDESK_PORT": str(port), "FRONTDESK_LOG_LEVEL": "WARNING",
-           "FRONTDESK_IN_PROCESS_PROJECTIONS": "true"}
-    server = subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "serve"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-            time.sleep(0.2)
+    with served(owner_url, FRONTDESK_IN_PROCESS_PROJECTIONS="true") as service:
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_script()], cwd=ROOT,
-                                env={**env, "API": f"http://127.0.0.1:{port}"},
-                                capture_output=True, text=True, timeout=120)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+                                env=service.env, capture_output=True, text=True, timeout=120)
     out = result.stdout
     assert result.returncode == 0, result.stderr + out
     assert '"slug":"bright-smile"' in out

@@ -208,6 +208,9 @@ def test_sql_injection_strings_are_data(tenant: TenantSession, payload: str) -> 
     ("/v1/leads", {"limit": "0"}, 422), ("/v1/leads", {"limit": "abc"}, 422),
     ("/v1/leads", {"limit": "100000"}, 422), ("/v1/leads", {"status": "deleted"}, 422),
     ("/v1/leads", {"cursor": "not-a-cursor"}, 400), ("/v1/leads", {"assigned_to": "x"}, 422),
+    # found by the fuzzer: a day PostgreSQL cannot hold was a 500
+    ("/v1/analytics/ai-usage", {"to": "0000-00-00"}, 422),
+    ("/v1/audit", {"since": "2026-01-01T00:00:00"}, 400),  # no timezone
 ])
 def test_bad_query_parameters(tenant: TenantSession, path: str, params: dict[str, str],
                               status: int) -> None:

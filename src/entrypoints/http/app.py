@@ -29,6 +29,7 @@ from entrypoints.http.deps import (
     StripeHooks,
 )
 from entrypoints.http.middleware import request_context
+from entrypoints.http.openapi import document_problems
 from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.ratelimit import rate_limit
 from entrypoints.http.routes.access import ApiKeysController, UsersController
@@ -136,7 +137,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                          "X-Frontdesk-Min-Position"],
                           expose_headers=["ETag", "X-Request-ID", "X-Frontdesk-Position",
                                           "X-Frontdesk-Consistency"])
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, MetricsController, AdminController, AuthController,
                         ContactsController, LeadsController, UsersController,
                         ApiKeysController, AuditController, CasesController,
@@ -184,3 +185,5 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         debug=False,
         logging_config=None,
     )
+    document_problems(app)
+    return app

@@ -251,7 +251,8 @@ class LtvReportOut(BaseModel):
     as_of: datetime | None = Field(description="null: the live report")
     definition: str = Field(examples=["historical-net/1"],
                             description="The LTV definition and its version (ADR 0010)")
-    items: list[ContactLtvOut] | list[GroupLtvOut]
+    items: list[ContactLtvOut | GroupLtvOut] = Field(
+        description="ContactLtvOut rows for group_by=contact, GroupLtvOut rows otherwise")
     next_cursor: str | None = Field(default=None, description="group_by=contact only")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -30,11 +32,10 @@ from entrypoints.http.security import (
 )
 
 ANALYSTS = frozenset({"admin", "supervisor", "analyst"})
-DAY = r"^\d{4}-\d{2}-\d{2}$"
-Since = Annotated[str | None, QueryParameter(name="from", pattern=DAY,
-                                             description="First UTC day, e.g. 2026-03-01")]
-Until = Annotated[str | None, QueryParameter(name="to", pattern=DAY,
-                                             description="Last UTC day, e.g. 2026-03-31")]
+Since = Annotated[date | None, QueryParameter(name="from",
+                                              description="First UTC day, e.g. 2026-03-01")]
+Until = Annotated[date | None, QueryParameter(name="to",
+                                              description="Last UTC day, e.g. 2026-03-31")]
 Query = Annotated[str, QueryParameter(min_length=1, max_length=500,
                                       description="The words to search for")]
 
@@ -125,5 +126,7 @@ class AiUsageController(Controller):
                  reads: Reads, since: Since = None, until: Until = None
                  ) -> Response[AiUsagePage]:
         headers = wait_for_own_writes(request, reads.gate, ("ai_usage",), reads.timeout)
-        rows = conversations.queries.ai_usage(request.user.tenant_id, since=since, until=until)
+        rows = conversations.queries.ai_usage(
+            request.user.tenant_id, since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None)
         return Response(AiUsagePage(items=[AiUsageOut.of(r) for r in rows]), headers=headers)

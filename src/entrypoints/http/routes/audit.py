@@ -73,7 +73,7 @@ class AuditController(Controller):
         return Response(AuditPage(items=[entry_out(e) for e in found.items],
                                   next_cursor=found.next_cursor), headers=headers)
 
-    @get("/audit.csv", opt=roles(*SUPERVISORS),
+    @get("/audit.csv", opt=roles(*SUPERVISORS), media_type="text/csv",
          summary="The audit log as CSV (streamed)",
          description="The same filters; every matching entry, newest first, streamed page "
                      "by page. " + roles_text(SUPERVISORS),
@@ -103,5 +103,5 @@ class AuditController(Controller):
                     return
                 cursor = found.next_cursor
 
-        return Stream(rows(), media_type="text/csv; charset=utf-8", headers={
+        return Stream(rows(), media_type="text/csv", headers={
             "Content-Disposition": 'attachment; filename="audit.csv"'})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 
 class MetricsController(Controller):
@@ -11,10 +11,10 @@ class MetricsController(Controller):
     tags = ["health"]
     opt = {"public": True}
 
-    @get("/", security=[], summary="Prometheus metrics",
+    @get("/", security=[], summary="Prometheus metrics", media_type="text/plain",
          description="Request latency by route, commands by type, projection lag, memory "
                      "searches, LLM latency, tokens and outcomes by provider, vendor circuit "
                      "states, outbox results. Public, like /health (bind or filter it at the "
                      "proxy). Roles: none.")
     async def metrics(self) -> Response[bytes]:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,54 @@
+"""Finishing touches on the generated OpenAPI document: every error answer is documented as
+what it is, RFC 9457 ``application/problem+json`` with the Problem schema, including a
+``default`` response for every status an operation may answer that it does not list."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Reference,
+    Schema,
+)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM = Schema(
+    type=OpenAPIType.OBJECT, required=["type", "title", "status"],
+    description="RFC 9457 problem details; some problems add fields (errors, existing_id, "
+                "current_version, retry_after…).",
+    properties={
+        "type": Schema(type=OpenAPIType.STRING, description="A stable URI per kind of problem",
+                       examples=["https://frontdesk.dev/problems/stale-version"]),
+        "title": Schema(type=OpenAPIType.STRING),
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "detail": Schema(type=OpenAPIType.STRING),
+        "errors": Schema(type=OpenAPIType.ARRAY, items=Schema(
+            type=OpenAPIType.OBJECT, properties={"field": Schema(type=OpenAPIType.STRING),
+                                                 "message": Schema(type=OpenAPIType.STRING)})),
+    })
+
+
+def document_problems(app: Litestar) -> None:
+    openapi = app.openapi_schema
+    if openapi.components is None:
+        openapi.components = Components()
+    schemas = openapi.components.schemas
+    if schemas is None:
+        schemas = openapi.components.schemas = {}
+    schemas["Problem"] = PROBLEM
+    problem = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))}
+    for path_item in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            for code, response in list(responses.items()):
+                if isinstance(response, OpenAPIResponse) and code[:1] in ("4", "5"):
+                    response.content = dict(problem)
+            responses.setdefault("default", OpenAPIResponse(
+                description="An error: RFC 9457 problem details", content=dict(problem)))
+            operation.responses = responses
