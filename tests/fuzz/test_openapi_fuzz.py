@@ -9,11 +9,10 @@ a 5xx, and no answer may break the schema the document gives for it.
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-
 import re
 import subprocess
+import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest

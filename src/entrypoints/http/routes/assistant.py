@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
