@@ -50,7 +50,7 @@ class AnalyticsController(Controller):
         headers = {} if as_of is not None else wait_for_own_writes(request, reads.gate,
                                                                    ("ltv",), reads.timeout)
         tenant_id = request.user.tenant_id
-        items: list[ContactLtvOut] | list[GroupLtvOut]
+        items: list[ContactLtvOut | GroupLtvOut]
         next_cursor = None
         if group_by == "contact":
             page = analytics.ltv.contacts(tenant_id, currency=code, contact_id=contact_id,
