@@ -56,6 +56,7 @@ from application.leads.capture import CaptureLeadHandler
 from application.leads.importing import ImportLeadsHandler
 from application.leads.stale_policy import StaleLeadPolicy
 from application.projections import ContactsProjection, LeadPipelineProjection
+from entrypoints.contact_center_container import ContactCenterContainer
 from entrypoints.database import provision_database
 from entrypoints.settings import Settings
 
@@ -115,10 +116,15 @@ class Container(containers.DeclarativeContainer):
     event_store = providers.Singleton(TenantEventStore, recorder, mapper, committer, blind_index)
     unit_of_work = providers.Singleton(PostgresUnitOfWorkFactory, event_store)
     bus = providers.Singleton(CommandBus, unit_of_work, event_store)
+    contact_center = providers.Container(ContactCenterContainer, clock=clock, bus=bus,
+                                         app_pool=app_pool, worker_pool=worker_pool)
 
     # -- read side --------------------------------------------------------------------------
     projections = providers.List(providers.Singleton(ContactsProjection),
-                                 providers.Singleton(LeadPipelineProjection))
+                                 providers.Singleton(LeadPipelineProjection),
+                                 contact_center.supervisor_projection,
+                                 contact_center.performance_projection,
+                                 contact_center.catalog_projection)
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
@@ -153,6 +159,7 @@ class Container(containers.DeclarativeContainer):
 
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
-    policies = providers.List()
+    policies = providers.List(contact_center.follow_up_tasks,
+                              contact_center.follow_up_outcomes)
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

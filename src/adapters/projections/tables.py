@@ -59,3 +59,8 @@ lead_pipeline = Table(
 )
 
 TABLES: dict[str, Table] = {table.name: table for table in (contacts, lead_pipeline)}
+
+# Contact center (issue 5): its projections' tables live in their own module.
+from adapters.projections.contact_center_tables import CONTACT_CENTER_TABLES  # noqa: E402
+
+TABLES.update(CONTACT_CENTER_TABLES)

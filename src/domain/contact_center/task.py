@@ -132,6 +132,7 @@ class Task(TenantAggregate):
         agent_id: UUID
         queue_id: UUID
         channel: str
+        source_kind: str
         disposition: str
         note: str | None
 
@@ -212,6 +213,10 @@ class Task(TenantAggregate):
         self.reservation: Reservation | None = None
         self.agent_id: UUID | None = None
         self.accepted_at: datetime | None = None
+        self.wrap_up_at: datetime | None = None
+        self.ended_at: datetime | None = None
+        self.escalations = 0
+        self.breaches = 0
         self.declined_by: set[UUID] = set()
         self.disposition: str | None = None
         self.script: PinnedScript | None = None
@@ -329,7 +334,7 @@ class Task(TenantAggregate):
     def accept(self, *, actor: str, at: datetime, as_agent: UUID | None) -> None:
         """The reserved agent (or a supervisor for them) takes the task, before it expires."""
         reservation = self._reservation_for(as_agent)
-        if at > reservation.expires_at:
+        if at >= reservation.expires_at:
             raise RuleViolated("the reservation expired; the task goes back to the queue")
         assert self.queued_at is not None
         self._accepted(actor=actor, timestamp=at, reservation_id=reservation.id,
@@ -395,6 +400,7 @@ class Task(TenantAggregate):
     @event(TaskWrapUpStarted)
     def _wrap_up_started(self, actor: str, timestamp: datetime, agent_id: UUID) -> None:
         self.status = TaskStatus.WRAP_UP
+        self.wrap_up_at = timestamp
 
     def complete(self, *, actor: str, at: datetime, as_agent: UUID | None, disposition: str,
                  note: str | None) -> None:
@@ -403,14 +409,16 @@ class Task(TenantAggregate):
         agent_id = self._worker(as_agent, "completed",
                                 frozenset({TaskStatus.ACCEPTED, TaskStatus.WRAP_UP}))
         self._completed(actor=actor, timestamp=at, agent_id=agent_id, queue_id=self.queue_id,
-                        channel=self.channel, disposition=disposition,
+                        channel=self.channel, source_kind=self.source_kind.value,
+                        disposition=disposition,
                         note=bounded_text("note", note, limit=4000))
 
     @event(TaskCompleted)
     def _completed(self, actor: str, timestamp: datetime, agent_id: UUID, queue_id: UUID,
-                   channel: str, disposition: str, note: str | None) -> None:
+                   channel: str, source_kind: str, disposition: str, note: str | None) -> None:
         self.status = TaskStatus.COMPLETED
         self.disposition = disposition
+        self.ended_at = timestamp
 
     def cancel(self, *, actor: str, at: datetime, reason: str | None) -> None:
         """Abandoned (the customer hung up) or withdrawn; frees the agent's slot."""
@@ -425,6 +433,7 @@ class Task(TenantAggregate):
     def _canceled(self, actor: str, timestamp: datetime, previous_status: str,
                   agent_id: UUID | None, queue_id: UUID, reason: str | None) -> None:
         self.status = TaskStatus.CANCELED
+        self.ended_at = timestamp
 
     def record_csat(self, *, actor: str, at: datetime, score: int) -> None:
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
@@ -470,11 +479,13 @@ class Task(TenantAggregate):
     def _breached(self, actor: str, timestamp: datetime, queue_id: UUID,
                   queue_entered_at: datetime, max_hold_seconds: int) -> None:
         self.breached_here = True
+        self.breaches += 1
 
     @event(TaskEscalated)
     def _escalated(self, actor: str, timestamp: datetime, from_queue_id: UUID, queue_id: UUID,
                    queue_skills: dict[str, int], target_answer_seconds: int,
                    max_hold_seconds: int, escalation_queue_id: UUID | None,
                    reservation_timeout_seconds: int) -> None:
+        self.escalations += 1
         self._stay(timestamp, queue_id, queue_skills, target_answer_seconds, max_hold_seconds,
                    escalation_queue_id, reservation_timeout_seconds)

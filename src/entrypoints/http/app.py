@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.postgres.health import HealthChecks
 from entrypoints.container import Container
+from entrypoints.http import contact_center_api
 from entrypoints.http.deps import ContactHandlers, IdentityHandlers, LeadHandlers, ReadSide
 from entrypoints.http.middleware import request_context
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -88,10 +89,11 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                           "X-Frontdesk-Consistency"])
     return Litestar(
         route_handlers=[HealthController, AdminController, AuthController, ContactsController,
-                        LeadsController],
+                        LeadsController, *contact_center_api.CONTROLLERS],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
-                      "reads": _value(reads), "health": _value(health)},
+                      "reads": _value(reads), "health": _value(health),
+                      **contact_center_api.dependencies(container)},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public")],
         guards=[require_roles],
@@ -112,6 +114,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
             security=[{"BearerToken": []}],
             tags=[Tag(name="leads", description="The lead pipeline"),
                   Tag(name="contacts", description="People (data subjects)"),
+                  contact_center_api.TAG,
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health")]),
         debug=False,
         logging_config=None,

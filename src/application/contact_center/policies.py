@@ -1,0 +1,50 @@
+"""Event-driven process managers of the contact center.
+
+- A scheduled lead follow-up becomes a task in the queue that receives lead follow-ups (due
+  when the follow-up is); the follow-up's id is the task's source, so a replay is refused as a
+  duplicate.
+- A completed follow-up task completes the lead's follow-up with the task's disposition.
+
+A conversation hand-off will use the same CreateTaskFromSource command with source kind
+``conversation_handoff`` once conversations exist (issue 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.contact_center.commands import CloseFollowUpFromTask, CreateTaskFromSource
+from application.contact_center.tasks import CreateTaskFromSourceHandler
+from application.contact_center.work import CloseFollowUpFromTaskHandler
+from application.policies import Policy, Reaction
+from domain.contact_center import Channel, SourceKind, Task
+from domain.leads import Lead
+
+
+class FollowUpTaskPolicy(Policy):
+    name = "follow-up-tasks"
+    event_classes = (Lead.FollowUpScheduled,)
+
+    def __init__(self, handler: CreateTaskFromSourceHandler) -> None:
+        self._handler = handler
+
+    def react(self, event: Any) -> list[Reaction]:
+        command = CreateTaskFromSource(
+            source_kind=SourceKind.LEAD_FOLLOW_UP.value, source_ref=str(event.follow_up_id),
+            channel=Channel.VOICE.value, lead_id=event.originator_id,
+            priority=0 if event.automatic else 1, not_before=event.due_at)
+        return [Reaction(self._handler, command, event.tenant_id, f"system:{self.name}")]
+
+
+class FollowUpOutcomePolicy(Policy):
+    name = "follow-up-outcomes"
+    event_classes = (Task.TaskCompleted,)
+
+    def __init__(self, handler: CloseFollowUpFromTaskHandler) -> None:
+        self._handler = handler
+
+    def react(self, event: Any) -> list[Reaction]:
+        if event.source_kind != SourceKind.LEAD_FOLLOW_UP.value:
+            return []
+        return [Reaction(self._handler, CloseFollowUpFromTask(event.originator_id),
+                         event.tenant_id, f"system:{self.name}")]
