@@ -60,6 +60,7 @@ class Runtime:
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)
+            self._spawn("contact-center", self._run_contact_center, self._subscribe())
             for policy in self._c.policies():
                 wake = notifier.subscribe()
                 self._wakes.append(wake)
@@ -117,6 +118,21 @@ class Runtime:
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
         self._claimed(f"policy:{policy.name}", work)
+
+    def _subscribe(self) -> threading.Event:
+        wake = self._c.notifier().subscribe()
+        self._wakes.append(wake)
+        return wake
+
+    def _run_contact_center(self, wake: threading.Event) -> None:
+        from entrypoints.contact_center_runtime import ContactCenterLoop
+
+        loop = ContactCenterLoop(self._c.contact_center.dispatcher(),
+                                 self._c.contact_center.timers(), self._c.consistency(),
+                                 self._c.worker_pool(),
+                                 interval=self._c.settings().contact_center_interval)
+        self._claimed("policy:contact-center",
+                      lambda still_claimed: loop.run(self._stop, wake, still_claimed))
 
     def _run_stale_policy(self) -> None:
         policy = self._c.stale_lead_policy()
