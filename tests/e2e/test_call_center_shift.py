@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.e2e.contact_center_support import T0, CallCenter, ManualSide, manual_side
 
@@ -74,7 +75,8 @@ def side(container: Any, runtime: Any) -> Iterator[ManualSide]:
     yield from manual_side(container)
 
 
-def test_a_shift_of_a_small_call_center(side: ManualSide) -> None:
+def test_a_shift_of_a_small_call_center(side: ManualSide, owner_url: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(SEED)
     cc = CallCenter.open(side)
     queues = {name: cc.queue(name, reservation_timeout_seconds=TIMEOUT, **settings)
@@ -311,6 +313,31 @@ def test_a_shift_of_a_small_call_center(side: ManualSide) -> None:
         assert got["occupancy"] == pytest.approx(busy / logged_in), name
     assert sum(d["tasks_handled"] for d in days.values()) == sum(
         1 for b in books.values() if b.status == "completed") > 150
+
+    # -- what if: the same arrivals, another strategy and staffing --------------------------
+    from entrypoints.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", owner_url)
+    monkeypatch.setenv("FRONTDESK_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, [
+        "simulate", "routing", "--tenant", cc.tenant.slug, "--from", "2026-03-02T08:00Z",
+        "--to", "2026-03-02T12:00Z", "--strategy", "round_robin", "--agents", "9"],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    print(result.output)
+    assert "200 tasks arrived" in result.output and "6 agents were logged in" in result.output
+    met = sum(q["met_today"] for q in overview.values())
+    missed = sum(q["missed_today"] for q in overview.values())
+    answered = [b for b in books.values() if b.accepted_at is not None]
+    happened = f"{met / (met + missed):.1%} / {_mean([_wait(b) for b in answered]):.1f} s"
+    [total] = [line for line in result.output.splitlines() if "all queues" in line]
+    assert happened in total, (happened, total)
+    assert total.count("%") == 3  # what happened, the replay, the what-if
+    refused = CliRunner().invoke(app, ["simulate", "routing", "--tenant", cc.tenant.slug,
+                                       "--from", "2026-03-02", "--to", "2026-03-03",
+                                       "--strategy", "random"])
+    assert refused.exit_code == 2
 
 
 def _all_tasks(cc: CallCenter) -> list[Any]:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 from entrypoints.logging import configure_logging
 
@@ -30,6 +31,7 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(projections_app, name="projections")
 app.add_typer(events_app, name="events")
 app.add_typer(leads_app, name="leads")
+app.add_typer(simulate_app, name="simulate")
 console = Console()
 
 
