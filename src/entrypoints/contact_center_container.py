@@ -56,10 +56,11 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     bus: providers.Dependency[CommandBus] = providers.Dependency()
     app_pool: providers.Dependency[DictPool] = providers.Dependency()
     worker_pool: providers.Dependency[DictPool] = providers.Dependency()
+    route_on_arrival: providers.Dependency[bool] = providers.Dependency(default=True)
 
     # -- read side --------------------------------------------------------------------------
     reader = providers.Singleton(ReadModelReader, app_pool)
-    queries = providers.Singleton(SqlContactCenterQueries, reader, worker_pool)
+    queries = providers.Singleton(SqlContactCenterQueries, reader, worker_pool, app_pool)
     catalog_queries = providers.Singleton(SqlCatalogQueries, reader)
     performance_queries = providers.Singleton(SqlPerformanceQueries, reader)
     users = providers.Singleton(SqlUserDirectory, reader)
@@ -74,7 +75,8 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     change_agent_status = providers.Singleton(ChangeAgentStatusHandler, clock)
     create_queue = providers.Singleton(CreateQueueHandler, clock)
     change_queue = providers.Singleton(ChangeQueueHandler, clock)
-    create_task = providers.Singleton(CreateTaskHandler, clock)
+    create_task = providers.Singleton(CreateTaskHandler, clock, queries,
+                                      route_on_arrival=route_on_arrival)
     create_task_from_source = providers.Singleton(CreateTaskFromSourceHandler, clock,
                                                   queries)
     reserve_task = providers.Singleton(ReserveTaskHandler, clock)

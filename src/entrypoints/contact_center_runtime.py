@@ -20,11 +20,15 @@ READ_MODEL = "supervisor_overview"
 
 
 class ContactCenterLoop:
+    """Timers run on a tick (they follow the clock); the dispatcher runs on the tick and after
+    commits, a short moment later, so that a burst of commits is routed once."""
+
     def __init__(self, dispatcher: Dispatcher, timers: ContactCenterTimers,
                  gate: TrackingConsistencyGate, pool: DictPool, *, interval: float = 1.0,
-                 catch_up_timeout: float = 2.0) -> None:
+                 coalesce: float = 0.05, catch_up_timeout: float = 2.0) -> None:
         self._dispatcher, self._timers, self._gate, self._pool = dispatcher, timers, gate, pool
-        self._interval, self._catch_up_timeout = interval, catch_up_timeout
+        self._interval, self._coalesce = interval, coalesce
+        self._catch_up_timeout = catch_up_timeout
 
     def caught_up(self) -> bool:
         """Wait (bounded) until the read model has read every transaction finished by now."""
@@ -35,25 +39,31 @@ class ContactCenterLoop:
         while self._gate.horizons([READ_MODEL]).get(READ_MODEL, 0) < horizon:
             if time.monotonic() > deadline:
                 return False
-            time.sleep(0.001)
+            time.sleep(0.005)
         return True
 
-    def run_once(self) -> None:
+    def run_once(self, *, timers: bool = True) -> None:
         self.caught_up()
-        report = self._timers.run_once()
-        if report.changed:
-            log.info("timers: %d timed out, %d breached, %d due", report.timed_out,
-                     report.breached, report.enqueued)
-            self.caught_up()
+        if timers:
+            report = self._timers.run_once()
+            if report.changed:
+                log.info("timers: %d timed out, %d breached, %d due", report.timed_out,
+                         report.breached, report.enqueued)
+                self.caught_up()
         self._dispatcher.run_once()
 
     def run(self, stop: threading.Event, wake: threading.Event,
             still_claimed: Callable[[], bool] = lambda: True) -> None:
+        next_tick = 0.0
         while not stop.is_set() and still_claimed():
+            tick = time.monotonic() >= next_tick
+            if tick:
+                next_tick = time.monotonic() + self._interval
             try:
-                self.run_once()
+                self.run_once(timers=tick)
             except Exception:
                 log.exception("contact-center loop failed; retrying")
                 stop.wait(1.0)
-            wake.wait(self._interval)
+            if wake.wait(max(0.0, next_tick - time.monotonic())):
+                stop.wait(self._coalesce)
             wake.clear()

@@ -116,8 +116,9 @@ class Container(containers.DeclarativeContainer):
     event_store = providers.Singleton(TenantEventStore, recorder, mapper, committer, blind_index)
     unit_of_work = providers.Singleton(PostgresUnitOfWorkFactory, event_store)
     bus = providers.Singleton(CommandBus, unit_of_work, event_store)
-    contact_center = providers.Container(ContactCenterContainer, clock=clock, bus=bus,
-                                         app_pool=app_pool, worker_pool=worker_pool)
+    contact_center = providers.Container(
+        ContactCenterContainer, clock=clock, bus=bus, app_pool=app_pool, worker_pool=worker_pool,
+        route_on_arrival=settings.provided.route_on_arrival)
 
     # -- read side --------------------------------------------------------------------------
     projections = providers.List(providers.Singleton(ContactsProjection),

@@ -36,7 +36,9 @@ def manual_side(container: Any) -> Iterator[ManualSide]:
 
     clock = ManualClock(T0)
     manual = Container()
-    manual.settings.override(providers.Object(container.settings()))
+    # Routing only when a test runs the dispatcher: deterministic offers.
+    settings = container.settings().model_copy(update={"route_on_arrival": False})
+    manual.settings.override(providers.Object(settings))
     manual.clock.override(providers.Object(clock))
     manual.notifier().start()  # wakes the session's projection runners (NOTIFY)
     with TestClient(app=create_app(manual), raise_server_exceptions=False) as client:

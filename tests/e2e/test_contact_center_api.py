@@ -369,3 +369,20 @@ def test_a_source_makes_one_task_and_idempotency_keys_replay(cc: CallCenter) -> 
     assert keyed.status_code == replay.status_code == 201
     assert replay.content == keyed.content
     assert len(cc.get("/v1/tasks", queue_id=queue["id"])["items"]) == 2
+
+
+def test_a_new_task_is_routed_on_arrival(tenant: TenantSession) -> None:
+    """The service as configured by default offers a task in the very commit that creates it
+    when an agent is free, without waiting for the read model to show it to the dispatcher."""
+    queue = tenant.post("/v1/queues", json={"name": "Inbound", "target_answer_seconds": 20,
+                                            "target_percentage": 80, "max_hold_seconds": 60})
+    agent = tenant.post("/v1/agents", json={"name": "Ana"}).json()
+    ready = tenant.post(f"/v1/agents/{agent['id']}/status", json={"status": "available"})
+    tenant.read(f"/v1/agents/{agent['id']}", ready.headers["x-frontdesk-position"])
+    task = tenant.post(f"/v1/queues/{queue.json()['id']}/tasks", json={"channel": "voice"})
+    assert task.status_code == 201 and task.json()["status"] == "reserved"
+    assert task.json()["reserved_for"] == agent["id"]
+    events = tenant.get(f"/v1/tasks/{task.json()['id']}/events").json()["items"]
+    assert [e["type"] for e in events] == ["TaskCreated", "TaskQueued", "TaskReserved"]
+    assert events[-1]["actor"] == "system:dispatcher"
+    assert events[-1]["data"]["agent_id"] == agent["id"]

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from psycopg import sql
 
+from adapters.eventstore.tenancy import SET_TENANT
 from adapters.postgres.database import DictPool
 from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
 from application.contact_center.metrics import WaitFacts, sla_counts
@@ -28,6 +29,16 @@ from domain.contact_center import AgentState, QueueRouting, Schedule, WaitingTas
 from domain.contact_center.values import AgentStatus, Shift, meets
 
 OPEN = ("created", "queued", "reserved", "accepted", "wrap_up")
+_SNAPSHOT_AGENTS = ("SELECT id, presence, skills, capacity, load, idle_since, created_at, "
+                    "timezone, shifts FROM cc_agents WHERE tenant_id = %(t)s")
+_SNAPSHOT_QUEUES = "SELECT id, strategy, last_agent_id FROM cc_queues WHERE tenant_id = %(t)s"
+_SNAPSHOT_TASKS = (
+    "SELECT id, queue_id, channel, priority, queued_at, required_skills, declined_by FROM ("
+    "SELECT k.*, row_number() OVER (PARTITION BY k.queue_id ORDER BY k.priority DESC, "
+    "k.queued_at, k.id) AS n FROM cc_tasks k WHERE k.tenant_id = %(t)s AND k.status = 'queued'"
+    ") w WHERE n <= %(k)s AND EXISTS (SELECT 1 FROM cc_agents a, jsonb_each_text(a.capacity) c "
+    "WHERE a.tenant_id = %(t)s AND a.presence = 'available' "
+    "AND c.value::int > coalesce((a.load ->> c.key)::int, 0))")
 
 
 def agent_view(row: Any) -> AgentView:
@@ -92,8 +103,9 @@ class SqlContactCenterQueries:
     """ContactCenterQueries (tenant-scoped, app role) and RoutingQueries (the worker role reads
     due work across tenants)."""
 
-    def __init__(self, reader: ReadModelReader, worker_pool: DictPool) -> None:
-        self._reader, self._worker = reader, worker_pool
+    def __init__(self, reader: ReadModelReader, worker_pool: DictPool,
+                 app_pool: DictPool) -> None:
+        self._reader, self._worker, self._app_pool = reader, worker_pool, app_pool
 
     # -- agents, queues, tasks --------------------------------------------------------------
 
@@ -210,31 +222,27 @@ class SqlContactCenterQueries:
     # -- routing (RoutingQueries) -----------------------------------------------------------
 
     def snapshot(self, tenant_id: UUID, *, per_queue: int) -> RoutingSnapshot:
+        """One round trip: agents, queues, and the head of each queue's line, the last only
+        when some available agent has a free slot."""
+        params = {"t": tenant_id, "k": per_queue}
+        with self._app_pool.connection() as conn:
+            agent_rows, queue_rows, task_rows = fetch_many_as_tenant(conn, tenant_id, [
+                (_SNAPSHOT_AGENTS, params), (_SNAPSHOT_QUEUES, params),
+                (_SNAPSHOT_TASKS, params)])
         agents = [AgentState(id=r["id"], presence=r["presence"], skills=r["skills"],
                              capacity=r["capacity"], load=r["load"], idle_since=r["idle_since"],
                              rank=(r["created_at"].isoformat(), str(r["id"])),
-                             schedule=_schedule(r))
-                  for r in self._reader.fetch(tenant_id, (
-                      "SELECT id, presence, skills, capacity, load, idle_since, created_at, "
-                      "timezone, shifts FROM cc_agents WHERE tenant_id = %(t)s"),
-                      {"t": tenant_id})]
+                             schedule=_schedule(r)) for r in agent_rows]
         if not any(a.presence == "available" and any(a.free(ch) > 0 for ch in a.capacity)
                    for a in agents):
-            return RoutingSnapshot(agents, [])
+            return RoutingSnapshot([], [])  # nobody can take anything: nothing to route
         queues = {r["id"]: QueueRouting(r["id"], r["strategy"], r["last_agent_id"])
-                  for r in self._reader.fetch(tenant_id, (
-                      "SELECT id, strategy, last_agent_id FROM cc_queues WHERE tenant_id = "
-                      "%(t)s"), {"t": tenant_id})}
+                  for r in queue_rows}
         tasks = [WaitingTask(id=r["id"], queue_id=r["queue_id"], channel=r["channel"],
                              priority=r["priority"], waiting_since=r["queued_at"],
                              required_skills=r["required_skills"],
                              declined_by=frozenset(UUID(a) for a in r["declined_by"]))
-                 for r in self._reader.fetch(tenant_id, (
-                     "SELECT id, queue_id, channel, priority, queued_at, required_skills, "
-                     "declined_by FROM (SELECT k.*, row_number() OVER (PARTITION BY k.queue_id "
-                     "ORDER BY k.priority DESC, k.queued_at, k.id) AS n FROM cc_tasks k "
-                     "WHERE k.tenant_id = %(t)s AND k.status = 'queued') w "
-                     "WHERE n <= %(k)s"), {"t": tenant_id, "k": per_queue})]
+                 for r in task_rows]
         return RoutingSnapshot(agents, tasks, queues)
 
     def tenants_to_route(self) -> list[UUID]:
@@ -268,6 +276,21 @@ class SqlContactCenterQueries:
     def due_tasks(self, now: datetime, tenant_id: UUID | None, limit: int) -> list[DueWork]:
         return self._due("status = 'created' AND not_before <= %(now)s", "not_before", now,
                          tenant_id, limit)
+
+
+def fetch_many_as_tenant(conn: Any, tenant_id: UUID,
+                         queries: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
+    """Several reads as one tenant in one round trip (one pipeline segment, one implicit
+    transaction, so the tenant setting applies to each)."""
+    with conn.pipeline() as pipeline:
+        conn.cursor().execute(SET_TENANT, (str(tenant_id),))
+        cursors = []
+        for query, params in queries:
+            cursor = conn.cursor()
+            cursor.execute(query, params, prepare=True)
+            cursors.append(cursor)
+        pipeline.sync()
+        return [cursor.fetchall() for cursor in cursors]
 
 
 def _wait_facts(row: Any) -> WaitFacts:

@@ -9,6 +9,9 @@ agent's stream is only read, never written: reservations do not contend on it (A
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from application.contact_center.commands import ReserveTask, TimeOutReservation
 from application.contact_center.views import TaskView
 from application.ports import CommandContext, UnitOfWork
@@ -34,24 +37,31 @@ def current_script(uow: UnitOfWork, task: Task) -> PinnedScript | None:
     return None
 
 
+def reserve_into(uow: UnitOfWork, task: Task, agent_id: UUID, *, actor: str,
+                 at: datetime) -> None:
+    """Reserve ``task`` (loaded or staged in ``uow``) for the agent, if the write model agrees:
+    the agent's presence, shift and skills (Agent), a free slot of the task's channel (slot
+    claims), and the script current now."""
+    if task.status is not TaskStatus.QUEUED:
+        raise RuleViolated(f"a {task.status} task cannot be reserved")
+    agent = uow.get(Agent, agent_id)
+    slots = [slot_claim(agent.id, task.channel, n) for n in range(MAX_CAPACITY)]
+    held = uow.owners_of(slots)
+    free = [n for n, claim in enumerate(slots) if claim not in held]
+    if not free:
+        raise RuleViolated(f"the agent has no free {task.channel} capacity")
+    state = agent.routing_state({task.channel: len(held)}, at)
+    task.reserve(actor=actor, at=at, agent=state, reservation_id=new_id(), slot=free[0],
+                 script=current_script(uow, task))
+
+
 class ReserveTaskHandler:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
     def __call__(self, command: ReserveTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
         task = uow.get(Task, command.task_id)
-        if task.status is not TaskStatus.QUEUED:
-            raise RuleViolated(f"a {task.status} task cannot be reserved")
-        agent = uow.get(Agent, command.agent_id)
-        slots = [slot_claim(agent.id, task.channel, n) for n in range(MAX_CAPACITY)]
-        held = uow.owners_of(slots)
-        free = [n for n, claim in enumerate(slots) if claim not in held]
-        if not free:
-            raise RuleViolated(f"the agent has no free {task.channel} capacity")
-        now = self._clock.now()
-        state = agent.routing_state({task.channel: len(held)}, now)
-        task.reserve(actor=ctx.actor, at=now, agent=state, reservation_id=new_id(),
-                     slot=free[0], script=current_script(uow, task))
+        reserve_into(uow, task, command.agent_id, actor=ctx.actor, at=self._clock.now())
         uow.add(task)
         return TaskView.of(task)
 

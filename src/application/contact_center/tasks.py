@@ -3,20 +3,24 @@ Frontdesk (a lead follow-up now; a conversation hand-off once conversations exis
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from application.contact_center.commands import CreateTask, CreateTaskFromSource
+from application.contact_center.dispatcher import ACTOR as DISPATCHER
+from application.contact_center.ports import RoutingQueries
+from application.contact_center.reservations import reserve_into
 from application.contact_center.views import TaskView
 from application.ports import CommandContext, UnitOfWork
-from domain.contact_center import Channel, Queue, SourceKind, Task
+from domain.contact_center import Channel, Queue, SourceKind, Task, TaskStatus, route
 from domain.contact_center.task import source_claim
 from domain.contact_center.values import parse_enum
 from domain.contacts import Contact
 from domain.leads import Lead
 from domain.ports import Clock
-from domain.shared import Conflict, InvalidValue, NotFound
+from domain.shared import Conflict, InvalidValue, NotFound, RuleViolated
 from domain.shared.ids import new_id
 
 
@@ -63,8 +67,16 @@ def _stage_task(uow: UnitOfWork, ctx: CommandContext, clock: Clock, *, queue: Qu
 
 
 class CreateTaskHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+    """Creates the task and, with ``route_on_arrival``, offers it at once in the same commit
+    when routing gives it an agent now (TaskRouter assigns on creation too): no wait for the
+    read model to show the task to the dispatcher. Routing sees the waiting line as the read
+    model has it, so an older task keeps its turn; the write model has the last word on the
+    agent, and if it says no the task simply waits for the dispatcher."""
+
+    def __init__(self, clock: Clock, routing: RoutingQueries | None = None, *,
+                 route_on_arrival: bool = False, per_queue: int = 500) -> None:
+        self._clock, self._routing = clock, routing
+        self._route, self._per_queue = route_on_arrival and routing is not None, per_queue
 
     def __call__(self, command: CreateTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
         queue = uow.get(Queue, command.queue_id)
@@ -74,7 +86,20 @@ class CreateTaskHandler:
                            kind=kind, ref=command.source_ref, contact_id=command.contact_id,
                            lead_id=command.lead_id, title=command.title,
                            not_before=command.not_before)
+        if self._route and task.status is TaskStatus.QUEUED:
+            self._offer(uow, task)
         return TaskView.of(task)
+
+    def _offer(self, uow: UnitOfWork, task: Task) -> None:
+        assert self._routing is not None
+        snapshot = self._routing.snapshot(uow.tenant_id, per_queue=self._per_queue)
+        line = [t for t in snapshot.tasks if t.id != task.id] + [task.as_waiting()]
+        now = self._clock.now()
+        for assignment in route(line, snapshot.agents, snapshot.queues, now):
+            if assignment.task_id == task.id:
+                with suppress(RuleViolated):  # a stale snapshot: the dispatcher will route it
+                    reserve_into(uow, task, assignment.agent_id, actor=DISPATCHER, at=now)
+                return
 
 
 class DefaultQueues(Protocol):

@@ -54,8 +54,8 @@ class WaitingTask:
     required_skills: Mapping[str, int]
     declined_by: frozenset[UUID] = frozenset()
 
-    def sort_key(self) -> tuple[int, datetime, str]:
-        return (-self.priority, self.waiting_since, str(self.id))
+    def sort_key(self) -> tuple[int, datetime, UUID]:
+        return (-self.priority, self.waiting_since, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,12 @@ def refusal(agent: AgentState, task: WaitingTask, now: datetime) -> str | None:
 
 def route(tasks: Iterable[WaitingTask], agents: Sequence[AgentState],
           queues: Mapping[UUID, QueueRouting], now: datetime) -> list[Assignment]:
-    """Assign as many waiting tasks as the agents can take now, in service order."""
+    """Assign as many waiting tasks as the agents can take now, in service order.
+
+    Cost: the agents who qualify for each distinct requirement (channel and skills) are found
+    once per pass; a requirement nobody can take any more is skipped for the rest of the pass
+    (capacity only shrinks within a pass); the pass ends when no agent has a free slot.
+    """
     order = {agent.id: position for position, agent in
              enumerate(sorted(agents, key=lambda a: a.rank))}
     ready = [a for a in agents if a.presence == Presence.AVAILABLE and a.schedule.covers(now)]
@@ -107,22 +112,28 @@ def route(tasks: Iterable[WaitingTask], agents: Sequence[AgentState],
     work = {a.id: sum(a.load.values()) for a in ready}
     idle = {a.id: a.idle_since for a in ready}
     pointers = {q.id: q.last_agent_id for q in queues.values()}
+    size = len(order)
+    qualified_for: dict[tuple[str, tuple[tuple[str, int], ...]], list[AgentState]] = {}
     exhausted: set[tuple[str, tuple[tuple[str, int], ...]]] = set()
     assignments: list[Assignment] = []
 
     for task in sorted(tasks, key=WaitingTask.sort_key):
         if total_free == 0:
             break
-        signature = (task.channel, tuple(sorted(task.required_skills.items())))
+        channel, required = task.channel, task.required_skills
+        signature = (channel, tuple(sorted(required.items())))
         if signature in exhausted:
             continue
-        qualified = [a for a in by_channel.get(task.channel, ())
-                     if free[a.id].get(task.channel, 0) > 0
-                     and meets(a.skills, task.required_skills)]
+        pool = qualified_for.get(signature)
+        if pool is None:
+            pool = qualified_for[signature] = [a for a in by_channel.get(channel, ())
+                                               if meets(a.skills, required)]
+        qualified = [a for a in pool if free[a.id][channel] > 0]
         if not qualified:
-            exhausted.add(signature)  # capacity only shrinks within a pass
+            exhausted.add(signature)
             continue
-        candidates = [a for a in qualified if a.id not in task.declined_by]
+        declined = task.declined_by
+        candidates = [a for a in qualified if a.id not in declined] if declined else qualified
         if not candidates:
             continue
         queue = queues.get(task.queue_id)
@@ -130,18 +141,16 @@ def route(tasks: Iterable[WaitingTask], agents: Sequence[AgentState],
         if strategy == RoutingStrategy.ROUND_ROBIN:
             last = pointers.get(task.queue_id)
             start = order.get(last, -1) if last is not None else -1
-            size = len(order)
             chosen = min(candidates, key=lambda a: (order[a.id] - start - 1) % size)
         elif strategy == RoutingStrategy.PRIORITY:
             chosen = min(candidates, key=lambda a: (
-                -sum(a.skills.get(s, 0) for s in task.required_skills),
-                work[a.id], idle[a.id], str(a.id)))
+                -sum(a.skills.get(s, 0) for s in required), work[a.id], idle[a.id], a.id))
         else:
-            chosen = min(candidates, key=lambda a: (work[a.id], idle[a.id], str(a.id)))
-        free[chosen.id][task.channel] -= 1
+            chosen = min(candidates, key=lambda a: (work[a.id], idle[a.id], a.id))
+        free[chosen.id][channel] -= 1
         total_free -= 1
         work[chosen.id] += 1
         idle[chosen.id] = now
         pointers[task.queue_id] = chosen.id
-        assignments.append(Assignment(task.id, chosen.id, task.queue_id, task.channel))
+        assignments.append(Assignment(task.id, chosen.id, task.queue_id, channel))
     return assignments
