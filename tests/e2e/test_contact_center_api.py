@@ -386,3 +386,22 @@ def test_a_new_task_is_routed_on_arrival(tenant: TenantSession) -> None:
     assert [e["type"] for e in events] == ["TaskCreated", "TaskQueued", "TaskReserved"]
     assert events[-1]["actor"] == "system:dispatcher"
     assert events[-1]["data"]["agent_id"] == agent["id"]
+
+
+def test_every_contact_center_route_is_described_with_roles_and_examples(
+        client: Any) -> None:
+    spec = client.get("/schema/openapi.json").json()
+    prefixes = ("/v1/agents", "/v1/queues", "/v1/tasks", "/v1/dispositions", "/v1/scripts",
+                "/v1/supervisor", "/v1/analytics/agents")
+    operations = [(method, path, op) for path, ops in spec["paths"].items()
+                  if path.startswith(prefixes) for method, op in ops.items()]
+    assert len(operations) >= 25
+    schemas = spec["components"]["schemas"]
+    for method, path, op in operations:
+        assert op.get("summary") and "Roles:" in op.get("description", ""), (method, path)
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+            described = [p for p in schemas[name]["properties"].values()
+                         if "examples" in p or "description" in p or "$ref" in p]
+            assert described, (method, path, name)
