@@ -8,8 +8,9 @@
      as configured by default (routing on arrival in the creating commit, the background
      dispatcher in-process): POST a task, then poll GET /v1/tasks/{id}/events (read from the
      log, always current) until TaskReserved appears; and, separately, until GET
-     /v1/tasks/{id} (the read model) shows it reserved. Baseline in the same run: POST a task to a queue nobody can serve and
-     poll until the read model shows it queued (the write and projection pipeline alone).
+     /v1/tasks/{id} (the read model) shows it reserved. Baseline in the same run: POST a task
+     to a queue nobody can serve and poll until the read model shows it queued (the write and
+     projection pipeline alone).
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ Capacity = Annotated[dict[str, int], Field(
     examples=[{"voice": 1, "webchat": 3}],
     description="How many tasks of each channel (voice, sms, whatsapp, webchat, email) the "
                 "agent handles at once (0-10)")]
-Reason = Annotated[str, Field(max_length=500)]
 
 
 # -- agents -----------------------------------------------------------------------------------
@@ -61,15 +60,19 @@ class AgentCreate(In):
 
 
 class AgentPatch(In):
-    skills: Skills | None = None
-    capacity: Capacity | None = None
+    skills: dict[str, int] | None = Field(
+        default=None, examples=[{"sales": 4, "spanish": 2}],
+        description="Replaces the agent's skills: name to level 1-10")
+    capacity: dict[str, int] | None = Field(
+        default=None, examples=[{"voice": 1, "webchat": 3}],
+        description="Replaces the agent's capacity per channel (0-10)")
 
 
 class StatusIn(In):
     status: Literal["offline", "available", "break"] = Field(
         examples=["available"], description="The declared presence; busy and wrap_up follow "
                                             "from the tasks an agent works on")
-    reason: Reason | None = None
+    reason: str | None = Field(default=None, max_length=500, examples=["lunch"])
 
 
 class AgentOut(BaseModel):
@@ -130,16 +133,21 @@ class QueueCreate(In):
 
 
 class QueuePatch(In):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    """Only the fields sent change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100, examples=["Sales"])
     description: str | None = Field(default=None, max_length=1000)
-    required_skills: Skills | None = None
-    strategy: Strategy | None = None
-    target_answer_seconds: int | None = Field(default=None, ge=1)
-    target_percentage: int | None = Field(default=None, ge=1, le=100)
-    max_hold_seconds: int | None = Field(default=None, ge=1)
-    escalation_queue_id: UUID | None = None
-    reservation_timeout_seconds: int | None = Field(default=None, ge=5, le=3600)
-    default_for: list[SourceKindName] | None = None
+    required_skills: dict[str, int] | None = Field(default=None, examples=[{"sales": 2}],
+                                                   description="Skill name to minimum level")
+    strategy: Strategy | None = Field(default=None, examples=["round_robin"])
+    target_answer_seconds: int | None = Field(default=None, ge=1, examples=[20])
+    target_percentage: int | None = Field(default=None, ge=1, le=100, examples=[90])
+    max_hold_seconds: int | None = Field(default=None, ge=1, examples=[240])
+    escalation_queue_id: UUID | None = Field(default=None, description="Where tasks held past "
+                                             "the maximum go")
+    reservation_timeout_seconds: int | None = Field(default=None, ge=5, le=3600, examples=[20])
+    default_for: list[SourceKindName] | None = Field(default=None,
+                                                     examples=[["conversation_handoff"]])
 
 
 class QueueOut(BaseModel):
@@ -192,7 +200,8 @@ class TaskCreate(In):
 
 
 class RejectIn(In):
-    reason: Reason | None = None
+    reason: str | None = Field(default=None, max_length=500, examples=["on another call"],
+                               description="Why the agent declines (kept in the history)")
 
 
 class CompleteIn(In):
@@ -203,7 +212,8 @@ class CompleteIn(In):
 
 
 class CancelIn(In):
-    reason: Reason | None = Field(default=None, examples=["caller hung up"])
+    reason: str | None = Field(default=None, max_length=500, examples=["caller hung up"],
+                               description="Why the task ends without being handled")
 
 
 class CsatIn(In):
@@ -296,8 +306,10 @@ class ScriptCreate(In):
 
 
 class ScriptRevise(In):
-    title: str = Field(min_length=1, max_length=200)
-    steps: list[Step] = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=200, examples=["Whitening follow-up v2"])
+    steps: list[Step] = Field(min_length=1, max_length=100, examples=[[
+        "Greet the customer by name", "Offer the spring price", "Book the first free slot"]],
+        description="The new revision's steps, in order")
 
 
 class ScriptOut(BaseModel):
