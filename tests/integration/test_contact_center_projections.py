@@ -27,7 +27,7 @@ def side(container: Any, runtime: Any) -> Iterator[ManualSide]:
 
 def _rows(container: Any, table: str) -> list[Any]:
     with container.worker_pool().connection() as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()  # noqa: S608
+        return conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3").fetchall()
 
 
 def test_rebuilds_equal_the_live_views_and_as_of_goes_back(side: ManualSide,
