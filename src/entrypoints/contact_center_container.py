@@ -9,6 +9,7 @@ from adapters.postgres.database import DictPool
 from adapters.readmodels.agent_performance import SqlPerformanceQueries
 from adapters.readmodels.contact_center import SqlContactCenterQueries, SqlUserDirectory
 from adapters.readmodels.contact_center_catalog import SqlCatalogQueries
+from adapters.readmodels.contact_center_routing import SqlRoutingQueries
 from adapters.readmodels.engine import ReadModelReader
 from application.bus import CommandBus
 from application.contact_center.agents import (
@@ -60,7 +61,8 @@ class ContactCenterContainer(containers.DeclarativeContainer):
 
     # -- read side --------------------------------------------------------------------------
     reader = providers.Singleton(ReadModelReader, app_pool)
-    queries = providers.Singleton(SqlContactCenterQueries, reader, worker_pool, app_pool)
+    queries = providers.Singleton(SqlContactCenterQueries, reader)
+    routing = providers.Singleton(SqlRoutingQueries, reader, app_pool, worker_pool)
     catalog_queries = providers.Singleton(SqlCatalogQueries, reader)
     performance_queries = providers.Singleton(SqlPerformanceQueries, reader)
     users = providers.Singleton(SqlUserDirectory, reader)
@@ -75,10 +77,10 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     change_agent_status = providers.Singleton(ChangeAgentStatusHandler, clock)
     create_queue = providers.Singleton(CreateQueueHandler, clock)
     change_queue = providers.Singleton(ChangeQueueHandler, clock)
-    create_task = providers.Singleton(CreateTaskHandler, clock, queries,
+    create_task = providers.Singleton(CreateTaskHandler, clock, routing,
                                       route_on_arrival=route_on_arrival)
     create_task_from_source = providers.Singleton(CreateTaskFromSourceHandler, clock,
-                                                  queries)
+                                                  routing)
     reserve_task = providers.Singleton(ReserveTaskHandler, clock)
     accept_task = providers.Singleton(AcceptTaskHandler, clock)
     reject_task = providers.Singleton(RejectTaskHandler, clock)
@@ -96,8 +98,8 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     retire_script = providers.Singleton(RetireScriptHandler, clock)
 
     # -- process managers -------------------------------------------------------------------
-    dispatcher = providers.Singleton(Dispatcher, bus, queries, clock, reserve_task)
-    timers = providers.Singleton(ContactCenterTimers, bus, queries, clock,
+    dispatcher = providers.Singleton(Dispatcher, bus, routing, clock, reserve_task)
+    timers = providers.Singleton(ContactCenterTimers, bus, routing, clock,
                                  time_out_reservation, escalate_task, enqueue_due_task)
     follow_up_tasks = providers.Singleton(FollowUpTaskPolicy, create_task_from_source)
     follow_up_outcomes = providers.Singleton(FollowUpOutcomePolicy, close_follow_up)

@@ -40,7 +40,10 @@ def test_rebuilds_equal_the_live_views_and_as_of_goes_back(side: ManualSide,
     cc.post("/v1/dispositions", {"code": "QUOTED", "label": "Quoted"}, status=201)
     script = cc.post("/v1/scripts", {"title": "Hello", "steps": ["Greet"],
                                      "queue_id": queue["id"]}, status=201)
-    tasks = [cc.task(queue["id"]) for _ in range(3)]
+    tasks = []
+    for _ in range(3):
+        cc.advance(seconds=1)  # first in, first served
+        tasks.append(cc.task(queue["id"]))
     cc.advance(seconds=5)
     cc.dispatch()
     cc.request("PUT", f"/v1/scripts/{script['id']}", {"title": "Hello 2", "steps": ["Hi"]})
@@ -59,7 +62,7 @@ def test_rebuilds_equal_the_live_views_and_as_of_goes_back(side: ManualSide,
         manager.rebuild(name)
         assert {table: _rows(container, table) for table in tables} == live, name
 
-    early = compute_as_of(manager.get("supervisor_overview"), T0 + timedelta(seconds=1),
+    early = compute_as_of(manager.get("supervisor_overview"), T0 + timedelta(seconds=4),
                           container.worker_pool(), container.worker_mapper(),
                           tenant_id=cc.tenant_uuid)
     statuses = sorted(row["status"] for row in early.rows("cc_tasks"))

@@ -42,7 +42,7 @@ from application.contact_center.timers import ContactCenterTimers
 from application.contact_center.work import AcceptTaskHandler, CompleteTaskHandler
 from application.ports import CommandContext
 from domain.contact_center import Agent, QueueRouting, Task
-from domain.contact_center.task import slot_claim
+from domain.contact_center.task_values import slot_claim
 from domain.shared import InvalidValue, NotFound, RuleViolated
 from tests.fakes import InMemoryEventStore, InMemoryUnitOfWorkFactory
 

@@ -22,7 +22,7 @@ from domain.contact_center import (
     SourceKind,
     Task,
 )
-from domain.contact_center.task import slot_claim
+from domain.contact_center.task_values import slot_claim
 from domain.shared import DomainError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

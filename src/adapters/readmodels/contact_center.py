@@ -1,5 +1,5 @@
-"""Queries over the supervisor_overview read model: agents, queues, tasks, the supervisor
-overview, routing snapshots, and the due work of the clock-driven processes."""
+"""Queries over the supervisor_overview read model: agents, queues, tasks and the supervisor
+overview (routing snapshots and due work: ``contact_center_routing``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from uuid import UUID
 
 from psycopg import sql
 
-from adapters.eventstore.tenancy import SET_TENANT
-from adapters.postgres.database import DictPool
 from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
 from application.contact_center.metrics import WaitFacts, sla_counts
-from application.contact_center.ports import DueWork, RoutingSnapshot
 from application.contact_center.views import (
     AgentFilters,
     AgentView,
@@ -25,22 +22,10 @@ from application.contact_center.views import (
     TaskView,
 )
 from application.ports import Page
-from domain.contact_center import AgentState, QueueRouting, Schedule, WaitingTask
+from domain.contact_center import Schedule
 from domain.contact_center.values import AgentStatus, Shift, meets
 
 OPEN = ("created", "queued", "reserved", "accepted", "wrap_up")
-_SNAPSHOT_AGENTS = ("SELECT id, presence, skills, capacity, load, idle_since, created_at, "
-                    "timezone, shifts FROM cc_agents WHERE tenant_id = %(t)s")
-_SNAPSHOT_QUEUES = "SELECT id, strategy, last_agent_id FROM cc_queues WHERE tenant_id = %(t)s"
-_SNAPSHOT_TASKS = (
-    "SELECT id, queue_id, channel, priority, queued_at, required_skills, declined_by FROM ("
-    "SELECT k.*, row_number() OVER (PARTITION BY k.queue_id ORDER BY k.priority DESC, "
-    "k.queued_at, k.id) AS n FROM cc_tasks k WHERE k.tenant_id = %(t)s AND k.status = 'queued'"
-    ") w WHERE n <= %(k)s AND EXISTS (SELECT 1 FROM cc_agents a, jsonb_each_text(a.capacity) c "
-    "WHERE a.tenant_id = %(t)s AND a.presence = 'available' "
-    "AND c.value::int > coalesce((a.load ->> c.key)::int, 0))")
-
-
 def agent_view(row: Any) -> AgentView:
     return AgentView(id=row["id"], user_id=row["user_id"], name=row["name"],
                      skills=dict(row["skills"]), capacity=dict(row["capacity"]),
@@ -80,7 +65,7 @@ def task_view(row: Any) -> TaskView:
         created_at=row["created_at"], updated_at=row["updated_at"])
 
 
-def _schedule(row: Any) -> Schedule:
+def schedule_of(row: Any) -> Schedule:
     return Schedule(row["timezone"], tuple(Shift.parse(s) for s in row["shifts"]))
 
 
@@ -100,12 +85,10 @@ def _cursor_filter(alias: str, cursor: str | None, params: dict[str, Any]
 
 
 class SqlContactCenterQueries:
-    """ContactCenterQueries (tenant-scoped, app role) and RoutingQueries (the worker role reads
-    due work across tenants)."""
+    """ContactCenterQueries: agents, queues, tasks and the supervisor overview of a tenant."""
 
-    def __init__(self, reader: ReadModelReader, worker_pool: DictPool,
-                 app_pool: DictPool) -> None:
-        self._reader, self._worker, self._app_pool = reader, worker_pool, app_pool
+    def __init__(self, reader: ReadModelReader) -> None:
+        self._reader = reader
 
     # -- agents, queues, tasks --------------------------------------------------------------
 
@@ -167,11 +150,6 @@ class SqlContactCenterQueries:
             "LIMIT %(limit)s").format(sql.SQL(" AND ").join(where)), params)
         return _page(rows, limit, task_view)
 
-    def default_queue(self, tenant_id: UUID, kind: str) -> UUID | None:
-        rows = self._reader.fetch(tenant_id, "SELECT id FROM cc_queues WHERE tenant_id = %(t)s "
-                                  "AND default_for ? %(kind)s", {"t": tenant_id, "kind": kind})
-        return rows[0]["id"] if rows else None
-
     # -- the supervisor overview ------------------------------------------------------------
 
     def overview(self, tenant_id: UUID, now: datetime) -> Overview:
@@ -218,80 +196,6 @@ class SqlContactCenterQueries:
                 sla_attainment_today=counts.attainment, agents_by_status=eligible))
         return Overview(at=now, day_start=day_start, queues=result, agents_by_status=statuses,
                         waiting=sum(q.waiting for q in result))
-
-    # -- routing (RoutingQueries) -----------------------------------------------------------
-
-    def snapshot(self, tenant_id: UUID, *, per_queue: int) -> RoutingSnapshot:
-        """One round trip: agents, queues, and the head of each queue's line, the last only
-        when some available agent has a free slot."""
-        params = {"t": tenant_id, "k": per_queue}
-        with self._app_pool.connection() as conn:
-            agent_rows, queue_rows, task_rows = fetch_many_as_tenant(conn, tenant_id, [
-                (_SNAPSHOT_AGENTS, params), (_SNAPSHOT_QUEUES, params),
-                (_SNAPSHOT_TASKS, params)])
-        agents = [AgentState(id=r["id"], presence=r["presence"], skills=r["skills"],
-                             capacity=r["capacity"], load=r["load"], idle_since=r["idle_since"],
-                             rank=(r["created_at"].isoformat(), str(r["id"])),
-                             schedule=_schedule(r)) for r in agent_rows]
-        if not any(a.presence == "available" and any(a.free(ch) > 0 for ch in a.capacity)
-                   for a in agents):
-            return RoutingSnapshot([], [])  # nobody can take anything: nothing to route
-        queues = {r["id"]: QueueRouting(r["id"], r["strategy"], r["last_agent_id"])
-                  for r in queue_rows}
-        tasks = [WaitingTask(id=r["id"], queue_id=r["queue_id"], channel=r["channel"],
-                             priority=r["priority"], waiting_since=r["queued_at"],
-                             required_skills=r["required_skills"],
-                             declined_by=frozenset(UUID(a) for a in r["declined_by"]))
-                 for r in task_rows]
-        return RoutingSnapshot(agents, tasks, queues)
-
-    def tenants_to_route(self) -> list[UUID]:
-        with self._worker.connection() as conn:
-            rows = conn.execute(
-                "SELECT DISTINCT a.tenant_id FROM cc_agents a WHERE a.presence = 'available' "
-                "AND EXISTS (SELECT 1 FROM cc_tasks k WHERE k.tenant_id = a.tenant_id "
-                "AND k.status = 'queued')").fetchall()
-        return [r["tenant_id"] for r in rows]
-
-    def _due(self, condition: str, order: str, now: datetime, tenant_id: UUID | None,
-             limit: int) -> list[DueWork]:
-        tenant = " AND tenant_id = %(tenant)s" if tenant_id is not None else ""
-        with self._worker.connection() as conn:
-            rows = conn.execute(
-                f"SELECT tenant_id, id, reservation_id FROM cc_tasks WHERE {condition}{tenant} "
-                f"ORDER BY {order} LIMIT %(limit)s",
-                {"now": now, "tenant": tenant_id, "limit": limit}).fetchall()
-        return [DueWork(r["tenant_id"], r["id"], r["reservation_id"]) for r in rows]
-
-    def expired_reservations(self, now: datetime, tenant_id: UUID | None,
-                             limit: int) -> list[DueWork]:
-        return self._due("status = 'reserved' AND reservation_expires_at <= %(now)s",
-                         "reservation_expires_at", now, tenant_id, limit)
-
-    def hold_breaches(self, now: datetime, tenant_id: UUID | None,
-                      limit: int) -> list[DueWork]:
-        return self._due("status = 'queued' AND NOT breached_here AND hold_deadline <= %(now)s",
-                         "hold_deadline", now, tenant_id, limit)
-
-    def due_tasks(self, now: datetime, tenant_id: UUID | None, limit: int) -> list[DueWork]:
-        return self._due("status = 'created' AND not_before <= %(now)s", "not_before", now,
-                         tenant_id, limit)
-
-
-def fetch_many_as_tenant(conn: Any, tenant_id: UUID,
-                         queries: list[tuple[str, dict[str, Any]]]) -> list[list[Any]]:
-    """Several reads as one tenant in one round trip (one pipeline segment, one implicit
-    transaction, so the tenant setting applies to each)."""
-    with conn.pipeline() as pipeline:
-        conn.cursor().execute(SET_TENANT, (str(tenant_id),))
-        cursors = []
-        for query, params in queries:
-            cursor = conn.cursor()
-            cursor.execute(query, params, prepare=True)
-            cursors.append(cursor)
-        pipeline.sync()
-        return [cursor.fetchall() for cursor in cursors]
-
 
 def _wait_facts(row: Any) -> WaitFacts:
     answered = row["accepted_at"]

@@ -17,7 +17,7 @@ from application.contact_center.views import TaskView
 from application.ports import CommandContext, UnitOfWork
 from domain.contact_center import Agent, PinnedScript, Script, ScriptTarget, Task, TaskStatus
 from domain.contact_center.script import script_claim
-from domain.contact_center.task import slot_claim
+from domain.contact_center.task_values import slot_claim
 from domain.contact_center.values import MAX_CAPACITY
 from domain.ports import Clock
 from domain.shared import RuleViolated

@@ -15,7 +15,7 @@ from application.contact_center.reservations import reserve_into
 from application.contact_center.views import TaskView
 from application.ports import CommandContext, UnitOfWork
 from domain.contact_center import Channel, Queue, SourceKind, Task, TaskStatus, route
-from domain.contact_center.task import source_claim
+from domain.contact_center.task_values import source_claim
 from domain.contact_center.values import parse_enum
 from domain.contacts import Contact
 from domain.leads import Lead

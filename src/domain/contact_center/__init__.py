@@ -18,7 +18,8 @@ from domain.contact_center.routing import (
     route,
 )
 from domain.contact_center.script import Script, ScriptTarget
-from domain.contact_center.task import PinnedScript, Task, TaskStatus
+from domain.contact_center.task import Task
+from domain.contact_center.task_values import PinnedScript, TaskStatus
 from domain.contact_center.values import (
     AgentStatus,
     Channel,

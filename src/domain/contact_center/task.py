@@ -12,15 +12,22 @@ clock of the maximum hold and its escalation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.contact_center.queue import QueueSettings
 from domain.contact_center.routing import AgentState, WaitingTask, refusal
+from domain.contact_center.task_values import (
+    FINAL,
+    HOLDING_SLOT,
+    PinnedScript,
+    Reservation,
+    TaskStatus,
+    slot_claim,
+    source_claim,
+)
 from domain.contact_center.values import (
     Channel,
     SourceKind,
@@ -31,45 +38,6 @@ from domain.contact_center.values import (
 from domain.shared.aggregate import Claim, TenantAggregate
 from domain.shared.errors import InvalidValue, RuleViolated
 from domain.shared.values import bounded_text
-
-
-class TaskStatus(StrEnum):
-    CREATED = "created"
-    QUEUED = "queued"
-    RESERVED = "reserved"
-    ACCEPTED = "accepted"
-    WRAP_UP = "wrap_up"
-    COMPLETED = "completed"
-    CANCELED = "canceled"
-
-
-HOLDING_SLOT = frozenset({TaskStatus.RESERVED, TaskStatus.ACCEPTED, TaskStatus.WRAP_UP})
-FINAL = frozenset({TaskStatus.COMPLETED, TaskStatus.CANCELED})
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    id: UUID
-    agent_id: UUID
-    slot: int
-    reserved_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PinnedScript:
-    """The script revision current when the task was reserved: the one its agent is shown."""
-
-    script_id: UUID
-    revision: int
-
-
-def slot_claim(agent_id: UUID, channel: str, slot: int) -> Claim:
-    return Claim("agent_slot", f"{agent_id}:{channel}:{slot}")
-
-
-def source_claim(kind: SourceKind, ref: str) -> Claim:
-    return Claim("task_source", f"{kind.value}:{ref}")
 
 
 class Task(TenantAggregate):
