@@ -45,6 +45,7 @@ from application.contact_center.work import (
     RecordTaskCsatHandler,
     RejectTaskHandler,
     StartWrapUpHandler,
+    WithdrawTaskForSourceHandler,
 )
 from application.projections.agent_performance import AgentPerformanceProjection
 from application.projections.contact_center_catalog import ContactCenterCatalogProjection
@@ -92,6 +93,7 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     escalate_task = providers.Singleton(EscalateTaskHandler, clock)
     enqueue_due_task = providers.Singleton(EnqueueDueTaskHandler, clock)
     close_follow_up = providers.Singleton(CloseFollowUpFromTaskHandler, clock)
+    withdraw_task = providers.Singleton(WithdrawTaskForSourceHandler, clock, routing)
     add_disposition = providers.Singleton(AddDispositionHandler, clock)
     create_script = providers.Singleton(CreateScriptHandler, clock)
     revise_script = providers.Singleton(ReviseScriptHandler, clock)
@@ -102,4 +104,5 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     timers = providers.Singleton(ContactCenterTimers, bus, routing, clock,
                                  time_out_reservation, escalate_task, enqueue_due_task)
     follow_up_tasks = providers.Singleton(FollowUpTaskPolicy, create_task_from_source)
-    follow_up_outcomes = providers.Singleton(FollowUpOutcomePolicy, close_follow_up)
+    follow_up_outcomes = providers.Singleton(FollowUpOutcomePolicy, close_follow_up,
+                                             withdraw_task)

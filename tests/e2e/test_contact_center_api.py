@@ -355,6 +355,19 @@ def test_a_lead_follow_up_becomes_a_task_whose_completion_completes_the_follow_u
     assert history[-1]["actor"] == "system:follow-up-outcomes"
     assert "CALLBACK_REQUESTED" in history[-1]["data"]["outcome"]
 
+    # A follow-up done on the lead itself (a call made outside the queue) withdraws its task.
+    again = cc.post(f"/v1/leads/{lead['id']}/follow-ups", {"due_at": due})
+    run_policies()
+    [second] = [t for t in cc.get("/v1/tasks", queue_id=follow_ups["id"])["items"]
+                if t["id"] != task["id"]]
+    assert second["status"] == "queued"  # due already
+    pending = next(f for f in again["follow_ups"] if f["completed_at"] is None)
+    cc.post(f"/v1/leads/{lead['id']}/follow-ups/{pending['id']}/complete",
+            {"outcome": "called from the lead page"})
+    run_policies()
+    assert cc.get(f"/v1/tasks/{second['id']}")["status"] == "canceled"
+    assert cc.get(f"/v1/tasks/{task['id']}")["status"] == "completed"  # left alone
+
 
 def test_a_source_makes_one_task_and_idempotency_keys_replay(cc: CallCenter) -> None:
     queue = cc.queue("Inbound")

@@ -91,6 +91,7 @@ cc_tasks = Table(
     Index("cc_tasks_wait_ended_idx", "tenant_id", "wait_ended_at"),
     Index("cc_tasks_queued_idx", "tenant_id", "queued_at"),
     Index("cc_tasks_agent_idx", "tenant_id", "agent_id"),
+    Index("cc_tasks_source_idx", "tenant_id", "source_kind", "source_ref"),
     Index("cc_tasks_reserved_for_idx", "tenant_id", "reserved_for"),
     Index("cc_tasks_expiring_idx", "reservation_expires_at",
           postgresql_where=text("status = 'reserved'")),

@@ -37,6 +37,12 @@ class SqlRoutingQueries:
                                   "AND default_for ? %(kind)s", {"t": tenant_id, "kind": kind})
         return rows[0]["id"] if rows else None
 
+    def task_for_source(self, tenant_id: UUID, kind: str, ref: str) -> UUID | None:
+        rows = self._reader.fetch(tenant_id, "SELECT id FROM cc_tasks WHERE tenant_id = %(t)s "
+                                  "AND source_kind = %(kind)s AND source_ref = %(ref)s",
+                                  {"t": tenant_id, "kind": kind, "ref": ref})
+        return rows[0]["id"] if rows else None
+
     def snapshot(self, tenant_id: UUID, *, per_queue: int) -> RoutingSnapshot:
         """One round trip: agents, queues, and the head of each queue's line, the last only
         when some available agent has a free slot."""

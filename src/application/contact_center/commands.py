@@ -183,6 +183,16 @@ class CloseFollowUpFromTask:
     task_id: UUID
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawTaskForSource:
+    """The thing a task was for was dealt with elsewhere (a follow-up completed on the lead):
+    the task, if still open, is canceled."""
+
+    source_kind: str
+    source_ref: str
+    reason: str
+
+
 # -- dispositions and scripts -------------------------------------------------------------------
 
 

@@ -3,7 +3,8 @@
 - A scheduled lead follow-up becomes a task in the queue that receives lead follow-ups (due
   when the follow-up is); the follow-up's id is the task's source, so a replay is refused as a
   duplicate.
-- A completed follow-up task completes the lead's follow-up with the task's disposition.
+- A completed follow-up task completes the lead's follow-up with the task's disposition; a
+  follow-up completed on the lead withdraws its task.
 
 A conversation hand-off will use the same CreateTaskFromSource command with source kind
 ``conversation_handoff`` once conversations exist (issue 4).
@@ -13,9 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.contact_center.commands import CloseFollowUpFromTask, CreateTaskFromSource
+from application.contact_center.commands import (
+    CloseFollowUpFromTask,
+    CreateTaskFromSource,
+    WithdrawTaskForSource,
+)
 from application.contact_center.tasks import CreateTaskFromSourceHandler
-from application.contact_center.work import CloseFollowUpFromTaskHandler
+from application.contact_center.work import (
+    CloseFollowUpFromTaskHandler,
+    WithdrawTaskForSourceHandler,
+)
 from application.policies import Policy, Reaction
 from domain.contact_center import Channel, SourceKind, Task
 from domain.leads import Lead
@@ -37,14 +45,24 @@ class FollowUpTaskPolicy(Policy):
 
 
 class FollowUpOutcomePolicy(Policy):
-    name = "follow-up-outcomes"
-    event_classes = (Task.TaskCompleted,)
+    """Keeps a follow-up and its task in step: the task completed completes the follow-up; the
+    follow-up completed on the lead (a call made outside the queue) withdraws its task."""
 
-    def __init__(self, handler: CloseFollowUpFromTaskHandler) -> None:
-        self._handler = handler
+    name = "follow-up-outcomes"
+    event_classes = (Task.TaskCompleted, Lead.FollowUpCompleted)
+
+    def __init__(self, close: CloseFollowUpFromTaskHandler,
+                 withdraw: WithdrawTaskForSourceHandler) -> None:
+        self._close, self._withdraw = close, withdraw
 
     def react(self, event: Any) -> list[Reaction]:
+        actor = f"system:{self.name}"
+        if isinstance(event, Lead.FollowUpCompleted):
+            command = WithdrawTaskForSource(SourceKind.LEAD_FOLLOW_UP.value,
+                                            str(event.follow_up_id),
+                                            "the follow-up was completed on the lead")
+            return [Reaction(self._withdraw, command, event.tenant_id, actor)]
         if event.source_kind != SourceKind.LEAD_FOLLOW_UP.value:
             return []
-        return [Reaction(self._handler, CloseFollowUpFromTask(event.originator_id),
-                         event.tenant_id, f"system:{self.name}")]
+        return [Reaction(self._close, CloseFollowUpFromTask(event.originator_id),
+                         event.tenant_id, actor)]

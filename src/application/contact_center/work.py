@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import UUID
 
 from application.aggregates import load_for_change
@@ -13,11 +14,13 @@ from application.contact_center.commands import (
     RecordTaskCsat,
     RejectTask,
     StartWrapUp,
+    WithdrawTaskForSource,
 )
 from application.contact_center.views import TaskView
 from application.ports import CommandContext, UnitOfWork
 from domain.contact_center import DispositionCatalog, SourceKind, Task, catalog_id
 from domain.contact_center.dispositions import known_disposition
+from domain.contact_center.task_values import FINAL
 from domain.leads import Lead
 from domain.ports import Clock
 from domain.shared import NotFound, RuleViolated
@@ -85,6 +88,33 @@ class RecordTaskCsatHandler(_TaskHandler):
         task.record_csat(actor=ctx.actor, at=self._clock.now(), score=command.score)
         uow.add(task)
         return TaskView.of(task)
+
+
+class SourceTasks(Protocol):
+    def task_for_source(self, tenant_id: UUID, kind: str, ref: str) -> UUID | None:
+        """The task created for this source, if any (read model)."""
+        ...
+
+
+class WithdrawTaskForSourceHandler(_TaskHandler):
+    """Idempotent: no task, or a task already ended, is left alone."""
+
+    def __init__(self, clock: Clock, tasks: SourceTasks) -> None:
+        super().__init__(clock)
+        self._tasks = tasks
+
+    def __call__(self, command: WithdrawTaskForSource, uow: UnitOfWork,
+                 ctx: CommandContext) -> bool:
+        task_id = self._tasks.task_for_source(ctx.tenant_id, command.source_kind,
+                                              command.source_ref)
+        if task_id is None:
+            return False
+        task = uow.get(Task, task_id)
+        if task.status in FINAL:
+            return False
+        task.cancel(actor=ctx.actor, at=self._clock.now(), reason=command.reason)
+        uow.add(task)
+        return True
 
 
 class CloseFollowUpFromTaskHandler(_TaskHandler):
