@@ -116,3 +116,13 @@ def test_simulated_agents_keep_to_their_skills() -> None:
     unskilled = [StaffMember(UUID(int=1), {"sales": 3}, {"voice": 1}, ("a", "1"))]
     outcome = simulate(arrivals, unskilled, {}, s(600)).by_queue[None]
     assert (outcome.answered, outcome.missed) == (0, 1)  # still waiting at the end
+
+
+def test_simulated_agents_keep_their_recorded_hours_on_duty() -> None:
+    arrivals = [arrival(1, 0, handle=50), arrival(2, 200, handle=50)]
+    late = [StaffMember(UUID(int=1), {}, {"voice": 1}, ("a", "1"),
+                        on_duty=((s(60), s(150)),))]
+    outcome = simulate(arrivals, late, {}, s(600)).by_queue[None]
+    # The first caller waits until the agent comes on duty; the second finds nobody.
+    assert (outcome.answered, outcome.average_wait, outcome.missed) == (1, 60, 2)
+    assert staffing(late, 2)[1].on_duty == late[0].on_duty

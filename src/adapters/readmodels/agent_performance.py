@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from adapters.readmodels.contact_center import schedule_of
 from adapters.readmodels.engine import ReadModelReader
 from application.contact_center.metrics import (
     FCR_WINDOW,
@@ -82,27 +83,31 @@ class SqlPerformanceQueries:
             {"t": tenant_id, "start": start, "end": end})
         return [_arrival(r) for r in rows]
 
-    def staff(self, tenant_id: UUID) -> list[StaffMember]:
-        rows = self._reader.fetch(tenant_id, "SELECT id, skills, capacity, created_at FROM "
-                                  "cc_agents WHERE tenant_id = %(t)s ORDER BY created_at, id",
-                                  {"t": tenant_id})
+    def staff(self, tenant_id: UUID, start: datetime, end: datetime) -> list[StaffMember]:
+        """The tenant's agents with their shifts and the hours they were on duty in
+        [start, end): in any status but offline and break."""
+        params = {"t": tenant_id, "start": start, "end": end}
+        duty: dict[UUID, list[tuple[datetime, datetime]]] = defaultdict(list)
+        for r in self._reader.fetch(tenant_id, (
+                "SELECT agent_id, started_at, ended_at FROM ap_status_intervals WHERE "
+                "tenant_id = %(t)s AND status NOT IN ('offline', 'break') AND "
+                "ended_at > %(start)s AND started_at < %(end)s "
+                "UNION ALL SELECT id, status_since, NULL FROM ap_agents WHERE tenant_id = %(t)s "
+                "AND status NOT IN ('offline', 'break') AND status_since < %(end)s "
+                "ORDER BY 2"), params):
+            duty[r["agent_id"]].append((r["started_at"], r["ended_at"] or end))
+        rows = self._reader.fetch(tenant_id, "SELECT id, skills, capacity, created_at, "
+                                  "timezone, shifts FROM cc_agents WHERE tenant_id = %(t)s "
+                                  "ORDER BY created_at, id", params)
         return [StaffMember(r["id"], dict(r["skills"]), dict(r["capacity"]),
-                            (r["created_at"].isoformat(), str(r["id"]))) for r in rows]
+                            (r["created_at"].isoformat(), str(r["id"])),
+                            tuple(_merged(duty.get(r["id"], []))), schedule_of(r))
+                for r in rows]
 
     def queue_names(self, tenant_id: UUID) -> dict[UUID, tuple[str, str]]:
         rows = self._reader.fetch(tenant_id, "SELECT id, name, strategy FROM cc_queues WHERE "
                                   "tenant_id = %(t)s", {"t": tenant_id})
         return {r["id"]: (r["name"], r["strategy"]) for r in rows}
-
-    def active_agents(self, tenant_id: UUID, start: datetime, end: datetime) -> int:
-        """Agents logged in at some point of the period."""
-        rows = self._reader.fetch(tenant_id, (
-            "SELECT count(DISTINCT agent_id) AS n FROM (SELECT agent_id FROM "
-            "ap_status_intervals WHERE tenant_id = %(t)s AND status <> 'offline' AND "
-            "ended_at > %(start)s AND started_at < %(end)s UNION SELECT id FROM ap_agents "
-            "WHERE tenant_id = %(t)s AND status <> 'offline' AND status_since < %(end)s) a"),
-            {"t": tenant_id, "start": start, "end": end})
-        return int(rows[0]["n"])
 
 
 def _arrival(row: Any) -> Arrival:
@@ -119,6 +124,16 @@ def _arrival(row: Any) -> Arrival:
                    queued_at=row["queued_at"], target_answer_seconds=row["target_answer_seconds"],
                    answered_at=answered, abandoned_at=abandoned, ring_seconds=ring,
                    handle_seconds=handle)
+
+
+def _merged(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _days(start: datetime, end: datetime) -> list[date]:

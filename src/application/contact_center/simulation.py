@@ -20,7 +20,7 @@ from statistics import median
 from uuid import UUID
 
 from application.contact_center.metrics import SlaCounts, WaitFacts, sla_counts
-from domain.contact_center import AgentState, QueueRouting, WaitingTask, route
+from domain.contact_center import AgentState, QueueRouting, Schedule, WaitingTask, route
 
 DEFAULT_HANDLE_SECONDS = 180.0
 
@@ -48,6 +48,14 @@ class StaffMember:
     skills: dict[str, int]
     capacity: dict[str, int]
     rank: tuple[str, str]
+    on_duty: tuple[tuple[datetime, datetime], ...] | None = None
+    """When the agent took work (logged in, not on a break); None: all the time."""
+    schedule: Schedule = field(default_factory=Schedule)
+
+    def presence(self, at: datetime) -> str:
+        if self.on_duty is None or any(start <= at < end for start, end in self.on_duty):
+            return "available"
+        return "offline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,9 @@ def simulate(arrivals: Sequence[Arrival], staff: Sequence[StaffMember],
         push(a.queued_at, "arrive", a.task_id)
         if a.abandoned_at is not None and a.answered_at is None:
             push(a.abandoned_at, "abandon", a.task_id)
+    for member in staff:  # coming on duty is a moment to route at
+        for start, _ in member.on_duty or ():
+            push(start, "duty", member.id)
 
     load: dict[UUID, Counter[str]] = {s.id: Counter() for s in staff}
     idle: dict[UUID, datetime] = {s.id: min((a.queued_at for a in arrivals), default=end)
@@ -121,14 +132,16 @@ def simulate(arrivals: Sequence[Arrival], staff: Sequence[StaffMember],
             elif kind == "free":
                 load[ref][channel] -= 1
                 idle[ref] = now
+            elif kind == "duty":
+                idle[ref] = max(idle[ref], now)
             elif ref in waiting:  # abandon, if still waiting
                 del waiting[ref]
                 a = by_id[ref]
                 facts[ref] = WaitFacts(a.queued_at, a.target_answer_seconds, abandoned_at=now)
         if not waiting:
             continue
-        agents = [AgentState(s.id, "available", s.skills, s.capacity, dict(load[s.id]),
-                             idle[s.id], s.rank) for s in staff]
+        agents = [AgentState(s.id, s.presence(now), s.skills, s.capacity, dict(load[s.id]),
+                             idle[s.id], s.rank, s.schedule) for s in staff]
         queues = {q: QueueRouting(q, strategies.get(q, "longest_idle"), pointers.get(q))
                   for q in {t.queue_id for t in waiting.values()}}
         for assignment in route(list(waiting.values()), agents, queues, now):
@@ -150,9 +163,11 @@ def simulate(arrivals: Sequence[Arrival], staff: Sequence[StaffMember],
 
 
 def staffing(recorded_staff: Sequence[StaffMember], size: int) -> list[StaffMember]:
-    """``size`` agents with the recorded agents' profiles, in order, repeated as needed."""
+    """``size`` agents with the recorded agents' profiles (skills, capacity, hours on duty,
+    shifts), in order, repeated as needed."""
     if not recorded_staff or size <= 0:
         return []
-    return [StaffMember(UUID(int=n + 1), base.skills, base.capacity, (f"{n:05d}", str(n)))
+    return [StaffMember(UUID(int=n + 1), base.skills, base.capacity, (f"{n:05d}", str(n)),
+                        base.on_duty, base.schedule)
             for n, base in ((n, recorded_staff[n % len(recorded_staff)])
                             for n in range(size))]

@@ -34,8 +34,8 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
             strategy: str = typer.Option("recorded", help="longest_idle, round_robin, "
                                          "priority, or recorded (each queue's own)"),
             agents: int | None = typer.Option(None, help="Agents on duty (default: as many "
-                                              "as were logged in), with the recorded "
-                                              "agents' skills and capacity, in turn")) -> None:
+                                              "as were), with the recorded agents' skills, "
+                                              "capacity, hours and shifts, in turn")) -> None:
     """Replay the task arrivals of [--from, --to) against a strategy and staffing."""
     from entrypoints.cli.main import _container, _prepare
 
@@ -59,14 +59,17 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
         console.print("no task arrived in that period: nothing to replay")
         return
     queues = history.queue_names(record.id)
-    team = history.staff(record.id)
-    on_duty = history.active_agents(record.id, start, end) or len(team)
+    team = [member for member in history.staff(record.id, start, end) if member.on_duty]
+    if not team:
+        console.print("no agent was on duty in that period: nothing to replay")
+        return
+    on_duty = len(team)
     size = agents if agents is not None else on_duty
     own = {queue_id: queue_strategy for queue_id, (_, queue_strategy) in queues.items()}
     chosen = own if strategy == "recorded" else dict.fromkeys(queues, strategy)
 
     happened = recorded(arrivals, end)
-    model = simulate(arrivals, staffing(team, on_duty), own, end)
+    model = simulate(arrivals, team, own, end)
     what_if = simulate(arrivals, staffing(team, size), chosen, end)
 
     console.print(f"{len(arrivals)} tasks arrived {start.isoformat()} - {end.isoformat()}; "
@@ -84,4 +87,5 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
     console.print(table)
     console.print("SLA attainment = answered within target / (answered + abandoned after "
                   "the target + still waiting past it); avg wait = average speed of answer "
-                  "(ADR 0031). Simulated agents are always available and on shift.")
+                  "(ADR 0031). Simulated agents keep their recorded hours and shifts and "
+                  "accept every offer after the recorded ring time.")
