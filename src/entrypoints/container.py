@@ -105,6 +105,7 @@ from application.projections.ltv import LtvProjection
 from application.projections.memories import MemoryProjection
 from domain.contacts import Contact
 from domain.ports import Embedder
+from entrypoints.contact_center_container import ContactCenterContainer
 from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
 from entrypoints.payments import payment_gateway as build_payment_gateway
@@ -192,6 +193,9 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Singleton(PostgresUnitOfWorkFactory, event_store)
     bus = providers.Singleton(CommandBus, unit_of_work, event_store,
                               observe=providers.Object(observe_command))
+    contact_center = providers.Container(
+        ContactCenterContainer, clock=clock, bus=bus, app_pool=app_pool, worker_pool=worker_pool,
+        route_on_arrival=settings.provided.route_on_arrival)
 
     # -- read side --------------------------------------------------------------------------
     embedder = providers.Singleton(_embedder, settings)
@@ -203,7 +207,10 @@ class Container(containers.DeclarativeContainer):
                                  providers.Singleton(AiUsageProjection),
                                  providers.Singleton(CasesProjection),
                                  providers.Singleton(LtvProjection),
-                                 providers.Singleton(AuditProjection))
+                                 providers.Singleton(AuditProjection),
+                                 contact_center.supervisor_projection,
+                                 contact_center.performance_projection,
+                                 contact_center.catalog_projection)
     projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
                                              worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
@@ -299,6 +306,8 @@ class Container(containers.DeclarativeContainer):
                                conversations.email_outbox)
     policies = providers.List(
         providers.Singleton(OpenCaseOnConversion, open_case_for_converted_lead),
+        contact_center.follow_up_tasks, contact_center.follow_up_outcomes,
+        contact_center.handoff_tasks,
     )
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)

@@ -52,10 +52,8 @@ class Runtime:
         self._c.committer()  # wires commits to the notifier
         if self._projections:
             for projection in self._c.projections():
-                wake = notifier.subscribe()
-                self._wakes.append(wake)
                 self._spawn(f"projection-{projection.name}", self._run_projection, projection,
-                            wake)
+                            self._subscribe())
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
                                                   lambda: self._wakes)
@@ -63,14 +61,13 @@ class Runtime:
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)
             self._spawn("erasure-compactor", self._run_compactor)
+            self._spawn("contact-center", self._run_contact_center, self._subscribe())
             for policy in self._c.policies():
-                wake = notifier.subscribe()
-                self._wakes.append(wake)
-                self._spawn(f"policy-{policy.name}", self._run_policy, policy, wake)
+                self._spawn(f"policy-{policy.name}", self._run_policy, policy,
+                            self._subscribe())
             for consumer in self._c.consumers():
-                wake = notifier.subscribe()
-                self._wakes.append(wake)
-                self._spawn(f"consumer-{consumer.name}", self._run_consumer, consumer, wake)
+                self._spawn(f"consumer-{consumer.name}", self._run_consumer, consumer,
+                            self._subscribe())
 
     def stop(self) -> None:
         self._stop.set()
@@ -138,6 +135,7 @@ class Runtime:
                 self._stop.wait(interval)
 
         self._claimed("privacy:compaction", work)
+
     def _run_consumer(self, consumer: LogConsumer, wake: threading.Event) -> None:
         runner = ConsumerRunner(consumer, self._c.worker_pool(), self._c.worker_mapper())
         runner.ensure_tracking()
@@ -147,6 +145,21 @@ class Runtime:
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
         self._claimed(f"consumer:{consumer.name}", work)
+
+    def _subscribe(self) -> threading.Event:
+        wake = self._c.notifier().subscribe()
+        self._wakes.append(wake)
+        return wake
+
+    def _run_contact_center(self, wake: threading.Event) -> None:
+        from entrypoints.contact_center_runtime import ContactCenterLoop
+
+        loop = ContactCenterLoop(self._c.contact_center.dispatcher(),
+                                 self._c.contact_center.timers(), self._c.consistency(),
+                                 self._c.worker_pool(),
+                                 interval=self._c.settings().contact_center_interval)
+        self._claimed("policy:contact-center",
+                      lambda still_claimed: loop.run(self._stop, wake, still_claimed))
 
     def _run_stale_policy(self) -> None:
         policy = self._c.stale_lead_policy()

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     default_phone_region: str | None = Field(default=None, alias="FRONTDESK_PHONE_REGION")
     in_process_projections: bool = Field(default=True, alias="FRONTDESK_IN_PROCESS_PROJECTIONS")
     stale_policy_interval: float = Field(default=60.0, alias="FRONTDESK_STALE_POLICY_INTERVAL")
+    contact_center_interval: float = Field(default=1.0,
+                                           alias="FRONTDESK_CONTACT_CENTER_INTERVAL")
+    route_on_arrival: bool = Field(default=True, alias="FRONTDESK_ROUTE_ON_ARRIVAL")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, alias="FRONTDESK_MAX_BODY_BYTES")
     cors_origins: str = Field(default="", alias="FRONTDESK_CORS_ORIGINS")
     log_level: str = Field(default="INFO", alias="FRONTDESK_LOG_LEVEL")

@@ -54,6 +54,11 @@ class TableWriter:
         return sql.SQL("DELETE FROM {} WHERE tenant_id = %s AND {} = %s").format(
             self.name, sql.Identifier(column))
 
+    def clear_where(self, column: str, cleared: tuple[str, ...]) -> sql.Composed:
+        return sql.SQL("UPDATE {} SET {} WHERE tenant_id = %s AND {} = %s").format(
+            self.name, sql.SQL(", ").join(sql.SQL("{} = NULL").format(sql.Identifier(c))
+                                          for c in cleared), sql.Identifier(column))
+
 
 class BufferedRows:
     """``ViewRows`` over a batch; ``load`` first, ``flush`` inside the tracking transaction.
@@ -66,6 +71,7 @@ class BufferedRows:
         self._writers = writers
         self._rows: dict[str, dict[RowKey, list[Any]]] = {t: {} for t in writers}
         self._bulk_deletes: list[tuple[str, UUID, str, Any]] = []
+        self._bulk_clears: list[tuple[str, UUID, str, Any, tuple[str, ...]]] = []
 
     def load(self, conn: psycopg.Connection[Any], wanted: dict[str, set[RowKey]]) -> None:
         for table, keys in wanted.items():
@@ -98,11 +104,21 @@ class BufferedRows:
                 entry[0], entry[1] = None, False  # the bulk delete below removes it
         self._bulk_deletes.append((table, tenant_id, column, value))
 
+    def clear_where(self, table: str, tenant_id: UUID, column: str, value: Any,
+                    cleared: tuple[str, ...]) -> None:
+        for entry in self._rows[table].values():
+            row = entry[0]
+            if row is not None and row.get("tenant_id") == tenant_id and row.get(column) == value:
+                entry[0], entry[1] = {**row, **dict.fromkeys(cleared)}, True
+        self._bulk_clears.append((table, tenant_id, column, value, cleared))
+
     def flush(self, conn: psycopg.Connection[Any]) -> int:
         """Write every change; returns the number of rows written or deleted."""
         cursor = conn.cursor()
         for table, tenant_id, column, value in self._bulk_deletes:
             cursor.execute(self._writers[table].delete_where(column), (tenant_id, value))
+        for table, tenant_id, column, value, cleared in self._bulk_clears:
+            cursor.execute(self._writers[table].clear_where(column, cleared), (tenant_id, value))
         written = 0
         for table, entries in self._rows.items():
             writer = self._writers[table]
@@ -118,4 +134,5 @@ class BufferedRows:
             for entry in entries.values():
                 entry[1] = False
         self._bulk_deletes.clear()
+        self._bulk_clears.clear()
         return written

@@ -232,3 +232,8 @@ ltv_contacts = Table(
 TABLES: dict[str, Table] = {table.name: table for table in (
     contacts, lead_pipeline, memories, memory_subjects, audit_log, conversations,
     conversation_messages, knowledge_passages, ai_usage, cases, ltv_cases, ltv_contacts)}
+
+# Contact center (issue 5): its projections' tables live in their own module.
+from adapters.projections.contact_center_tables import CONTACT_CENTER_TABLES  # noqa: E402
+
+TABLES.update(CONTACT_CENTER_TABLES)

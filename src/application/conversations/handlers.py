@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from uuid import UUID
 
 from application.aggregates import load_for_change
@@ -19,6 +20,7 @@ from application.conversations.commands import (
 from application.conversations.ports import AssistantSettingsSource
 from application.conversations.views import ConversationView
 from application.ports import CommandContext, UnitOfWork
+from domain.contact_center import DispositionCatalog, catalog_id
 from domain.contacts import Contact
 from domain.conversations import (
     Channel,
@@ -30,7 +32,7 @@ from domain.conversations import (
 )
 from domain.conversations.errors import ConversationAlreadyOpen, OptedOut
 from domain.ports import Clock
-from domain.shared import InvalidValue, RuleViolated
+from domain.shared import InvalidValue, NotFound, RuleViolated
 from domain.shared.ids import new_id
 
 CONSENT_CHANNEL = {Channel.SMS: "sms", Channel.WHATSAPP: "whatsapp", Channel.EMAIL: "email",
@@ -142,6 +144,8 @@ class ResolveConversationHandler(_Handler):
         conversation = load_for_change(uow, Conversation, command.conversation_id,
                                        command.expected_version)
         codes = self._settings.for_tenant(ctx.tenant_id).dispositions
+        with suppress(NotFound):  # the tenant's codes of POST /v1/dispositions count too
+            codes = codes | frozenset(uow.get(DispositionCatalog, catalog_id(ctx.tenant_id)).codes)
         conversation.resolve(actor=ctx.actor, at=self._clock.now(),
                              disposition=DispositionCode(command.disposition),
                              tenant_codes=codes, note=command.note)

@@ -30,6 +30,12 @@ class ViewRows(Protocol):
         """Delete every row of a tenant whose ``column`` equals ``value``."""
         ...
 
+    def clear_where(self, table: str, tenant_id: UUID, column: str, value: Any,
+                    cleared: tuple[str, ...]) -> None:
+        """Set the ``cleared`` columns to NULL in every row of a tenant whose ``column`` equals
+        ``value`` (an erasure that keeps the row's figures)."""
+        ...
+
 
 class Projection:
     """Base class: subclasses register a handler per event class in ``handlers``."""

@@ -27,5 +27,12 @@ class MemoryRows:
                     if r.get("tenant_id") == tenant_id and r.get(column) == value]:
             del rows[key]
 
+    def clear_where(self, table: str, tenant_id: UUID, column: str, value: Any,
+                    cleared: tuple[str, ...]) -> None:
+        rows = self.tables.get(table, {})
+        for key, row in rows.items():
+            if row.get("tenant_id") == tenant_id and row.get(column) == value:
+                rows[key] = {**row, **dict.fromkeys(cleared)}
+
     def rows(self, table: str) -> list[Row]:
         return list(self.tables.get(table, {}).values())

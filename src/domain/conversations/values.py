@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.contact_center.dispositions import STANDARD_DISPOSITIONS as _CATALOG_STANDARD
 from domain.shared.errors import InvalidValue
 
 
@@ -75,11 +76,7 @@ _RANK = {Delivery.NOT_APPLICABLE: 0, Delivery.QUEUED: 1, Delivery.LOGGED: 2, Del
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
-STANDARD_DISPOSITIONS = frozenset({
-    "APPOINTMENT_BOOKED", "SALE", "QUOTE_SENT", "CALLBACK_REQUESTED", "FOLLOW_UP_SCHEDULED",
-    "INFO_PROVIDED", "RESOLVED", "ESCALATED", "TRANSFERRED", "COMPLAINT", "NOT_INTERESTED",
-    "NO_ANSWER", "VOICEMAIL", "WRONG_NUMBER", "DO_NOT_CONTACT", "DUPLICATE", "SPAM",
-})
+STANDARD_DISPOSITIONS = frozenset(_CATALOG_STANDARD)  # one list for calls and conversations
 
 
 @dataclass(frozen=True, slots=True)

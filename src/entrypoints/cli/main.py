@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 from entrypoints.logging import configure_logging
 
@@ -36,6 +37,7 @@ privacy_app = typer.Typer(help="Erasure maintenance.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(simulate_app, name="simulate")
 console = Console()
 
 

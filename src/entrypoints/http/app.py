@@ -18,6 +18,7 @@ from adapters.observability.service import PROJECTION_LAG
 from adapters.postgres.health import HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
+from entrypoints.http import contact_center_api
 from entrypoints.http.deps import (
     AccessHandlers,
     AnalyticsQueries,
@@ -141,13 +142,15 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         route_handlers=[HealthController, MetricsController, AdminController, AuthController,
                         ContactsController, LeadsController, UsersController,
                         ApiKeysController, AuditController, CasesController,
-                        AnalyticsController, StripeWebhooksController, *conversation_routes],
+                        AnalyticsController, StripeWebhooksController, *conversation_routes,
+                        *contact_center_api.CONTROLLERS],
         dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
                       "leads": _value(leads), "identity": _value(identity),
                       "reads": _value(reads), "health": _value(health),
                       "access": _value(access), "cases": _value(cases),
                       "analytics": _value(analytics), "stripe": _value(stripe),
-                      **{name: _value(v) for name, v in conversation_deps.items()}},
+                      **{name: _value(v) for name, v in conversation_deps.items()},
+                      **contact_center_api.dependencies(container)},
         middleware=[request_context,
                     DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
                     limits],
@@ -179,6 +182,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                                                     "usage"),
                   Tag(name="webhooks", description="Signed callbacks: Stripe, Twilio, inbound "
                                                    "email"),
+                  contact_center_api.TAG,
                   Tag(name="auth"), Tag(name="admin"), Tag(name="health"),
                   Tag(name="access", description="Users, roles and API keys"),
                   Tag(name="audit", description="Who did what, when, from where")]),
