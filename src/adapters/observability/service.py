@@ -39,16 +39,25 @@ class ProjectionLag(Collector):
     scrape, on the tracking index; a failing database yields no sample (and a log line)."""
 
     def __init__(self) -> None:
-        self._status: Callable[[], list[Any]] | None = None
+        self._watched: list[Callable[[], list[Any]]] = []
         self._lock = threading.Lock()
 
-    def watch(self, status: Callable[[], list[Any]]) -> None:
+    def watch(self, status: Callable[[], list[Any]]) -> Callable[[], None]:
+        """Report ``status`` (the newest watched wins) until the returned function is called:
+        an app watches while it runs, so a stopped app's closed pool is never asked."""
         with self._lock:
-            self._status = status
+            self._watched.append(status)
+
+        def unwatch() -> None:
+            with self._lock:
+                if status in self._watched:
+                    self._watched.remove(status)
+
+        return unwatch
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self._lock:
-            status = self._status
+            status = self._watched[-1] if self._watched else None
         pending = GaugeMetricFamily("frontdesk_projection_pending_events",
                                     "Events of the log not yet applied by a projection",
                                     labels=["projection"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Litestar
@@ -31,7 +33,7 @@ from entrypoints.http.deps import (
 )
 from entrypoints.http.middleware import request_context
 from entrypoints.http.openapi import document_problems
-from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit
 from entrypoints.http.routes.access import ApiKeysController, UsersController
 from entrypoints.http.routes.admin import AdminController
@@ -69,6 +71,15 @@ def _value(value: Any) -> Provide:
     return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
 
+def _pool_checker(pool: Any) -> Callable[[], None]:
+    """Drop the pool's broken connections in the background (psycopg_pool ``check``)."""
+
+    def check() -> None:
+        threading.Thread(target=pool.check, name="pool-check", daemon=True).start()
+
+    return check
+
+
 def create_app(container: Container, *, runtime: Runtime | None = None) -> Litestar:
     settings = container.settings()
     contacts = ContactHandlers(container.register_contact(), container.change_contact_details(),
@@ -103,7 +114,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager())
-    PROJECTION_LAG.watch(container.projection_manager().status)
+    check_pool = _pool_checker(container.app_pool())
+    unwatch: list[Callable[[], None]] = []
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
                                                           "gate": gate})
     conversation_deps, replies = conversation_dependencies(container)
@@ -116,6 +128,16 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
 
     async def close_gate() -> None:
         await gate.close()
+
+    def watch() -> None:
+        unwatch.append(PROJECTION_LAG.watch(container.projection_manager().status))
+        ON_DATABASE_ERROR.append(check_pool)
+
+    def unwatch_all() -> None:
+        while unwatch:
+            unwatch.pop()()
+        if check_pool in ON_DATABASE_ERROR:
+            ON_DATABASE_ERROR.remove(check_pool)
 
     def started() -> None:
         if runtime is not None:
@@ -156,8 +178,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                     limits],
         guards=[require_roles],
         exception_handlers=EXCEPTION_HANDLERS,
-        on_startup=[open_gate, started],
-        on_shutdown=[stopped, close_gate],
+        on_startup=[open_gate, watch, started],
+        on_shutdown=[stopped, unwatch_all, close_gate],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors,
         openapi_config=OpenAPIConfig(

@@ -4,6 +4,8 @@ errors for validation; never a stack trace, SQL or an internal message."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -92,8 +94,20 @@ def _malformed(request: Request[Any, Any, Any], error: MalformedFile) -> Respons
     return problem(400, "malformed-file", str(error))
 
 
+ON_DATABASE_ERROR: list[Callable[[], None]] = []
+"""Called (at most once a second) when a request found the database unavailable: the app
+registers a check of its pools, so connections broken by a restart are dropped at once rather
+than one failed request each."""
+_last_alarm = [0.0]
+
+
 def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
     log.warning("dependency unavailable: %s", error.__class__.__name__)
+    now = time.monotonic()
+    if now - _last_alarm[0] > 1.0:
+        _last_alarm[0] = now
+        for alarm in ON_DATABASE_ERROR:
+            alarm()
     return problem(503, "unavailable", "the database is unavailable; retry shortly",
                    headers={"Retry-After": "2"})
 

@@ -1,0 +1,125 @@
+"""PostgreSQL stopped (crashed) and restarted under write load, against `frontdesk serve` on a
+PostgreSQL of its own: every acknowledged command survives, the API answers 503 while the
+database is down, and it recovers by itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, ROOT
+from tests.serving import served
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Iterator[Any]:
+    """A second embedded PostgreSQL, so crashing it harms no other test."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def _crash(server: Any) -> None:
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def test_acknowledged_writes_survive_a_database_crash_and_the_api_recovers(
+        own_postgres: Any) -> None:
+    url = own_postgres.get_uri("postgres")
+    env = {**os.environ, "DATABASE_URL": url, "FRONTDESK_LOG_LEVEL": "WARNING"}
+    subprocess.run([str(ROOT / ".venv/bin/frontdesk"), "migrate"], env=env, check=True,
+                   capture_output=True, timeout=120, cwd=ROOT)
+    acknowledged: dict[str, str] = {}  # email -> lead id, only for 201 answers
+    statuses: list[int] = []
+    stop = threading.Event()
+    with served(url, FRONTDESK_RATE_LIMIT_PER_IP="0", FRONTDESK_RATE_LIMIT_PER_TENANT="0",
+                FRONTDESK_DB_POOL_SIZE="4") as service:
+        slug = f"outage-{uuid.uuid4().hex[:6]}"
+        assert httpx.post(f"{service.url}/v1/admin/tenants",
+                          headers={"Authorization": "Bearer dev-admin-token"},
+                          json={"name": "Outage", "slug": slug, "admin_email": f"a@{slug}.example",
+                                "admin_password": PASSWORD}).status_code == 201
+        token = httpx.post(f"{service.url}/v1/auth/login", json={
+            "tenant": slug, "email": f"a@{slug}.example",
+            "password": PASSWORD}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+
+        def write(worker: int) -> None:
+            with httpx.Client(base_url=service.url, headers=auth, timeout=10) as client:
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    email = f"w{worker}-{n}@outage.example"
+                    try:
+                        answer = client.post("/v1/leads", json={"email": email,
+                                                                "source": "web"})
+                    except httpx.HTTPError:
+                        statuses.append(0)  # no answer: not acknowledged
+                        continue
+                    statuses.append(answer.status_code)
+                    if answer.status_code == 201:
+                        acknowledged[email] = answer.json()["id"]
+                    elif answer.status_code >= 500:
+                        time.sleep(0.1)
+
+        writers = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+        for thread in writers:
+            thread.start()
+        try:
+            time.sleep(2)
+            before_crash = len(acknowledged)
+            _crash(own_postgres)
+            time.sleep(3)
+            during = list(statuses)
+            own_postgres.ensure_postgres_running()
+            deadline = time.monotonic() + 60
+            recovered_at = len(acknowledged)
+            while len(acknowledged) < recovered_at + 20:  # writes succeed again, by themselves
+                assert time.monotonic() < deadline, "the API did not recover"
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            for thread in writers:
+                thread.join(timeout=30)
+        assert before_crash > 0
+        assert 503 in during, "no 503 while the database was down"
+        assert not {s for s in statuses if s >= 500} - {503}, sorted(set(statuses))
+        health = httpx.get(f"{service.url}/health/ready").json()
+        assert health["status"] == "ready"
+
+        # Every acknowledged lead is in the event store (its history reads from it) and in
+        # the read model once the projections catch up.
+        with httpx.Client(base_url=service.url, headers=auth, timeout=30) as client:
+            for email, lead_id in acknowledged.items():
+                history = client.get(f"/v1/leads/{lead_id}/events")
+                assert history.status_code == 200, (email, history.text)
+                assert history.json()["items"][0]["type"] == "LeadCaptured"
+            listed: set[str] = set()
+            cursor = None
+            deadline = time.monotonic() + 60
+            while True:
+                page = client.get("/v1/leads", params={"limit": 200, **(
+                    {"cursor": cursor} if cursor else {})}).json()
+                listed |= {item["id"] for item in page["items"]}
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    if set(acknowledged.values()) <= listed or time.monotonic() > deadline:
+                        break
+                    listed, cursor = set(), None
+                    time.sleep(0.5)
+            assert set(acknowledged.values()) <= listed
