@@ -44,6 +44,7 @@ from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
 from adapters.readmodels.ltv import SqlLtvQueries
 from adapters.readmodels.memories import PgContactMemories, PgMemoryCandidates
+from adapters.resilience import VendorCircuits
 from application.bus import CommandBus
 from application.cases.handlers import (
     AcceptQuoteHandler,
@@ -171,6 +172,7 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     database = providers.Singleton(provision_database, settings)
     clock = providers.Singleton(SystemClock)
+    circuits = providers.Singleton(VendorCircuits)  # every vendor's breaker (ADR 0050)
     phones = providers.Singleton(LibPhoneNormaliser,
                                  default_region=settings.provided.default_phone_region)
 
@@ -228,7 +230,8 @@ class Container(containers.DeclarativeContainer):
     conversations = providers.Container(ConversationsContainer, settings=settings,
                                         clock=clock, phones=phones, bus=bus,
                                         unit_of_work=unit_of_work, app_pool=app_pool,
-                                        reader=reader, memory_search=memory_search)
+                                        reader=reader, memory_search=memory_search,
+                                        circuits=circuits)
     case_queries = providers.Singleton(SqlCaseQueries, reader)
     ltv_queries = providers.Singleton(SqlLtvQueries, reader, worker_pool, worker_mapper)
 
@@ -273,7 +276,7 @@ class Container(containers.DeclarativeContainer):
     schedule_stale_follow_up = providers.Singleton(ScheduleStaleFollowUpHandler, clock)
 
     # -- cases and payments -----------------------------------------------------------------
-    payment_gateway = providers.Singleton(build_payment_gateway, settings)
+    payment_gateway = providers.Singleton(build_payment_gateway, settings, circuits)
     stripe_webhooks = providers.Singleton(StripeWebhooks,
                                           settings.provided.stripe_webhook_secret,
                                           payment_gateway)

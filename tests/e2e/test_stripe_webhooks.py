@@ -14,7 +14,6 @@ import pytest
 from dependency_injector import providers
 from litestar.testing import TestClient
 
-from adapters.payments.circuit import CircuitBreaker
 from adapters.payments.stripe_gateway import StripeGateway
 from tests.conftest import ADMIN_TOKEN, TenantSession
 from tests.fake_stripe import FakeStripe, sign
@@ -48,7 +47,7 @@ def stripe_client(owner_url: str, runtime: Any, fake: FakeStripe) -> Iterator[Te
     built.settings.override(providers.Object(settings))
     built.payment_gateway.override(providers.Object(StripeGateway(
         fake.api_key, api_base=base, success_url="http://127.0.0.1/paid", timeout=5,
-        backoff=0.01, breaker=CircuitBreaker("stripe", threshold=3, cooldown=3600))))
+        backoff=0.01, fail_max=3, reset_timeout=3600, circuits=built.circuits())))
     built.database()
     with TestClient(app=create_app(built), raise_server_exceptions=False) as client:
         yield client
