@@ -110,6 +110,7 @@ from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
 from entrypoints.payments import payment_gateway as build_payment_gateway
 from entrypoints.settings import Settings
+from entrypoints.vendors import every_vendor
 
 
 def _datastore(roles: DatabaseRoles, pool_size: int) -> PostgresDatastore:
@@ -305,3 +306,9 @@ class Container(containers.DeclarativeContainer):
     )
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)
+
+    # -- readiness ---------------------------------------------------------------------------
+    vendor_circuits = providers.Callable(every_vendor, circuits, payment_gateway,
+                                         conversations.language_model,
+                                         conversations.sms_transport,
+                                         conversations.email_transport)

@@ -100,7 +100,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                             SqlAuditQueries(container.reader()), settings.trust_forwarded_for)
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
-    health = HealthChecks(container.app_pool(), container.projection_manager())
+    health = HealthChecks(container.app_pool(), container.projection_manager(),
+                          container.vendor_circuits())
     PROJECTION_LAG.watch(container.projection_manager().status)
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
                                                           "gate": gate})
