@@ -9,10 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 from uuid import uuid4
 
-import pybreaker
 import pytest
 
 from adapters.payments.stripe_gateway import StripeGateway
@@ -25,6 +23,7 @@ from application.cases.ports import (
 )
 from tests.fake_stripe import FakeStripe
 from tests.payments_fakes import FakePaymentGateway
+from tests.vendors import CircuitTransitions
 
 
 @dataclass
@@ -119,20 +118,10 @@ def test_refusals_are_not_retried(fake_stripe: FakeStripe) -> None:
     assert (gateway.breaker.current_state, gateway.breaker.fail_counter) == ("closed", 0)
 
 
-class Transitions(pybreaker.CircuitBreakerListener):
-    """The states a breaker moves into, in order (pybreaker's listener API)."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def state_change(self, breaker: Any, old: Any, new: Any) -> None:
-        self.seen.append(new.name)
-
-
 def test_the_circuit_opens_fails_fast_and_closes_after_a_good_trial(
         fake_stripe: FakeStripe) -> None:
     gateway = stripe_gateway(fake_stripe, attempts=2, fail_max=2, reset_timeout=0.3)
-    transitions = Transitions()
+    transitions = CircuitTransitions()
     gateway.breaker.add_listener(transitions)
     fake_stripe.fail_next(4, status=503)
     for _ in range(2):
