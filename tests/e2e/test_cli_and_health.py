@@ -10,15 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 from typer.testing import CliRunner
 
 from adapters.clock import ManualClock
-from adapters.payments.stripe_gateway import StripeGateway
 from application.leads.actions import ScheduleStaleFollowUpHandler
 from application.leads.stale_policy import StaleLeadPolicy
-from tests.conftest import ADMIN_TOKEN, TenantSession
+from tests.conftest import TenantSession, stripe_api
 from tests.fake_stripe import sign
 from tests.vendors import free_port
 
@@ -116,25 +114,10 @@ def test_readiness_lists_each_vendor_configured_or_not(client: Any, vendor_clien
 @pytest.fixture(scope="module")
 def stripe_down(owner_url: str, runtime: Any) -> Iterator[TestClient[Any]]:
     """The API of a composition root whose Stripe is a closed port on this machine."""
-    from entrypoints.container import Container
-    from entrypoints.http.app import create_app
-    from entrypoints.settings import Settings
-
-    base = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN,
-                        FRONTDESK_STALE_POLICY_INTERVAL=3600.0, FRONTDESK_LOG_LEVEL="WARNING",
-                        STRIPE_API_KEY="sk_test_health", STRIPE_WEBHOOK_SECRET=STRIPE_SECRET,
-                        STRIPE_API_BASE=base)
-    built = Container()
-    built.settings.override(providers.Object(settings))
-    built.payment_gateway.override(providers.Object(StripeGateway(
-        "sk_test_health", api_base=base, success_url="http://127.0.0.1/paid", timeout=2,
-        attempts=1, fail_max=2, reset_timeout=3600, circuits=built.circuits())))
-    built.database()
-    with TestClient(app=create_app(built), raise_server_exceptions=False) as api:
-        yield api
-    built.datastore().close()
-    built.worker_pool().close()
+    with stripe_api(owner_url, api_key="sk_test_health", webhook_secret=STRIPE_SECRET,
+                    api_base=f"http://127.0.0.1:{free_port()}", timeout=2, attempts=1,
+                    fail_max=2, reset_timeout=3600) as client:
+        yield client
 
 
 def test_an_open_vendor_circuit_degrades_readiness_without_failing_it(

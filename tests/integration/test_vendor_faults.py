@@ -43,13 +43,6 @@ TIMEOUT, STALL = 0.3, 1.0  # the client gives up long before the stalled vendor 
 
 
 @pytest.fixture(scope="module")
-def slow_openai() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def slow_stripe() -> Iterator[FakeStripe]:
     fake = FakeStripe()
     server, fake.base = fake.serve()  # type: ignore[attr-defined]
@@ -65,21 +58,21 @@ def wait_for_trial(breaker: Any) -> None:
 
 
 def test_a_model_timing_out_is_skipped_while_open_and_used_again_after_a_trial(
-        slow_openai: FakeOpenAI) -> None:
-    chain = ProviderChain([("openai", openai_model(slow_openai, timeout=TIMEOUT)),
+        fake_openai: FakeOpenAI) -> None:
+    chain = ProviderChain([("openai", openai_model(fake_openai, timeout=TIMEOUT)),
                            ("local", OfflineAssistant())],
                           prices=PriceList(), attempts=1, fail_max=2, reset_timeout=0.5)
     transitions = CircuitTransitions()
     chain.providers[0].breaker.add_listener(transitions)
-    slow_openai.stall = STALL
+    fake_openai.stall = STALL
     try:
         timed_out = [list(chain.stream(PROMPT))[-1] for _ in range(2)]
         assert chain.circuits()["openai"] == "open"
-        calls = len(slow_openai.received("/chat/completions"))
+        calls = len(fake_openai.received("/chat/completions"))
         while_open = list(chain.stream(PROMPT))
-        assert len(slow_openai.received("/chat/completions")) == calls  # not even tried
+        assert len(fake_openai.received("/chat/completions")) == calls  # not even tried
     finally:
-        slow_openai.stall = 0.0
+        fake_openai.stall = 0.0
     for answer in (*timed_out, while_open[-1]):
         assert isinstance(answer, Finished)
         assert (answer.provider, answer.fallbacks) == ("local", ("openai",))
