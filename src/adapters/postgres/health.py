@@ -24,9 +24,8 @@ class Readiness:
 
 class HealthChecks:
     def __init__(self, pool: DictPool, projections: ProjectionManager,
-                 vendors: VendorCircuits | None = None) -> None:
-        self._pool, self._projections = pool, projections
-        self._vendors = vendors or VendorCircuits()
+                 vendors: VendorCircuits) -> None:
+        self._pool, self._projections, self._vendors = pool, projections, vendors
 
     def readiness(self) -> Readiness:
         vendors = self._vendors.report()
