@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,34 @@ def tenant(client: TestClient[Any]) -> TenantSession:
 @pytest.fixture
 def other_tenant(client: TestClient[Any]) -> TenantSession:
     return provision(client)
+
+
+@contextmanager
+def stripe_api(owner_url: str, *, api_key: str, api_base: str, webhook_secret: str,
+               **gateway: Any) -> Iterator[TestClient[Any]]:
+    """The API of a second composition root on the test database with Stripe configured; its
+    gateway takes ``gateway`` options (timeouts, retries, breaker) and registers its breaker
+    in this root's registry, so readiness and the gauge see it."""
+    from dependency_injector import providers
+
+    from adapters.payments.stripe_gateway import StripeGateway
+    from entrypoints.container import Container
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import Settings
+
+    settings = Settings(DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN,
+                        FRONTDESK_STALE_POLICY_INTERVAL=3600.0, FRONTDESK_LOG_LEVEL="WARNING",
+                        STRIPE_API_KEY=api_key, STRIPE_WEBHOOK_SECRET=webhook_secret,
+                        STRIPE_API_BASE=api_base)
+    built = Container()
+    built.settings.override(providers.Object(settings))
+    built.payment_gateway.override(providers.Object(StripeGateway(
+        api_key, api_base=api_base, success_url="http://127.0.0.1/paid",
+        circuits=built.circuits(), **gateway)))
+    built.database()
+    try:
+        with TestClient(app=create_app(built), raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        built.datastore().close()
+        built.worker_pool().close()

@@ -83,11 +83,12 @@ def desk(vendor_client: TestClient[Any]) -> TenantSession:
     return provision(vendor_client)
 
 
-def drain_outbox(container: Any) -> None:
-    """Run both outbox dispatchers over the log until caught up (the runtime would)."""
+def drain_outbox(container: Any, consumers: list[Any] | None = None) -> None:
+    """Run the outbox dispatchers (the container's, or ``consumers``) over the log until caught
+    up (the runtime would)."""
     from adapters.projections.consumers import ConsumerRunner
 
-    for consumer in container.consumers():
+    for consumer in container.consumers() if consumers is None else consumers:
         runner = ConsumerRunner(consumer, container.worker_pool(), container.worker_mapper())
         runner.ensure_tracking()
         runner.catch_up()

@@ -2,7 +2,8 @@
 form-encoded POSTs with bracketed nested keys, Bearer secret keys, Idempotency-Key replay,
 JSON objects and Stripe-shaped errors. It keeps state (checkout sessions, payment intents,
 charges, refunds) so a test can "pay" a session and get the events Stripe would send, and it
-can fail on demand (5xx, before or after doing the work) to exercise retries and the breaker.
+can fail on demand (5xx, before or after doing the work) or time out (``stall``) to exercise
+retries and the breaker.
 
 ``sign`` builds a Stripe-Signature header the way Stripe does: ``t=<unix time>,v1=<hex
 HMAC-SHA256 of "<t>.<payload>" keyed with the endpoint secret>``.
@@ -74,6 +75,8 @@ class FakeStripe:
     charges: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[tuple[int, bool]] = field(default_factory=list)
+    stall: float = 0.0
+    """Hold each request this long, then hang up without an answer (a timeout)."""
     idempotent: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -193,6 +196,12 @@ class FakeStripe:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with fake.lock:
                     fake.requests.append(Received(method, url.path, headers, params))
+                    stall = fake.stall
+                if stall:
+                    time.sleep(stall)
+                    self.close_connection = True
+                    return None
+                with fake.lock:
                     if headers.get("authorization") != f"Bearer {fake.api_key}":
                         return self._answer(401, {"error": {
                             "type": "invalid_request_error",

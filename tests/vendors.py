@@ -1,10 +1,12 @@
 """Local fake vendor servers that speak the real wire formats, so the official SDKs (openai,
 anthropic, twilio) and smtplib are exercised for real: OpenAI Chat Completions with SSE
 streaming chunks, Anthropic Messages with its event stream, the Twilio Messages REST API, and
-an SMTP sink (aiosmtpd). Each records what it received; each can be taken down."""
+an SMTP sink (aiosmtpd). Each records what it received; each can be taken down or made to
+time out."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import threading
@@ -17,6 +19,18 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import pybreaker
+
+
+class CircuitTransitions(pybreaker.CircuitBreakerListener):
+    """The states a circuit breaker moves into, in order (pybreaker's listener API)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def state_change(self, breaker: Any, old: Any, new: Any) -> None:
+        self.seen.append(new.name)
 
 
 def free_port() -> int:
@@ -34,6 +48,11 @@ class FakeServer:
         self.fail_next = 0
         """Answer the next N requests with 503 (transient), then work again."""
         self.chunk_delay = 0.0
+        self.stall = 0.0
+        """Hold each request this long, then hang up without an answer: set it above the
+        client's timeout to make the vendor time out."""
+        self.stall_after_work = False
+        """While stalling, do the work first (a message is created): the answer is lost."""
         self._lock = threading.Lock()
         server = self
 
@@ -54,6 +73,14 @@ class FakeServer:
                     if failing is None and server.fail_next > 0:
                         server.fail_next -= 1
                         failing = 503
+                    stall, after_work = server.stall, server.stall_after_work
+                if stall:
+                    if after_work:
+                        self.wfile = io.BytesIO()  # the answer goes nowhere
+                        server.handle(self, raw)
+                    time.sleep(stall)
+                    self.close_connection = True
+                    return
                 if failing is not None:
                     self._json(failing, server.error_body(failing))
                     return

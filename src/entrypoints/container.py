@@ -44,6 +44,7 @@ from adapters.readmodels.engine import ReadModelReader
 from adapters.readmodels.leads import SqlLeadQueries
 from adapters.readmodels.ltv import SqlLtvQueries
 from adapters.readmodels.memories import PgContactMemories, PgMemoryCandidates
+from adapters.resilience import VendorCircuits
 from application.bus import CommandBus
 from application.cases.handlers import (
     AcceptQuoteHandler,
@@ -110,6 +111,7 @@ from entrypoints.conversations_container import ConversationsContainer
 from entrypoints.database import provision_database
 from entrypoints.payments import payment_gateway as build_payment_gateway
 from entrypoints.settings import Settings
+from entrypoints.vendors import every_vendor
 
 
 def _datastore(roles: DatabaseRoles, pool_size: int) -> PostgresDatastore:
@@ -172,6 +174,7 @@ class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     database = providers.Singleton(provision_database, settings)
     clock = providers.Singleton(SystemClock)
+    circuits = providers.Singleton(VendorCircuits)  # every vendor's breaker (ADR 0050)
     phones = providers.Singleton(LibPhoneNormaliser,
                                  default_region=settings.provided.default_phone_region)
 
@@ -235,7 +238,8 @@ class Container(containers.DeclarativeContainer):
     conversations = providers.Container(ConversationsContainer, settings=settings,
                                         clock=clock, phones=phones, bus=bus,
                                         unit_of_work=unit_of_work, app_pool=app_pool,
-                                        reader=reader, memory_search=memory_search)
+                                        reader=reader, memory_search=memory_search,
+                                        circuits=circuits)
     case_queries = providers.Singleton(SqlCaseQueries, reader)
     ltv_queries = providers.Singleton(SqlLtvQueries, reader, worker_pool, worker_mapper)
 
@@ -280,7 +284,7 @@ class Container(containers.DeclarativeContainer):
     schedule_stale_follow_up = providers.Singleton(ScheduleStaleFollowUpHandler, clock)
 
     # -- cases and payments -----------------------------------------------------------------
-    payment_gateway = providers.Singleton(build_payment_gateway, settings)
+    payment_gateway = providers.Singleton(build_payment_gateway, settings, circuits)
     stripe_webhooks = providers.Singleton(StripeWebhooks,
                                           settings.provided.stripe_webhook_secret,
                                           payment_gateway)
@@ -311,3 +315,9 @@ class Container(containers.DeclarativeContainer):
     )
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)
+
+    # -- readiness ---------------------------------------------------------------------------
+    vendor_circuits = providers.Callable(every_vendor, circuits, payment_gateway,
+                                         conversations.language_model,
+                                         conversations.sms_transport,
+                                         conversations.email_transport)

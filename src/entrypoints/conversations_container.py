@@ -41,6 +41,7 @@ class ConversationsContainer(containers.DeclarativeContainer):
     app_pool: providers.Dependency[Any] = providers.Dependency()
     reader: providers.Dependency[Any] = providers.Dependency()
     memory_search: providers.Dependency[Any] = providers.Dependency()
+    circuits: providers.Dependency[Any] = providers.Dependency()
 
     assistant_settings = providers.Singleton(PostgresAssistantSettings, app_pool)
     queries = providers.Singleton(SqlConversationQueries, reader)
@@ -49,7 +50,7 @@ class ConversationsContainer(containers.DeclarativeContainer):
         memory=providers.Singleton(MemoryRetriever, memory_search),
         lexical=providers.Singleton(LexicalRetriever, app_pool))
     tokens = providers.Singleton(EstimatedTokenCounter)
-    language_model = providers.Singleton(language_model, settings)
+    language_model = providers.Singleton(language_model, settings, circuits)
     context = providers.Singleton(ContextBuilder, retriever, tokens)
 
     # -- command handlers (one per command) -------------------------------------------------
@@ -73,8 +74,8 @@ class ConversationsContainer(containers.DeclarativeContainer):
                                      assistant_settings, hand_off)
 
     # -- the outboxes -----------------------------------------------------------------------
-    sms_transport = providers.Singleton(sms_transport, settings, assistant_settings)
-    email_transport = providers.Singleton(email_transport, settings)
+    sms_transport = providers.Singleton(sms_transport, settings, assistant_settings, circuits)
+    email_transport = providers.Singleton(email_transport, settings, circuits)
     sms_outbox = providers.Singleton(OutboxDispatcher, sms_transport, unit_of_work, bus,
                                      begin_dispatch, record_delivery)
     email_outbox = providers.Singleton(OutboxDispatcher, email_transport, unit_of_work, bus,

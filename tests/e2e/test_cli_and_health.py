@@ -1,20 +1,26 @@
-"""The operator's side: the `frontdesk` CLI on the same database, readiness, the stale-lead
-policy against the real read model."""
+"""The operator's side: the `frontdesk` CLI on the same database, readiness (vendor circuits
+included), the stale-lead policy against the real read model."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar.testing import TestClient
 from typer.testing import CliRunner
 
 from adapters.clock import ManualClock
 from application.leads.actions import ScheduleStaleFollowUpHandler
 from application.leads.stale_policy import StaleLeadPolicy
-from tests.conftest import TenantSession
+from tests.conftest import TenantSession, stripe_api
+from tests.fake_stripe import sign
+from tests.vendors import free_port
+
+STRIPE_SECRET = "whsec_test_health_0123456789"
 
 
 @pytest.fixture
@@ -90,6 +96,55 @@ def test_readiness_reports_the_rls_protected_tables(client: Any) -> None:
     assert checks["row_level_security"]["unprotected_tables"] == []
     assert {"contacts", "lead_pipeline", "memories", "audit_log", "cases", "ltv"} <= set(
         checks["projections"]["lag"])
+
+
+def test_readiness_lists_each_vendor_configured_or_not(client: Any, vendor_client: Any) -> None:
+    unconfigured = client.get("/health/ready").json()
+    assert unconfigured["checks"]["vendors"] == {
+        "llm:local": {"configured": True, "circuit": "closed"},
+        "smtp": {"configured": False, "circuit": "closed"},
+        "stripe": {"configured": False, "circuit": "closed"},
+        "twilio": {"configured": False, "circuit": "closed"}}
+    assert unconfigured["degraded"] is False
+    vendors = vendor_client.get("/health/ready").json()["checks"]["vendors"]
+    assert {name: v["configured"] for name, v in vendors.items()} == {
+        "llm:openai": True, "smtp": True, "stripe": False, "twilio": True}
+
+
+@pytest.fixture(scope="module")
+def stripe_down(owner_url: str, runtime: Any) -> Iterator[TestClient[Any]]:
+    """The API of a composition root whose Stripe is a closed port on this machine."""
+    with stripe_api(owner_url, api_key="sk_test_health", webhook_secret=STRIPE_SECRET,
+                    api_base=f"http://127.0.0.1:{free_port()}", timeout=2, attempts=1,
+                    fail_max=2, reset_timeout=3600) as client:
+        yield client
+
+
+def test_an_open_vendor_circuit_degrades_readiness_without_failing_it(
+        stripe_down: TestClient[Any]) -> None:
+    ready = stripe_down.get("/health/ready").json()
+    assert (ready["degraded"], ready["checks"]["vendors"]["stripe"]) == (
+        False, {"configured": True, "circuit": "closed"})
+    # A refund made in the dashboard: Frontdesk asks Stripe whose payment it was.
+    payload = json.dumps({"id": "evt_test_health", "type": "charge.refunded", "data": {
+        "object": {"id": "ch_test_health", "object": "charge", "payment_intent": "pi_test_1",
+                   "amount": 100, "amount_refunded": 100, "metadata": {}}}}).encode()
+    answers = [stripe_down.post("/v1/webhooks/stripe", content=payload,
+                                headers={"Stripe-Signature": sign(payload, STRIPE_SECRET)})
+               for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 503]
+    assert all(a.headers["content-type"].startswith("application/problem+json")
+               for a in answers)
+    assert "circuit open" in answers[-1].json()["detail"]
+    assert int(answers[-1].headers["retry-after"]) > 3000  # until the trial, not "shortly"
+    ready = stripe_down.get("/health/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert (body["status"], body["degraded"]) == ("ready", True)
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["vendors"]["stripe"] == {"configured": True, "circuit": "open"}
+    metrics = stripe_down.get("/metrics").text
+    assert 'frontdesk_vendor_circuit_state{vendor="stripe"} 2.0' in metrics
 
 
 def test_stale_lead_policy_on_the_real_read_model(container: Any, tenant: TenantSession) -> None:

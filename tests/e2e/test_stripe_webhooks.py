@@ -11,12 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from litestar.testing import TestClient
 
-from adapters.payments.circuit import CircuitBreaker
-from adapters.payments.stripe_gateway import StripeGateway
-from tests.conftest import ADMIN_TOKEN, TenantSession
+from tests.conftest import TenantSession, stripe_api
 from tests.fake_stripe import FakeStripe, sign
 from tests.support_cases import QUOTE_TOTAL, accepted_case, events_of
 
@@ -35,25 +32,10 @@ def fake() -> Iterator[FakeStripe]:
 @pytest.fixture(scope="module")
 def stripe_client(owner_url: str, runtime: Any, fake: FakeStripe) -> Iterator[TestClient[Any]]:
     """The API of a second composition root on the same database, with Stripe configured."""
-    from entrypoints.container import Container
-    from entrypoints.http.app import create_app
-    from entrypoints.settings import Settings
-
-    base = fake.base  # type: ignore[attr-defined]
-    settings = Settings(DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN,
-                        FRONTDESK_STALE_POLICY_INTERVAL=3600.0, FRONTDESK_LOG_LEVEL="WARNING",
-                        STRIPE_API_KEY=fake.api_key, STRIPE_WEBHOOK_SECRET=SECRET,
-                        STRIPE_API_BASE=base)
-    built = Container()
-    built.settings.override(providers.Object(settings))
-    built.payment_gateway.override(providers.Object(StripeGateway(
-        fake.api_key, api_base=base, success_url="http://127.0.0.1/paid", timeout=5,
-        backoff=0.01, breaker=CircuitBreaker("stripe", threshold=3, cooldown=3600))))
-    built.database()
-    with TestClient(app=create_app(built), raise_server_exceptions=False) as client:
+    with stripe_api(owner_url, api_key=fake.api_key, webhook_secret=SECRET,
+                    api_base=fake.base,  # type: ignore[attr-defined]
+                    timeout=5, backoff=0.01, fail_max=3, reset_timeout=3600) as client:
         yield client
-    built.datastore().close()
-    built.worker_pool().close()
 
 
 @pytest.fixture

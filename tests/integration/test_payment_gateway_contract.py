@@ -1,17 +1,18 @@
 """One contract for the PaymentGateway port, passed by the Stripe adapter (the real stripe SDK
 against the local fake Stripe server) and by the in-memory fake the application tests use;
 then the Stripe adapter's resilience: retries with backoff on transient errors, idempotency
-keys that make a retry harmless, and a circuit breaker that fails fast while Stripe is down."""
+keys that make a retry harmless, and a circuit breaker (pybreaker, in real time) that fails
+fast while Stripe is down and lets a trial call through after its reset timeout."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from uuid import uuid4
 
 import pytest
 
-from adapters.payments.circuit import CircuitBreaker
 from adapters.payments.stripe_gateway import StripeGateway
 from application.cases.ports import (
     CheckoutRequest,
@@ -22,6 +23,7 @@ from application.cases.ports import (
 )
 from tests.fake_stripe import FakeStripe
 from tests.payments_fakes import FakePaymentGateway
+from tests.vendors import CircuitTransitions
 
 
 @dataclass
@@ -113,28 +115,45 @@ def test_refusals_are_not_retried(fake_stripe: FakeStripe) -> None:
         gateway.refund(RefundRequest(tenant_id=uuid4(), case_id=uuid4(), refund_id=uuid4(),
                                      payment_reference="pi_missing", amount=1, currency="EUR"))
     assert len(fake_stripe.calls("/v1/refunds")) == before + 1
-    assert gateway.breaker.state == "closed"
+    assert (gateway.breaker.current_state, gateway.breaker.fail_counter) == ("closed", 0)
 
 
 def test_the_circuit_opens_fails_fast_and_closes_after_a_good_trial(
         fake_stripe: FakeStripe) -> None:
-    now = [0.0]
-    breaker = CircuitBreaker("stripe", threshold=2, cooldown=30, clock=lambda: now[0])
-    gateway = stripe_gateway(fake_stripe, breaker=breaker, attempts=2)
+    gateway = stripe_gateway(fake_stripe, attempts=2, fail_max=2, reset_timeout=0.3)
+    transitions = CircuitTransitions()
+    gateway.breaker.add_listener(transitions)
     fake_stripe.fail_next(4, status=503)
     for _ in range(2):
         with pytest.raises(PaymentProviderUnavailable):
             gateway.create_checkout(checkout())
-    assert breaker.state == "open"
+    assert gateway.breaker.current_state == "open"
     sent = len(fake_stripe.requests)
     with pytest.raises(PaymentProviderUnavailable) as fast:
         gateway.create_checkout(checkout())
     assert len(fake_stripe.requests) == sent  # failed fast: Stripe was not called
-    assert 1 <= fast.value.retry_after <= 31
-    now[0] = 31.0
-    assert breaker.state == "half_open"
-    gateway.create_checkout(checkout())  # the trial call succeeds
-    assert breaker.state == "closed"
+    assert "circuit open" in fast.value.message and fast.value.retry_after == 1
+    time.sleep(gateway.breaker.seconds_until_trial() + 0.05)
+    fake_stripe.fail_next(2, status=503)  # the first trial fails: open again
+    with pytest.raises(PaymentProviderUnavailable):
+        gateway.create_checkout(checkout())
+    assert len(fake_stripe.requests) == sent + 2
+    time.sleep(gateway.breaker.seconds_until_trial() + 0.05)
+    gateway.create_checkout(checkout())  # the second trial succeeds
+    assert transitions.seen == ["open", "half-open", "open", "half-open", "closed"]
+
+
+def test_a_refusal_as_the_trial_call_closes_the_circuit(fake_stripe: FakeStripe) -> None:
+    gateway = stripe_gateway(fake_stripe, attempts=1, fail_max=1, reset_timeout=0.3)
+    fake_stripe.fail_next(1, status=500)
+    with pytest.raises(PaymentProviderUnavailable):
+        gateway.create_checkout(checkout())
+    assert gateway.breaker.current_state == "open"
+    time.sleep(gateway.breaker.seconds_until_trial() + 0.05)
+    with pytest.raises(PaymentProviderRefused):  # Stripe answers: it is up
+        gateway.refund(RefundRequest(tenant_id=uuid4(), case_id=uuid4(), refund_id=uuid4(),
+                                     payment_reference="pi_missing", amount=1, currency="EUR"))
+    assert gateway.breaker.current_state == "closed"
 
 
 def test_a_wrong_api_key_is_unavailability_not_a_refusal(fake_stripe: FakeStripe) -> None:

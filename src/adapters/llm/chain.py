@@ -17,7 +17,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from adapters.llm.errors import ProviderError
 from adapters.llm.pricing import PriceList
-from adapters.metrics import LLM_LATENCY, LLM_REQUESTS, LLM_TOKENS, CircuitGauge
+from adapters.metrics import LLM_LATENCY, LLM_REQUESTS, LLM_TOKENS
+from adapters.resilience import VendorBreaker, VendorCircuits
 from application.conversations.ports import (
     Delta,
     Finished,
@@ -35,19 +36,20 @@ log = logging.getLogger("frontdesk.llm")
 class Provider:
     name: str
     model: LanguageModel
-    breaker: pybreaker.CircuitBreaker
+    breaker: VendorBreaker
 
 
 class ProviderChain:
     def __init__(self, providers: list[tuple[str, LanguageModel]], *, prices: PriceList,
                  attempts: int = 3, backoff: float = 0.25, max_backoff: float = 4.0,
-                 fail_max: int = 3, reset_timeout: float = 30.0) -> None:
+                 fail_max: int = 3, reset_timeout: float = 30.0,
+                 circuits: VendorCircuits | None = None) -> None:
         if not providers:
             raise ValueError("the provider chain needs at least one provider")
+        registry = circuits or VendorCircuits()
         self.providers = [
-            Provider(name, model, pybreaker.CircuitBreaker(
-                fail_max=fail_max, reset_timeout=reset_timeout, name=f"llm:{name}",
-                listeners=[CircuitGauge(f"llm:{name}")]))
+            Provider(name, model, registry.breaker(f"llm:{name}", fail_max=fail_max,
+                                                   reset_timeout=reset_timeout))
             for name, model in providers]
         self._prices = prices
         self._attempts, self._backoff, self._max_backoff = attempts, backoff, max_backoff

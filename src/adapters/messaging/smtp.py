@@ -13,7 +13,8 @@ from email.utils import formatdate
 
 import pybreaker
 
-from adapters.metrics import OUTBOX_SENT, CircuitGauge
+from adapters.metrics import OUTBOX_SENT
+from adapters.resilience import VendorCircuits
 from application.conversations.ports import (
     DeliveryRefused,
     OutboundMessage,
@@ -32,12 +33,12 @@ class SmtpMessaging:
     channels = frozenset({"email"})
 
     def __init__(self, *, host: str, port: int, user: str | None, password: str | None,
-                 sender: str, timeout: float, starttls: bool = False) -> None:
+                 sender: str, timeout: float, starttls: bool = False, fail_max: int = 5,
+                 reset_timeout: float = 30.0, circuits: VendorCircuits | None = None) -> None:
         self._host, self._port, self._user, self._password = host, port, user, password
         self._sender, self._timeout, self._starttls = sender, timeout, starttls
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=5, reset_timeout=30, name="smtp", listeners=[CircuitGauge("smtp")],
-            exclude=[lambda e: isinstance(e, DeliveryRefused)])
+        self.breaker = (circuits or VendorCircuits()).breaker(
+            "smtp", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[DeliveryRefused])
 
     def build(self, message: OutboundMessage) -> EmailMessage:
         sender = message.sender or self._sender
@@ -56,7 +57,7 @@ class SmtpMessaging:
     def send(self, message: OutboundMessage) -> Receipt:
         email = self.build(message)
         try:
-            self.breaker.call(self._deliver, email)
+            self.breaker.guard(lambda: self._deliver(email))
         except pybreaker.CircuitBreakerError as error:
             OUTBOX_SENT.labels(self.name, "unavailable").inc()
             raise TransportUnavailable("smtp circuit is open") from error

@@ -22,7 +22,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from adapters.metrics import OUTBOX_SENT, CircuitGauge
+from adapters.metrics import OUTBOX_SENT
+from adapters.resilience import VendorCircuits
 from application.conversations.ports import (
     DeliveryRefused,
     OutboundMessage,
@@ -46,16 +47,16 @@ class TwilioMessaging:
 
     def __init__(self, *, account_sid: str, auth_token: str, api_base: str | None,
                  timeout: float, public_url: str | None,
-                 tenant_slug: Callable[[UUID], str | None]) -> None:
+                 tenant_slug: Callable[[UUID], str | None], fail_max: int = 5,
+                 reset_timeout: float = 30.0, circuits: VendorCircuits | None = None) -> None:
         self._client = Client(account_sid, auth_token,
                               http_client=TwilioHttpClient(timeout=timeout))
         if api_base:
             self._client.api.base_url = api_base.rstrip("/")
         self._public_url = (public_url or "").rstrip("/")
         self._slug = tenant_slug
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=5, reset_timeout=30, name="twilio", listeners=[CircuitGauge("twilio")],
-            exclude=[lambda e: isinstance(e, DeliveryRefused)])
+        self.breaker = (circuits or VendorCircuits()).breaker(
+            "twilio", fail_max=fail_max, reset_timeout=reset_timeout, exclude=[DeliveryRefused])
 
     def _address(self, channel: str, number: str | None) -> str | None:
         if number is None:
@@ -82,7 +83,7 @@ class TwilioMessaging:
         if callback:
             params["status_callback"] = callback
         try:
-            created = self.breaker.call(self._create, params)
+            created = self.breaker.guard(lambda: self._create(params))
         except pybreaker.CircuitBreakerError as error:
             OUTBOX_SENT.labels(self.name, "unavailable").inc()
             raise TransportUnavailable("twilio circuit is open") from error
@@ -110,8 +111,8 @@ class TwilioMessaging:
                                     retry=retry_if_exception_type(TransportUnavailable),
                                     reraise=True):
                 with attempt:
-                    found = self.breaker.call(self._list, to, sender,
-                                              since - timedelta(minutes=1))
+                    found = self.breaker.guard(
+                        lambda: self._list(to, sender, since - timedelta(minutes=1)))
         except pybreaker.CircuitBreakerError as error:
             raise TransportUnavailable("twilio circuit is open") from error
         for sent in found:

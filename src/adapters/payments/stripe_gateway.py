@@ -2,20 +2,23 @@
 payment-intent look-ups. Configurable API base (``STRIPE_API_BASE``: a sandbox, or the local
 fake server of the tests); timeouts; retries with exponential backoff on transient errors
 (tenacity), each call with an idempotency key so a retry is never a second payment page or
-refund; a circuit breaker that fails fast while Stripe is down. Unavailability surfaces as
-PaymentProviderUnavailable (HTTP 503, nothing recorded), a refusal as PaymentProviderRefused.
+refund; a circuit breaker (pybreaker, ADR 0050) that counts only transient errors and fails
+fast while Stripe is down. Unavailability surfaces as PaymentProviderUnavailable (HTTP 503 with
+Retry-After, nothing recorded), a refusal as PaymentProviderRefused.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pybreaker
 import stripe
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from adapters.payments.circuit import CircuitBreaker, CircuitOpen
+from adapters.resilience import VendorCircuits
 from application.cases.ports import (
     CheckoutLink,
     CheckoutRequest,
@@ -46,13 +49,18 @@ class StripeGateway:
 
     def __init__(self, api_key: str, *, api_base: str, success_url: str,
                  timeout: float = 10.0, attempts: int = 3, backoff: float = 0.5,
-                 breaker: CircuitBreaker | None = None) -> None:
+                 fail_max: int = 5, reset_timeout: float = 30.0,
+                 circuits: VendorCircuits | None = None) -> None:
         self._client = stripe.StripeClient(
             api_key, base_addresses={"api": api_base.rstrip("/")},
             http_client=stripe.RequestsClient(timeout=timeout), max_network_retries=0)
         self._success_url = success_url
         self._attempts, self._backoff = attempts, backoff
-        self.breaker = breaker or CircuitBreaker("stripe")
+        # A refusal (4xx) is Stripe answering: it does not count towards opening the circuit,
+        # and as a half-open trial it closes it.
+        self.breaker = (circuits or VendorCircuits()).breaker(
+            "stripe", fail_max=fail_max, reset_timeout=reset_timeout,
+            exclude=[lambda error: not is_transient(error)])
 
     # -- the calls ----------------------------------------------------------------------------
 
@@ -97,11 +105,12 @@ class StripeGateway:
                             wait=wait_exponential(multiplier=self._backoff, max=4.0),
                             retry=retry_if_exception(is_transient), reraise=True)
         try:
-            return self.breaker.call(lambda: retrying(action), counts=is_transient)
-        except CircuitOpen as open_circuit:
+            return self.breaker.guard(lambda: retrying(action))
+        except pybreaker.CircuitBreakerError:
+            log.warning("stripe circuit open: failing fast")
             raise PaymentProviderUnavailable(
                 "Stripe is unavailable (circuit open); retry later",
-                retry_after=int(open_circuit.retry_after) + 1) from None
+                retry_after=max(1, math.ceil(self.breaker.seconds_until_trial()))) from None
         except stripe.StripeError as error:
             if is_transient(error):
                 log.warning("stripe unavailable: %s", type(error).__name__)

@@ -1,4 +1,8 @@
-"""Readiness: the database answers, every tenant table is protected by RLS, projection lag."""
+"""Readiness: the database answers, every tenant table is protected by RLS, projection lag;
+and, beside them, each vendor: configured or not, and its circuit. Only the database checks
+decide readiness. An open vendor circuit makes the service ``degraded``, not unready: it still
+accepts work, queues what waits for the vendor, and answers 503 only where it cannot (ADR 0050).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +12,36 @@ from typing import Any
 from adapters.postgres.database import DictPool
 from adapters.postgres.rls import RLS_STATUS_SQL
 from adapters.projections.manager import ProjectionManager
+from adapters.resilience import VendorCircuits
 
 
 @dataclass
 class Readiness:
     ready: bool
     checks: dict[str, Any] = field(default_factory=dict)
+    degraded: bool = False
 
 
 class HealthChecks:
-    def __init__(self, pool: DictPool, projections: ProjectionManager) -> None:
-        self._pool, self._projections = pool, projections
+    def __init__(self, pool: DictPool, projections: ProjectionManager,
+                 vendors: VendorCircuits) -> None:
+        self._pool, self._projections, self._vendors = pool, projections, vendors
 
     def readiness(self) -> Readiness:
-        checks: dict[str, Any] = {}
+        vendors = self._vendors.report()
+        degraded = any(v["circuit"] != "closed" for v in vendors.values())
+        checks = self._database()
+        ready = all(check["ok"] for check in checks.values())
+        return Readiness(ready, {**checks, "vendors": vendors}, degraded)
+
+    def _database(self) -> dict[str, Any]:
         try:
             with self._pool.connection() as conn:
                 conn.execute("SELECT 1")
                 tables = conn.execute(RLS_STATUS_SQL).fetchall()
         except Exception as error:
-            return Readiness(False, {"database": {"ok": False, "error": type(error).__name__}})
-        checks["database"] = {"ok": True}
+            return {"database": {"ok": False, "error": type(error).__name__}}
+        checks: dict[str, Any] = {"database": {"ok": True}}
         unprotected = [t["table_name"] for t in tables
                        if not (t["enabled"] and t["forced"] and t["has_policy"])]
         checks["row_level_security"] = {"ok": not unprotected,
@@ -41,5 +54,4 @@ class HealthChecks:
                                 "needs_rebuild": status.needs_rebuild}
         checks["projections"] = {"ok": not any(v["needs_rebuild"] for v in lag.values()),
                                  "lag": lag}
-        ready = all(check["ok"] for check in checks.values())
-        return Readiness(ready, checks)
+        return checks

@@ -113,7 +113,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                             SqlAuditQueries(container.reader()), settings.trust_forwarded_for)
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
-    health = HealthChecks(container.app_pool(), container.projection_manager())
+    health = HealthChecks(container.app_pool(), container.projection_manager(),
+                          container.vendor_circuits())
     check_pool = _pool_checker(container.app_pool())
     unwatch: list[Callable[[], None]] = []
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),

@@ -20,9 +20,13 @@ class HealthController(Controller):
 
     @get("/ready", sync_to_thread=True, summary="Readiness",
          description="Database reachable, every tenant table under row-level security (count "
-                     "reported), projection lag. 503 when any check fails.", security=[])
+                     "reported), projection lag: 503 when any of these fails. Each vendor "
+                     "(`llm:<provider>` of the chain, `twilio`, `smtp`, `stripe`) with "
+                     "`configured` and its `circuit` (closed, open, half-open). An open "
+                     "circuit does not fail readiness: `degraded` is true and the answer stays "
+                     "200 (work is still accepted and queued; ADR 0050).", security=[])
     def ready(self, health: Health) -> Response[dict[str, Any]]:
         readiness = health.readiness()
         return Response({"status": "ready" if readiness.ready else "not ready",
-                         "checks": readiness.checks},
+                         "degraded": readiness.degraded, "checks": readiness.checks},
                         status_code=200 if readiness.ready else 503)
