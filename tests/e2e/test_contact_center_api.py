@@ -429,7 +429,8 @@ def test_every_contact_center_route_is_described_with_roles_and_examples(
 def test_a_handed_off_conversation_becomes_one_task_and_resolves_with_a_catalog_code(
         cc: CallCenter) -> None:
     inbox = cc.queue("Chat hand-offs", default_for=["conversation_handoff"])
-    contact = cc.post("/v1/contacts", {"name": "Hana", "email": "hana@example.com"}, status=201)
+    contact = cc.post("/v1/contacts", {"name": "Hana", "email": "hana@example.com",
+                                        "phone": "+34611222333"}, status=201)
     conversation = cc.post("/v1/conversations", {"contact_id": contact["id"],
                                                  "channel": "whatsapp"}, status=201)
     cc.post(f"/v1/conversations/{conversation['id']}/handoff", {"reason": "wants a person"})
@@ -472,6 +473,10 @@ def test_erasing_a_contact_blanks_its_task_titles_and_keeps_the_queue_figures(
     gone_task = cc.task(queue["id"], title="Call Ines Gone about her crown",
                         contact_id=erased["id"])
     kept_task = cc.task(queue["id"], title="Call Kai", contact_id=kept["id"])
+    # The title is remembered about the contact (the memory index learns tasks)...
+    memories = cc.get(f"/v1/contacts/{erased['id']}/memories", query="crown")["items"]
+    assert [(m["kind"], m["text"]) for m in memories] == [
+        ("task", "Call Ines Gone about her crown")]
     receipt = cc.request("DELETE", f"/v1/contacts/{erased['id']}")
     assert receipt.status_code == 202, receipt.text
     assert "supervisor_overview" in receipt.json()["read_models_purged"]
@@ -479,5 +484,10 @@ def test_erasing_a_contact_blanks_its_task_titles_and_keeps_the_queue_figures(
     task = cc.get(f"/v1/tasks/{gone_task['id']}")
     assert task["title"] is None and task["status"] == "queued"  # still waiting, still counted
     assert cc.get(f"/v1/tasks/{kept_task['id']}")["title"] == "Call Kai"
+    # ...and forgotten with them; the other contact's task is still remembered.
+    gone = cc.request("GET", f"/v1/contacts/{erased['id']}/memories?query=crown")
+    assert gone.status_code == 404 or gone.json()["items"] == [], gone.text
+    assert cc.get(f"/v1/contacts/{kept['id']}/memories", query="Kai")["items"][0]["kind"] \
+        == "task"
     [row] = [q for q in cc.get("/v1/supervisor/overview")["queues"] if q["id"] == queue["id"]]
     assert row["waiting"] == 2

@@ -2,12 +2,13 @@
 
 One memory per text-bearing event about a contact (notes on leads, contact outcomes, follow-up
 notes and outcomes, lost and reopen reasons; conversation messages both ways, hand-off details,
-resolution notes, survey comments; case closing notes, cancellation and refund reasons) and
+resolution notes, survey comments; case closing notes, cancellation and refund reasons;
+contact-center task titles and completion notes) and
 one per knowledge-base passage (no contact: the tenant's own knowledge). Each row names its
 kind, the embedding model, and the event it came from. The texts of a batch are embedded in
 one call (``prepare``).
 
-``memory_subjects`` remembers whose each lead, conversation or case is, so later events of it
+``memory_subjects`` remembers whose each lead, conversation, case or task is, so later events of it
 find their contact. An erased contact's memories and subjects are deleted; a removed
 knowledge document's passages too.
 """
@@ -20,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from application.projections.base import Event, Projection, RowKey, ViewRows
 from domain.cases import Case
+from domain.contact_center import Task
 from domain.contacts import Contact
 from domain.conversations import Conversation
 from domain.knowledge import KnowledgeDocument
@@ -47,11 +49,14 @@ SOURCES: dict[type, tuple[str, str]] = {
     Case.CaseCompleted: ("note", "case_note"),
     Case.CaseCancelled: ("reason", "case_note"),
     Case.PaymentRefunded: ("reason", "refund_reason"),
+    Task.TaskCreated: ("title", "task"),
+    Task.TaskCompleted: ("note", "task_note"),
 }
 OPENERS: dict[type, Callable[[Any], UUID]] = {
     Lead.LeadCaptured: lambda e: e.contact_id,
     Conversation.ConversationStarted: lambda e: e.contact_id,
     Case.CaseOpened: lambda e: e.contact_id,
+    Task.TaskCreated: lambda e: e.contact_id,  # None: a task about nobody in particular
 }
 KNOWLEDGE = "knowledge"
 
@@ -86,7 +91,7 @@ def memory_items(event: Any) -> list[tuple[UUID, str, int]]:
 
 class MemoryProjection(Projection):
     name = "memories"
-    version = 3
+    version = 4
     tables = (TABLE, SUBJECTS)
 
     def __init__(self, embedder: Embedder) -> None:
@@ -130,6 +135,8 @@ class MemoryProjection(Projection):
         opener = OPENERS.get(type(event))
         if opener is not None:
             contact_id = opener(event)
+            if contact_id is None:
+                return
             rows.put(SUBJECTS, subject_key, {"tenant_id": event.tenant_id,
                                              "aggregate_id": event.originator_id,
                                              "contact_id": contact_id})
