@@ -18,21 +18,33 @@ QUOTE = {"currency": "EUR", "valid_until": "2099-12-31",
 QUOTE_TOTAL = 57550
 
 
-def run_case_opener(container: Any, until: str | None = None) -> int:
-    """Run the LeadConverted -> open Case process manager over the log until caught up, and
-    at least past the write at position ``until`` (the reader only sees transactions below the
-    oldest one still running, so a just-committed conversion may need another pass)."""
-    policy = next(p for p in container.policies() if isinstance(p, OpenCaseOnConversion))
-    runner = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
-                          container.bus())
-    runner.ensure_tracking()
-    seen = runner.catch_up()
+def run_policies(container: Any, tenant_id: str, *kinds: type[Any],
+                 until: str | None = None) -> int:
+    """Run the container's process managers (those of ``kinds``, or all) over one tenant's
+    events until caught up, and at least past the write at position ``until`` (the reader only
+    sees transactions below the oldest one still running, so a just-committed event may need
+    another pass). Scoped to the tenant: the session's log holds every other test's events."""
+    runners = []
+    for policy in container.policies():
+        if kinds and not isinstance(policy, kinds):
+            continue
+        runner = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
+                              container.bus(), tenant_id=uuid.UUID(str(tenant_id)))
+        runner.ensure_tracking()
+        runners.append(runner)
+    seen = sum(runner.catch_up() for runner in runners)
     deadline = time.monotonic() + 30
-    while until is not None and (runner.position is None or runner.position.tx < int(until)):
-        assert time.monotonic() < deadline, "the case opener did not reach the conversion"
+    while until is not None and any(r.position is None or r.position.tx < int(until)
+                                    for r in runners):
+        assert time.monotonic() < deadline, "the process managers did not reach the write"
         time.sleep(0.05)
-        seen += runner.catch_up()
+        seen += sum(runner.catch_up() for runner in runners)
     return seen
+
+
+def run_case_opener(container: Any, tenant_id: str, until: str | None = None) -> int:
+    """The LeadConverted -> open Case process manager, over one tenant's events."""
+    return run_policies(container, tenant_id, OpenCaseOnConversion, until=until)
 
 
 def converted_lead(tenant: TenantSession, *, email: str | None = None,
@@ -53,7 +65,7 @@ def converted_lead(tenant: TenantSession, *, email: str | None = None,
 def opened_case(tenant: TenantSession, container: Any, **lead: Any) -> dict[str, Any]:
     """A converted lead whose case the process manager opened; returns the lead view."""
     view = converted_lead(tenant, **lead)
-    run_case_opener(container, until=view["position"])
+    run_case_opener(container, tenant.id, until=view["position"])
     return view
 
 

@@ -32,11 +32,11 @@ from tests.support_cases import (
 def test_a_converted_lead_opens_its_case_once(container: Any, tenant: TenantSession) -> None:
     lead = opened_case(tenant, container, source="referral", campaign="spring")
     case_id = lead["case_id"]
-    run_case_opener(container)  # the log again: nothing new
+    run_case_opener(container, tenant.id)  # the log again: nothing new
     with container.worker_pool().connection() as conn:  # as if the policy crashed and replays
-        conn.execute("DELETE FROM projection_tracking WHERE name = 'policy:open-case-on-"
-                     "conversion'")
-    run_case_opener(container)
+        conn.execute("DELETE FROM projection_tracking WHERE name = %s",
+                     (f"policy:open-case-on-conversion:tenant:{tenant.id}",))
+    run_case_opener(container, tenant.id)
     history = events_of(tenant, case_id)
     assert [e["type"] for e in history] == ["CaseOpened"]
     opened = history[0]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from adapters.projections.policies import PolicyRunner
 from tests.conftest import TenantSession
 from tests.e2e.contact_center_support import T0, CallCenter, ManualSide, manual_side
+from tests.support_cases import run_policies as run_tenant_policies
 
 
 @pytest.fixture(scope="module")
@@ -321,15 +321,10 @@ def test_a_lead_follow_up_becomes_a_task_whose_completion_completes_the_follow_u
     lead = cc.post("/v1/leads", {"email": "fu@example.com", "source": "web"}, status=201)
     due = (T0.replace(hour=10)).isoformat()
     cc.post(f"/v1/leads/{lead['id']}/follow-ups", {"due_at": due, "note": "call back"})
-    container = cc.side.container
 
     def run_policies() -> None:
         cc.settle()
-        for policy in container.policies():
-            runner = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
-                                  container.bus())
-            runner.ensure_tracking()
-            runner.catch_up()
+        run_tenant_policies(cc.side.container, cc.tenant.id)
         cc.settle()
 
     run_policies()
@@ -434,15 +429,10 @@ def test_a_handed_off_conversation_becomes_one_task_and_resolves_with_a_catalog_
     conversation = cc.post("/v1/conversations", {"contact_id": contact["id"],
                                                  "channel": "whatsapp"}, status=201)
     cc.post(f"/v1/conversations/{conversation['id']}/handoff", {"reason": "wants a person"})
-    container = cc.side.container
 
     def run_policies() -> None:
         cc.settle()
-        for policy in container.policies():
-            runner = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
-                                  container.bus())
-            runner.ensure_tracking()
-            runner.catch_up()
+        run_tenant_policies(cc.side.container, cc.tenant.id)
         cc.settle()
 
     run_policies()

@@ -66,7 +66,7 @@ class Shop:
         lead = self.post("/v1/leads", body, 201)
         self.post(f"/v1/leads/{lead['id']}/qualify", {})
         case_id = self.post(f"/v1/leads/{lead['id']}/convert")["case_id"]
-        run_case_opener(self.container, until=self.position)
+        run_case_opener(self.container, self.session.id, until=self.position)
         self.quote(case_id)
         return lead["contact_id"], lead["id"], case_id
 

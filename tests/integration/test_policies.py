@@ -54,3 +54,21 @@ def test_a_policy_reacts_once_and_a_replay_changes_nothing(container: Any,
         history = tenant.get(f"/v1/leads/{lead_id}/events").json()["items"]
         assert [e["type"] for e in history] == ["LeadCaptured", "LeadScored"]
         assert history[1]["actor"] == "system:test-score-captured"
+
+
+def test_a_caught_up_policy_is_idle_although_other_transactions_commit(
+        container: Any, tenant: TenantSession) -> None:
+    """Moving past the horizon is not work: a runner that only advanced its position reports
+    0, so it sleeps until woken. (It reported 1 once: every idle policy runner then wrote its
+    position in a loop, each write moving the others' horizon: ~1,500 transactions/s.)"""
+    runner = PolicyRunner(ScoreEveryCapturedLead(container.score_lead(), tenant.id),
+                          container.worker_pool(), container.worker_mapper(), container.bus(),
+                          tenant_id=UUID(tenant.id))
+    runner.ensure_tracking()
+    tenant.post("/v1/leads", json={"email": "idle@example.com", "source": "web"})
+    runner.catch_up()
+    for _ in range(3):
+        with container.worker_pool().connection() as conn:  # someone else commits a write
+            conn.execute("SELECT pg_current_xact_id()")
+        assert runner.step() == 0
+    assert runner.catch_up() == 0

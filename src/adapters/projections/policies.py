@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from uuid import UUID
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
@@ -22,13 +23,19 @@ log = logging.getLogger("frontdesk.policies")
 
 class PolicyRunner:
     def __init__(self, policy: Policy, pool: DictPool, mapper: PersonalDataMapper,
-                 bus: CommandBus, *, batch_size: int = 500) -> None:
+                 bus: CommandBus, *, batch_size: int = 500,
+                 tenant_id: UUID | None = None) -> None:
+        """``tenant_id``: react to that tenant's events only, with a tracking position of its
+        own (``policy:<name>:tenant:<id>``): one tenant's reactions replayed without reading
+        through, or reacting to, everybody else's (tests use it; the runtime never does)."""
         from eventsourcing.utils import get_topic
 
         self.policy = policy
         self._pool, self._mapper, self._bus = pool, mapper, bus
         self.topics = [get_topic(c) for c in policy.event_classes]
-        self.tracking_name = f"policy:{policy.name}"
+        self.tenant_id = tenant_id
+        self.tracking_name = f"policy:{policy.name}" + (
+            f":tenant:{tenant_id}" if tenant_id is not None else "")
         self.batch_size = batch_size
         self.position: Position | None = None
 
@@ -45,7 +52,8 @@ class PolicyRunner:
                     raise LookupError(f"{self.tracking_name} has no tracking row")
                 self.position = row.position
             start = self.position
-            batch = read_after(conn, start, self.batch_size, topics=self.topics)
+            batch = read_after(conn, start, self.batch_size, topics=self.topics,
+                               tenant_id=self.tenant_id)
             for read in batch.events:
                 event = self._mapper.to_domain_event(read.stored)
                 for reaction in self.policy.react(event):
@@ -66,7 +74,7 @@ class PolicyRunner:
                     self.position = None
                     return 0
             self.position = new_position
-            return len(batch.events) or 1
+            return len(batch.events)  # 0 when only the horizon moved: caught up
 
     def catch_up(self) -> int:
         total = 0
