@@ -15,6 +15,12 @@ import structlog
 _configured: list[bool] = []
 
 
+# Tracebacks as data, without local variables: a frame's locals hold settings (database
+# password, JWT and key-encryption secrets) and request bodies (passwords).
+_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+
+
 def configure_logging(level: str = "INFO") -> None:
     if _configured:
         return
@@ -26,7 +32,7 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.processors.dict_tracebacks,
+        processors=[*shared, _TRACEBACKS,
                     structlog.processors.JSONRenderer()],
         logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
@@ -34,7 +40,7 @@ def configure_logging(level: str = "INFO") -> None:
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                    structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()])
+                    _TRACEBACKS, structlog.processors.JSONRenderer()])
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()

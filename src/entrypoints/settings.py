@@ -117,13 +117,21 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        """Production mode refuses every public development secret, also where it would only
+        be trusted as a previous one: a token signed with the dev JWT secret would verify, and
+        data keys wrapped with the dev KEK could be unwrapped by anyone."""
         if self.env == "production":
+            dev_kek = DEV_KEK.partition(":")[2]
             defaults = {
                 "JWT_SECRET": self.jwt_secret == DEV_JWT_SECRET,
-                "FRONTDESK_KEKS": self.key_encryption_keys == DEV_KEK,
+                "JWT_PREVIOUS_SECRETS": DEV_JWT_SECRET in self.jwt_previous_secret_list,
+                "FRONTDESK_KEKS": any(item.partition(":")[2].strip() == dev_kek
+                                      for item in self.key_encryption_keys.split(",")),
                 "FRONTDESK_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
                 "FRONTDESK_APP_DB_PASSWORD": self.app_db_password == DEV_DB_PASSWORD,
                 "FRONTDESK_WORKER_DB_PASSWORD": self.worker_db_password == DEV_DB_PASSWORD,
+                "ADMIN_API_TOKEN (shorter than 32 characters)":
+                    self.admin_api_token is not None and len(self.admin_api_token) < 32,
             }
             unsafe = [name for name, is_default in defaults.items() if is_default]
             if unsafe:

@@ -305,3 +305,28 @@ def test_the_audit_log_records_events_and_logins_filtered_and_as_csv(
     assert rows and all(r["action"] == "login.succeeded" for r in rows)
     assert "'=HYPERLINK()" in {r["user_agent"] for r in rows}  # not a formula in a spreadsheet
     assert tenant.client.get("/v1/audit", headers=bearer(token)).status_code == 403
+
+
+def test_refused_requests_are_4xx_with_headers_and_count_against_the_address(
+        owner_url: str, client: Any) -> None:
+    from tests.e2e.test_observability import sample
+
+    before = client.get("/metrics").text
+    refused = client.get("/v1/leads", headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["status"] == 401
+    assert refused.headers["x-request-id"] and refused.headers["x-content-type-options"]
+    after = client.get("/metrics").text
+    labels = {"method": "GET", "route": "/v1/leads"}
+    assert sample(after, "frontdesk_http_request_seconds_count", status="4xx", **labels) \
+        == sample(before, "frontdesk_http_request_seconds_count", status="4xx", **labels) + 1
+    assert sample(after, "frontdesk_http_request_seconds_count", status="5xx", **labels) \
+        == sample(before, "frontdesk_http_request_seconds_count", status="5xx", **labels)
+
+    # A flood of bad tokens and keys is throttled by address like any other traffic.
+    app = _app_with(owner_url, FRONTDESK_RATE_LIMIT_PER_IP=3, FRONTDESK_RATE_LIMIT_PER_TENANT=0)
+    with TestClient(app) as limited:
+        codes = [limited.get("/v1/leads", headers={"Authorization": f"Bearer {bad}"}).status_code
+                 for bad in ("x", "fdk_000000000000_nope", "y", "z", "w")]
+    assert set(codes) <= {401, 429} and codes[-1] == 429, codes

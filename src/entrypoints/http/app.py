@@ -34,7 +34,7 @@ from entrypoints.http.deps import (
 from entrypoints.http.middleware import request_context
 from entrypoints.http.openapi import document_problems
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
-from entrypoints.http.ratelimit import rate_limit
+from entrypoints.http.ratelimit import rate_limit, refusal_counter
 from entrypoints.http.routes.access import ApiKeysController, UsersController
 from entrypoints.http.routes.admin import AdminController
 from entrypoints.http.routes.analytics import AnalyticsController
@@ -117,8 +117,10 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                           container.vendor_circuits())
     check_pool = _pool_checker(container.app_pool())
     unwatch: list[Callable[[], None]] = []
-    auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
-                                                          "gate": gate})
+    refusals = refusal_counter(gate.hit, per_ip=settings.rate_limit_per_ip,
+                               trust_forwarded=settings.trust_forwarded_for)
+    auth = type("Authentication", (TokenAuthentication,), {
+        "tokens": container.tokens(), "gate": gate, "refusals": staticmethod(refusals)})
     conversation_deps, replies = conversation_dependencies(container)
     limits = rate_limit(gate.hit, per_ip=settings.rate_limit_per_ip,
                         per_tenant=settings.rate_limit_per_tenant,

@@ -2,9 +2,10 @@
 every API process (PostgreSQL by default; see ADR 0050). Over the limit: 429 problem+json with
 ``Retry-After``. Every limited answer carries ``RateLimit-Limit``/``-Remaining``/``-Reset``.
 
-It runs after authentication (the tenant comes from the verified token); health, metrics and
-the OpenAPI documents are not limited. When the counter store is unreachable the request goes
-through: the database being down is answered by the route itself (503).
+It runs after authentication (the tenant comes from the verified token); requests that
+authentication refuses are counted against their address by ``refusal_counter``. Health,
+metrics and the OpenAPI documents are not limited. When the counter store is unreachable the
+request goes through: the database being down is answered by the route itself (503).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def rate_limit(hit: HitFunction, *, per_ip: int, per_tenant: int,
                        (b"ratelimit-remaining", str(remaining).encode()),
                        (b"ratelimit-reset", str(reset).encode())]
             if over:
-                await _too_many(send, over[0].split(":", 1)[0], reset, headers)
+                await too_many(send, over[0].split(":", 1)[0], reset, headers)
                 return
 
             async def send_with_headers(message: Message) -> None:
@@ -80,7 +81,40 @@ def rate_limit(hit: HitFunction, *, per_ip: int, per_tenant: int,
     return factory
 
 
-async def _too_many(send: Send, scope_name: str, retry_after: int,
+def refusal_counter(hit: HitFunction, *, per_ip: int, trust_forwarded: bool = False
+                    ) -> Callable[[Scope], Awaitable[int | None]]:
+    """For requests refused by authentication (they never reach the limiter, which needs the
+    verified tenant): count them against their address's limit too, so a flood of bad tokens
+    is throttled like any other. Returns the seconds to wait when over the limit, else None."""
+
+    async def over(scope: Scope) -> int | None:
+        ip = client_ip(scope, trust_forwarded)
+        if not per_ip or not ip:
+            return None
+        try:
+            counts, reset = await hit([f"ip:{ip}"], WINDOW)
+        except Exception as error:  # the store is down: answer the 401
+            log.debug("rate-limit store unavailable: %s", error)
+            return None
+        return reset if counts.get(f"ip:{ip}", 0) > per_ip else None
+
+    return over
+
+
+async def send_problem(send: Send, status: int, kind: str, title: str, detail: str,
+                       headers: list[tuple[bytes, bytes]]) -> None:
+    """A problem+json answer written straight to ASGI (for middleware, before any route)."""
+    payload = json.dumps({"type": f"https://frontdesk.dev/problems/{kind}", "title": title,
+                          "status": status, "detail": detail}).encode()
+    start: Any = {"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(payload)).encode()), *headers]}
+    await send(start)
+    body_message: Any = {"type": "http.response.body", "body": payload}
+    await send(body_message)
+
+
+async def too_many(send: Send, scope_name: str, retry_after: int,
                     headers: list[tuple[bytes, bytes]]) -> None:
     body: dict[str, Any] = {
         "type": "https://frontdesk.dev/problems/rate-limited", "title": "Too many requests",

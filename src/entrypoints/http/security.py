@@ -9,6 +9,7 @@ Each route declares ``opt={"roles": ...}``; routes marked ``public`` skip authen
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -17,10 +18,12 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import Receive, Scope, Send
 
 from adapters.identity.gate import AccessGate
 from adapters.identity.tokens import InvalidToken, JwtTokens
 from application.identity.access import KEY_PREFIX, key_matches, split_key
+from entrypoints.http.ratelimit import send_problem, too_many
 
 ALL_ROLES = frozenset({"admin", "supervisor", "agent", "analyst"})
 WRITERS = frozenset({"admin", "supervisor", "agent"})
@@ -51,6 +54,23 @@ def bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 class TokenAuthentication(AbstractAuthenticationMiddleware):
     tokens: JwtTokens
     gate: AccessGate | None = None
+    refusals: Callable[[Scope], Awaitable[int | None]] | None = None
+    """Counts a refused request against its address; the seconds to wait when over the limit."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A refusal is answered here, inside the request-context middleware: it gets its
+        request id, security headers, access-log line and 4xx metric like any answer (raised
+        further, it reached only the app's outermost handler and was counted as a 5xx)."""
+        try:
+            await super().__call__(scope, receive, send)
+        except NotAuthorizedException as refused:
+            wait = await self.refusals(scope) if self.refusals is not None else None
+            if wait is not None:
+                await too_many(send, "ip", wait, [])
+                return
+            detail = refused.detail if isinstance(refused.detail, str) else "unauthenticated"
+            await send_problem(send, 401, "unauthenticated", "Unauthenticated", detail[:300],
+                               [(b"www-authenticate", b"Bearer")])
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
                                    ) -> AuthenticationResult:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from application.contacts import (
@@ -147,7 +148,10 @@ class ContactsController(Controller):
          summary="Export everything held about a contact (GDPR art. 15)",
          description="The contact record, every event about them with personal fields "
                      "decrypted, their leads with their events, and their memories, as one "
-                     "JSON document. " + roles_text(SUPERVISORS))
+                     "JSON document. " + roles_text(SUPERVISORS),
+         responses={200: ResponseSpec(data_container=dict[str, Any], media_type=
+                                      "application/json", description="The export document "
+                                      "(also offered as a download)")})
     def export(self, request: Request[Principal, Any, Any], contact_id: Id,
                contacts: Contacts) -> Response[bytes]:
         document = contacts.export.export(request.user.tenant_id, contact_id)
