@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import ADMIN_TOKEN, TenantSession, provision
+from tests.conftest import ADMIN_TOKEN, NO_RATE_LIMITS, TenantSession, provision
 from tests.vendors import FakeOpenAI, FakeTwilio, SmtpSink
 
 PUBLIC_URL = "https://frontdesk.example.test"
@@ -57,7 +57,8 @@ def vendor_container(owner_url: str, runtime: Any, fake_openai: FakeOpenAI,
         FRONTDESK_LLM_ATTEMPTS=1,
         TWILIO_ACCOUNT_SID=TWILIO_SID, TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
         TWILIO_API_BASE=fake_twilio.url, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port,
-        SMTP_FROM="hello@bright.example", FRONTDESK_EMAIL_WEBHOOK_SECRET=EMAIL_SECRET)
+        SMTP_FROM="hello@bright.example", FRONTDESK_EMAIL_WEBHOOK_SECRET=EMAIL_SECRET,
+        **NO_RATE_LIMITS)  # type: ignore[arg-type]
     built = Container()
     built.settings.override(providers.Object(settings))
     built.database()

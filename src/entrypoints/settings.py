@@ -54,6 +54,9 @@ class Settings(BaseSettings):
                                             alias="FRONTDESK_LOGIN_THROTTLE_PER_ACCOUNT")
     login_throttle_per_ip: int = Field(default=50, ge=1,
                                        alias="FRONTDESK_LOGIN_THROTTLE_PER_IP")
+    redis_url: str | None = Field(default=None, alias="FRONTDESK_REDIS_URL",
+                                  description="Redis for the request rate-limit counters "
+                                              "(ADR 0052); unset: PostgreSQL")
     key_encryption_keys: str = Field(default=DEV_KEK, alias="FRONTDESK_KEKS",
                                      description="id:base64 pairs, first is active")
     blind_index_key: str = Field(default=DEV_BLIND_INDEX_KEY, alias="FRONTDESK_BLIND_INDEX_KEY")

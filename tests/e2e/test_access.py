@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +18,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import ADMIN_TOKEN, PASSWORD, TenantSession, provision
+from tests.conftest import ADMIN_TOKEN, NO_RATE_LIMITS, PASSWORD, TenantSession, provision
 
 ROLE_NAMES = ("admin", "supervisor", "agent", "analyst")
 LEAD = {"name": "Ana", "email": "ana@access.example", "source": "web_form"}
@@ -197,7 +202,7 @@ def _app_with(owner_url: str, **settings: Any) -> Any:
     built = Container()
     built.settings.override(providers.Object(Settings(
         DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN, FRONTDESK_LOG_LEVEL="WARNING",
-        **settings)))
+        **{**NO_RATE_LIMITS, **settings})))
     built.database()
     return create_app(built)
 
@@ -225,9 +230,49 @@ def test_failed_logins_are_throttled_per_account_and_per_ip(owner_url: str,
     assert len(audit) == 3 and all(e["ip"] == "testclient" for e in audit)
 
 
-def test_rate_limits_are_shared_by_processes_and_answer_429(owner_url: str,
-                                                           client: Any) -> None:
-    settings = {"FRONTDESK_RATE_LIMIT_PER_TENANT": 5, "FRONTDESK_RATE_LIMIT_PER_IP": 0}
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A Redis server of this test module on a free loopback port (Debian's redis-server,
+    installed with apt-get when missing and allowed, as the wrk benchmark does)."""
+    binary = shutil.which("redis-server")
+    if binary is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "redis-server"],
+                       capture_output=True, check=False, timeout=600)
+        binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed and cannot be installed here (apt-get as "
+                    "root); the PostgreSQL store is tested above")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.1)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("store", ["postgres", "redis"])
+def test_rate_limits_are_shared_by_processes_and_answer_429(
+        owner_url: str, client: Any, store: str, request: pytest.FixtureRequest) -> None:
+    settings: dict[str, Any] = {"FRONTDESK_RATE_LIMIT_PER_TENANT": 5,
+                                "FRONTDESK_RATE_LIMIT_PER_IP": 0}
+    if store == "redis":
+        settings["FRONTDESK_REDIS_URL"] = request.getfixturevalue("redis_url")
     first, second = _app_with(owner_url, **settings), _app_with(owner_url, **settings)
     busy, quiet = provision(client), provision(client)
     with TestClient(first) as one, TestClient(second) as two:

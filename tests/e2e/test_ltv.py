@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from typer.testing import CliRunner
 
 from adapters.clock import ManualClock
-from tests.conftest import ADMIN_TOKEN, TenantSession
+from tests.conftest import ADMIN_TOKEN, NO_RATE_LIMITS, TenantSession
 from tests.support_cases import run_case_opener
 
 DAY1 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def clocked(owner_url: str, runtime: Any, clock: ManualClock) -> Iterator[tuple[
     built = Container()
     built.settings.override(providers.Object(Settings(
         DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN, FRONTDESK_LOG_LEVEL="WARNING",
-        FRONTDESK_STALE_POLICY_INTERVAL=3600.0)))
+        FRONTDESK_STALE_POLICY_INTERVAL=3600.0, **NO_RATE_LIMITS)))  # type: ignore[arg-type]
     built.clock.override(providers.Object(clock))
     built.database()
     with TestClient(app=create_app(built), raise_server_exceptions=False) as client:

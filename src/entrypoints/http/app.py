@@ -16,6 +16,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.identity.gate import AccessGate
+from adapters.identity.redis_counters import RedisCounters
 from adapters.observability.service import PROJECTION_LAG
 from adapters.postgres.health import HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
@@ -117,12 +118,14 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                           container.vendor_circuits())
     check_pool = _pool_checker(container.app_pool())
     unwatch: list[Callable[[], None]] = []
-    refusals = refusal_counter(gate.hit, per_ip=settings.rate_limit_per_ip,
+    counters = RedisCounters(settings.redis_url) if settings.redis_url else None
+    hit = counters.hit if counters is not None else gate.hit
+    refusals = refusal_counter(hit, per_ip=settings.rate_limit_per_ip,
                                trust_forwarded=settings.trust_forwarded_for)
     auth = type("Authentication", (TokenAuthentication,), {
         "tokens": container.tokens(), "gate": gate, "refusals": staticmethod(refusals)})
     conversation_deps, replies = conversation_dependencies(container)
-    limits = rate_limit(gate.hit, per_ip=settings.rate_limit_per_ip,
+    limits = rate_limit(hit, per_ip=settings.rate_limit_per_ip,
                         per_tenant=settings.rate_limit_per_tenant,
                         trust_forwarded=settings.trust_forwarded_for)
 
@@ -131,6 +134,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
 
     async def close_gate() -> None:
         await gate.close()
+        if counters is not None:
+            await counters.close()
 
     def watch() -> None:
         unwatch.append(PROJECTION_LAG.watch(container.projection_manager().status))
