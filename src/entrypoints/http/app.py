@@ -115,7 +115,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager(),
                           container.vendor_circuits())
-    check_pool = _pool_checker(container.app_pool())
+    # After a database error, every pool the API reads through drops its broken connections.
+    pool_checks = [_pool_checker(container.app_pool()), _pool_checker(container.worker_pool()),
+                   gate.check_soon]
     unwatch: list[Callable[[], None]] = []
     auth = type("Authentication", (TokenAuthentication,), {"tokens": container.tokens(),
                                                           "gate": gate})
@@ -132,13 +134,14 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
 
     def watch() -> None:
         unwatch.append(PROJECTION_LAG.watch(container.projection_manager().status))
-        ON_DATABASE_ERROR.append(check_pool)
+        ON_DATABASE_ERROR.extend(pool_checks)
 
     def unwatch_all() -> None:
         while unwatch:
             unwatch.pop()()
-        if check_pool in ON_DATABASE_ERROR:
-            ON_DATABASE_ERROR.remove(check_pool)
+        for check in pool_checks:
+            if check in ON_DATABASE_ERROR:
+                ON_DATABASE_ERROR.remove(check)
 
     def started() -> None:
         if runtime is not None:
