@@ -169,3 +169,18 @@ def test_stale_lead_policy_on_the_real_read_model(container: Any, tenant: Tenant
     assert history[-1]["type"] == "FollowUpScheduled"
     assert history[-1]["actor"] == "system:stale-lead-policy"
     assert history[-1]["data"]["automatic"] is True
+
+
+def test_serve_with_several_processes_gives_each_time_to_start(
+        cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each API process is spawned and imports the application before it answers uvicorn's
+    health check; with uvicorn's 5 s default a busy machine killed and respawned them in a loop
+    (seen by the concurrent-writers test under load)."""
+    import uvicorn
+
+    started: dict[str, Any] = {}
+    monkeypatch.setattr("entrypoints.runtime.tune_interpreter", lambda: None)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(app=app, **options))
+    cli("serve", "--workers", "2", "--port", str(free_port()))
+    assert started["app"] == "entrypoints.http.factory:create" and started["workers"] == 2
+    assert started["timeout_worker_healthcheck"] >= 30

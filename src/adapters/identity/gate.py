@@ -7,6 +7,7 @@ in another process stops working here within that time (at once in the process t
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +45,21 @@ class AccessGate:
         self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
         self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
         self._opened = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def open(self) -> None:
         if not self._opened:
+            self._loop = asyncio.get_running_loop()
             await self._pool.open(wait=False)
             self._opened = True
+
+    def check_soon(self) -> None:
+        """Drop the pool's broken connections (a database restart breaks every one of them)
+        in the background, on the pool's own event loop; callable from any thread. Otherwise
+        each broken connection fails one request, whenever it is next used."""
+        loop = self._loop
+        if self._opened and loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._pool.check(), loop)
 
     async def close(self) -> None:
         if self._opened:

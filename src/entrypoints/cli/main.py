@@ -39,6 +39,7 @@ app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(simulate_app, name="simulate")
 console = Console()
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _container() -> Container:
@@ -79,7 +80,12 @@ def serve(host: str | None = None, port: int | None = None,
     options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_config": None,
                                "access_log": False, "timeout_graceful_shutdown": 5}
     if workers > 1:
-        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers, **options)
+        # Each API process is spawned and imports the whole application before it can answer
+        # the supervisor's health check; on a busy machine that takes longer than uvicorn's
+        # 5 s default, and the supervisor then kills and respawns processes in a loop (the API
+        # never comes up). A process that is really hung is still replaced, a minute later.
+        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, **options)
         return
     from entrypoints.http.app import create_app
     from entrypoints.runtime import Runtime

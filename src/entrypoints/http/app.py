@@ -116,7 +116,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
                      settings.read_your_writes_timeout)
     health = HealthChecks(container.app_pool(), container.projection_manager(),
                           container.vendor_circuits())
-    check_pool = _pool_checker(container.app_pool())
+    # After a database error, every pool the API reads through drops its broken connections.
+    pool_checks = [_pool_checker(container.app_pool()), _pool_checker(container.worker_pool()),
+                   gate.check_soon]
     unwatch: list[Callable[[], None]] = []
     counters = RedisCounters(settings.redis_url) if settings.redis_url else None
     hit = counters.hit if counters is not None else gate.hit
@@ -139,13 +141,14 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
 
     def watch() -> None:
         unwatch.append(PROJECTION_LAG.watch(container.projection_manager().status))
-        ON_DATABASE_ERROR.append(check_pool)
+        ON_DATABASE_ERROR.extend(pool_checks)
 
     def unwatch_all() -> None:
         while unwatch:
             unwatch.pop()()
-        if check_pool in ON_DATABASE_ERROR:
-            ON_DATABASE_ERROR.remove(check_pool)
+        for check in pool_checks:
+            if check in ON_DATABASE_ERROR:
+                ON_DATABASE_ERROR.remove(check)
 
     def started() -> None:
         if runtime is not None:
