@@ -78,6 +78,11 @@ def test_an_open_older_transaction_holds_the_reader_back_until_it_commits(contai
     topics = [e.stored.topic for e in released.events]
     assert topics[0] == "test:Slow" and len(topics) == 3
     assert [e.position for e in released.events] == sorted(e.position for e in released.events)
+    # The raw event has no domain class: take it back out of the session's log, or the
+    # projections of every event (the audit log) would retry it for the rest of the session.
+    with psycopg.connect(container.database().owner_url, autocommit=True) as owner:
+        owner.execute("DELETE FROM events WHERE tenant_id = %s AND topic = 'test:Slow'",
+                      (tenant,))
 
 
 def test_a_tailing_reader_misses_no_event_while_8_writers_append(container: Any) -> None:
