@@ -80,7 +80,11 @@ def serve(host: str | None = None, port: int | None = None,
                                "access_log": False, "timeout_graceful_shutdown": 5,
                                "timeout_keep_alive": settings.keep_alive_seconds}
     if workers > 1:
-        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers, **options)
+        # uvicorn's supervisor kills a worker that does not answer its ping in time, and a
+        # spawned worker answers only once it has imported the app: 5 s (uvicorn's default)
+        # is not enough on a busy machine, and the workers were killed and respawned forever.
+        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers,
+                    timeout_worker_healthcheck=60, **options)
         return
     from entrypoints.http.app import create_app
     from entrypoints.runtime import Runtime
