@@ -66,7 +66,10 @@ class PolicyRunner:
                     self.position = None
                     return 0
             self.position = new_position
-            return len(batch.events) or 1
+            # Only events count: a batch that merely moved past other transactions is caught
+            # up. (Counting it made the runner read again at once; its own tracking write had
+            # moved the horizon, so every policy kept every other one busy, idle or not.)
+            return len(batch.events)
 
     def catch_up(self) -> int:
         total = 0
