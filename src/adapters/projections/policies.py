@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
-from adapters.projections.reader import Position, read_after
+from adapters.projections.reader import Position, prefetch_keys, read_after
 from adapters.projections.runner import MAX_ID
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
 from application.bus import CommandBus
@@ -46,6 +46,7 @@ class PolicyRunner:
                 self.position = row.position
             start = self.position
             batch = read_after(conn, start, self.batch_size, topics=self.topics)
+            prefetch_keys(self._mapper, batch, conn)
             for read in batch.events:
                 event = self._mapper.to_domain_event(read.stored)
                 for reaction in self.policy.react(event):
