@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -297,8 +299,65 @@ def lua_list(values: list[str]) -> str:
     return "{" + ", ".join(f'"{v}"' for v in values) + "}"
 
 
+# -- where the CPU went -------------------------------------------------------------------------
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of the server's processes, of the embedded PostgreSQL (when the bench runs
+    on it), and of the whole machine: on a shared machine the rest is other work."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        pidfile = ROOT / ".data" / "pg" / "postmaster.pid"
+        self.postmaster: int | None = None
+        if not os.environ.get("BENCH_DATABASE_URL") and pidfile.exists():
+            self.postmaster = int(pidfile.read_text().split()[0])
+
+    def snapshot(self) -> dict[str, float]:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        return {"server": _cpu_seconds(_tree(self.server_pid)),
+                "postgres": _cpu_seconds(_tree(self.postmaster)) if self.postmaster else 0.0,
+                "machine_busy": (sum(ticks) - ticks[3] - ticks[4]) / hz,
+                "machine_total": sum(ticks) / hz}
+
+
+def cpu_use(before: dict[str, float], after: dict[str, float], client: float,
+            requests: int) -> dict[str, float]:
+    """Cores used on average during a run (CPU seconds per wall second), and per request."""
+    wall = (after["machine_total"] - before["machine_total"]) / len(os.sched_getaffinity(0))
+    used = {k: (after[k] - before[k]) / wall for k in ("server", "postgres", "machine_busy")}
+    used["wrk"] = client / wall
+    used["other"] = used["machine_busy"] - used["server"] - used["postgres"] - used["wrk"]
+    used["server_ms_per_request"] = (after["server"] - before["server"]) / max(requests, 1) * 1e3
+    used["postgres_ms_per_request"] = (after["postgres"] - before["postgres"]) \
+        / max(requests, 1) * 1e3
+    return used
+
+
 def wrk(binary: str, base: str, token: str, data: dict[str, Any], weights: dict[str, int],
-        seconds: int, connections: int) -> dict[str, Any]:
+        seconds: int, connections: int, meter: CpuMeter | None = None) -> dict[str, Any]:
     header = (f'TOKEN = "{token}"\nRUN = "{uuid.uuid4().hex[:12]}"\nTHREADS = {THREADS}\n'
               f'QUEUE = "{data["queue"]}"\nLEADS = {lua_list(data["leads"])}\n'
               f'CONTACTS = {lua_list(data["contacts"])}\n'
@@ -307,16 +366,24 @@ def wrk(binary: str, base: str, token: str, data: dict[str, Any], weights: dict[
               "WEIGHTS = {" + ", ".join(f'{{"{k}", {v}}}' for k, v in weights.items()) + "}\n")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(header + LUA)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = meter.snapshot() if meter else None
     try:
         result = subprocess.run([binary, f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s",
                                  "--timeout", "5s", "-s", lua.name, base],
                                 capture_output=True, text=True, check=False)
     finally:
         os.unlink(lua.name)
+    after = meter.snapshot() if meter else None
+    spent = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = spent.ru_utime + spent.ru_stime - children.ru_utime - children.ru_stime
     line = next((out for out in result.stdout.splitlines() if out.startswith("{")), None)
     if line is None:
         raise SystemExit(f"wrk failed: {result.stdout}\n{result.stderr}")
-    return json.loads(line)  # type: ignore[no-any-return]
+    measured: dict[str, Any] = json.loads(line)
+    if before is not None and after is not None:
+        measured["cpu"] = cpu_use(before, after, client, measured["requests"])
+    return measured
 
 
 # -- idle connections --------------------------------------------------------------------------
@@ -418,8 +485,16 @@ def verdict(ok: bool) -> str:
 
 
 def line(name: str, r: dict[str, Any]) -> str:
-    return (f"    {name:34s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
+    text = (f"    {name:34s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
             f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}")
+    cpu = r.get("cpu")
+    if cpu:
+        text += (f"\n      cores used: server {cpu['server']:.2f} "
+                 f"({cpu['server_ms_per_request']:.2f} ms/request), postgres {cpu['postgres']:.2f} "
+                 f"({cpu['postgres_ms_per_request']:.2f} ms/request), wrk {cpu['wrk']:.2f}, "
+                 f"other work on the machine {cpu['other']:.2f}; busy {cpu['machine_busy']:.2f}"
+                 f" of {len(os.sched_getaffinity(0))}")
+    return text
 
 
 def main() -> None:
@@ -446,16 +521,18 @@ def main() -> None:
     report: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections,
                               "workers": args.workers, "threads": THREADS,
                               "weights": {**READS, **COMMANDS}}
+    meter = CpuMeter(server.pid)
     try:
         token = login(base)
         data = seed(base, token)
         report["seed"] = {k: (len(v) if isinstance(v, list) else v) for k, v in data.items()}
         wrk(binary, base, token, data, {**READS, **COMMANDS}, 5, args.connections)  # warm-up
         report["baseline_health"] = wrk(binary, base, token, data, HEALTH, short,
-                                        args.connections)
-        report["reads_only"] = wrk(binary, base, token, data, READS, short, args.connections)
+                                        args.connections, meter)
+        report["reads_only"] = wrk(binary, base, token, data, READS, short, args.connections,
+                                   meter)
         report["mixed"] = wrk(binary, base, token, data, {**READS, **COMMANDS}, args.seconds,
-                              args.connections)
+                              args.connections, meter)
         report["idle"] = asyncio.run(hold_idle(port, token, connections=args.idle,
                                                hold=args.hold))
     finally:
