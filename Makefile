@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run worker lint test test-fast test-fuzz bench clean
+.PHONY: install run worker lint test test-fast test-fuzz bench bench-load clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test-fast: $(STAMP)
 ## Benchmarks: prints figures next to baselines measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## Mixed contact-center traffic (70% reads, 30% commands) for 60 s against `frontdesk serve
+## --workers 2`, then 1,000 idle keep-alive connections; BENCH_SECONDS=10 for a quick trial.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py --seconds $(or $(BENCH_SECONDS),60)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

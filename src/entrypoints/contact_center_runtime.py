@@ -31,12 +31,19 @@ class ContactCenterLoop:
         self._catch_up_timeout = catch_up_timeout
 
     def caught_up(self) -> bool:
-        """Wait (bounded) until the read model has read every transaction finished by now."""
+        """Wait (bounded) until the read model has read every event committed by now.
+
+        The target is the newest committed event's transaction, not the snapshot horizon:
+        writes that are not events (rate-limit counters, tracking rows) move the horizon on
+        every request, and waiting for the read model to pass it kept this loop polling while
+        the read model had nothing to read."""
         with self._pool.connection() as conn:
-            horizon = int(fetch_value(conn, "SELECT pg_snapshot_xmin(pg_current_snapshot())"
-                                            "::text"))
+            newest = int(fetch_value(conn, "SELECT COALESCE(max(tx_id), '0')::text "
+                                           "FROM events"))
+        if newest == 0:
+            return True
         deadline = time.monotonic() + self._catch_up_timeout
-        while self._gate.horizons([READ_MODEL]).get(READ_MODEL, 0) < horizon:
+        while self._gate.horizons([READ_MODEL]).get(READ_MODEL, 0) <= newest:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.005)

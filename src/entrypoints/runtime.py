@@ -28,10 +28,15 @@ log = logging.getLogger("frontdesk.runtime")
 
 
 def tune_interpreter() -> None:
-    """A server thread that waits on the database gives up the GIL; getting it back can take
-    up to the switch interval (5 ms by default) while another thread runs Python. Half a
-    millisecond keeps request latency close to the work done."""
-    sys.setswitchinterval(0.0005)
+    """The GIL switch interval of an API process: 5 ms (Python's default), set explicitly.
+
+    A thread back from the database may wait up to this long for the GIL while another runs
+    Python. Half a millisecond was tried for latency, but with the request threads and the
+    projection runners of a process all wanting the GIL, forced switches every 0.5 ms cost
+    CPU: `make bench-load` (2 cores, mixed traffic) measured 2.4-2.9 ms of server CPU per
+    request at 5 ms against 3.0-4.0 ms at 0.5 ms, 375-445 requests/s against 280-370, with
+    no better p95; `make bench` (c) saw no p95 gain either."""
+    sys.setswitchinterval(0.005)
 
 
 class Runtime:

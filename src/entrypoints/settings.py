@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     contact_center_interval: float = Field(default=1.0,
                                            alias="FRONTDESK_CONTACT_CENTER_INTERVAL")
     route_on_arrival: bool = Field(default=True, alias="FRONTDESK_ROUTE_ON_ARRIVAL")
+    keep_alive_seconds: int = Field(default=5, ge=1, alias="FRONTDESK_KEEP_ALIVE_SECONDS",
+                                    description="how long `serve` keeps an idle keep-alive "
+                                                "connection open; behind a load balancer, "
+                                                "longer than the balancer's idle timeout")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, alias="FRONTDESK_MAX_BODY_BYTES")
     cors_origins: str = Field(default="", alias="FRONTDESK_CORS_ORIGINS")
     log_level: str = Field(default="INFO", alias="FRONTDESK_LOG_LEVEL")

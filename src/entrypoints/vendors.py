@@ -5,10 +5,8 @@ its circuit breaker from the process's registry, or is recorded there as not con
 from __future__ import annotations
 
 from adapters.identity.assistant_settings import PostgresAssistantSettings
-from adapters.llm.anthropic_model import AnthropicModel
 from adapters.llm.chain import ProviderChain
 from adapters.llm.local_model import OfflineAssistant
-from adapters.llm.openai_model import OpenAIChatModel
 from adapters.llm.pricing import PriceList
 from adapters.messaging.log_only import LogOnlyTransport
 from adapters.messaging.smtp import SmtpMessaging
@@ -27,12 +25,19 @@ def language_model(settings: Settings, circuits: VendorCircuits) -> ProviderChai
         raise ValueError(f"FRONTDESK_LLM_CHAIN: unknown providers {unknown}; "
                          f"use {', '.join(KNOWN_PROVIDERS)}")
     providers: list[tuple[str, LanguageModel]] = []
+    # The vendor SDKs are imported only when named: the anthropic SDK alone takes seconds of
+    # CPU to import, paid by every API process at start-up (and by each `serve` worker, which
+    # uvicorn's supervisor kills if it is not up in time).
     for name in names:
         if name == "openai":
+            from adapters.llm.openai_model import OpenAIChatModel
+
             providers.append((name, OpenAIChatModel(
                 api_key=settings.openai_api_key, base_url=settings.openai_base_url,
                 model=settings.openai_model, timeout=settings.llm_timeout)))
         elif name == "anthropic":
+            from adapters.llm.anthropic_model import AnthropicModel
+
             providers.append((name, AnthropicModel(
                 api_key=settings.anthropic_api_key, base_url=settings.anthropic_base_url,
                 model=settings.anthropic_model, timeout=settings.llm_timeout)))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
 from adapters.postgres.database import DictPool
@@ -117,21 +118,32 @@ class DataKeyStore:
 
     # -- lookups ----------------------------------------------------------------------------
 
-    def prefetch(self, tenant_id: UUID | None, subject_ids: Iterable[UUID]) -> None:
-        """Load many keys in one query (projection batches, aggregate loads)."""
+    def prefetch(self, tenant_id: UUID | None, subject_ids: Iterable[UUID], *,
+                 conn: psycopg.Connection[dict[str, Any]] | None = None) -> None:
+        """Load many keys in one query (projection batches, aggregate loads). ``conn``: a
+        connection of this store's pool the caller already holds (not in a transaction). A
+        caller holding one must pass it: taking a second from the pool, with every runner of
+        the process doing the same, can empty the pool and leave them all waiting."""
         missing = [s for s in set(subject_ids) if self._cached(s) is None]
         if not missing:
             return
-        with self._pool.connection() as conn, conn.transaction():
-            if self._tenant_scoped:
-                conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
-            rows = conn.execute(
-                "SELECT subject_id, kek_id, wrapped_key FROM data_keys "
-                "WHERE subject_id = ANY(%s)", (missing,)).fetchall()
+        if conn is None:
+            with self._pool.connection() as pooled:
+                rows = self._fetch(pooled, tenant_id, missing)
+        else:
+            rows = self._fetch(conn, tenant_id, missing)
         for row in rows:
             subject_id, kek_id, wrapped = _row(row)
             self._remember(subject_id, self.DESTROYED if wrapped is None
                            else self._keks.unwrap(kek_id, bytes(wrapped)))
+
+    def _fetch(self, conn: psycopg.Connection[dict[str, Any]], tenant_id: UUID | None,
+               missing: list[UUID]) -> list[dict[str, Any]]:
+        with conn.transaction():
+            if self._tenant_scoped:
+                conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+            return conn.execute("SELECT subject_id, kek_id, wrapped_key FROM data_keys "
+                                "WHERE subject_id = ANY(%s)", (missing,)).fetchall()
 
     def key_for_read(self, tenant_id: UUID | None, subject_id: UUID) -> bytes | None:
         """The subject's key, or None when it was destroyed (or never existed)."""

@@ -121,6 +121,11 @@ HIT = ("INSERT INTO rate_counters AS c (key, window_start, hits, expires_at) "
        "SELECT k, %(w)s, 1, to_timestamp(%(end)s) FROM unnest(%(keys)s::text[]) AS k "
        "ON CONFLICT (key, window_start) DO UPDATE SET hits = c.hits + 1 "
        "RETURNING key, hits")
+HIT_BY = ("INSERT INTO rate_counters AS c (key, window_start, hits, expires_at) "
+          "SELECT k, %(w)s, n, to_timestamp(%(end)s) "
+          "FROM unnest(%(keys)s::text[], %(ns)s::int[]) AS t(k, n) "
+          "ON CONFLICT (key, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits "
+          "RETURNING key, hits")
 PEEK = ("SELECT key, hits FROM rate_counters WHERE key = ANY(%(keys)s) AND window_start = %(w)s")
 
 

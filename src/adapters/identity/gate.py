@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from uuid import UUID
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from adapters.identity.access import HIT, window_of
+from adapters.identity.access import HIT_BY, window_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,13 @@ class AccessGate:
         self._users[key] = (now + self._ttl, standing)
         return standing
 
-    async def hit(self, keys: list[str], window: int) -> tuple[dict[str, int], int]:
-        """Count one request against each key; returns the counts and seconds left."""
+    async def hit(self, hits: Mapping[str, int], window: int) -> tuple[dict[str, int], int]:
+        """Count ``hits[key]`` more requests against each key; returns the keys' totals in
+        this window and its seconds left."""
         start, end, left = window_of(window)
         await self.open()
         async with self._pool.connection() as conn:
-            cursor = await conn.execute(HIT, {"keys": keys, "w": start, "end": end},
-                                        prepare=True)
+            cursor = await conn.execute(HIT_BY, {"keys": list(hits), "ns": list(hits.values()),
+                                                 "w": start, "end": end}, prepare=True)
             rows: Any = await cursor.fetchall()
         return {r["key"]: int(r["hits"]) for r in rows}, left

@@ -6,6 +6,7 @@ Same fixed windows: one key per limited subject and window start (``frontdesk:rl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.identity.access import window_of
@@ -19,13 +20,14 @@ class RedisCounters:
                                                         socket_connect_timeout=1.0)
         self._prefix = prefix
 
-    async def hit(self, keys: list[str], window: int) -> tuple[dict[str, int], int]:
-        """Count one request against each key; returns the counts and seconds left."""
+    async def hit(self, hits: Mapping[str, int], window: int) -> tuple[dict[str, int], int]:
+        """Add ``hits[key]`` to each key's counter; returns the totals and seconds left."""
         start, end, left = window_of(window)
-        names = [f"{self._prefix}{key}:{start}" for key in keys]
+        keys = list(hits)
         async with self._redis.pipeline(transaction=True) as pipe:
-            for name in names:
-                pipe.incr(name)
+            for key in keys:
+                name = f"{self._prefix}{key}:{start}"
+                pipe.incrby(name, hits[key])
                 pipe.expireat(name, end + 1, nx=True)
             replies = await pipe.execute()
         return {key: int(replies[2 * n]) for n, key in enumerate(keys)}, left

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
-from adapters.projections.reader import Position, read_after
+from adapters.projections.reader import Position, prefetch_keys, read_after
 from adapters.projections.runner import MAX_ID
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
 from application.consumers import LogConsumer
@@ -47,6 +47,7 @@ class ConsumerRunner:
                 self.position = row.position
             start = self.position
             batch = read_after(conn, start, self.batch_size, topics=self.topics)
+            prefetch_keys(self._mapper, batch, conn)
             done = start
             failure: Exception | None = None
             for read in batch.events:

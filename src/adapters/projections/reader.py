@@ -89,3 +89,12 @@ def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
     if len(events) == limit:
         horizon = events[-1].position.tx
     return ReadBatch(events, horizon)
+
+
+def prefetch_keys(mapper: Any, batch: ReadBatch, conn: psycopg.Connection[Any]) -> None:
+    """Load the data keys a batch's events need on the connection the reader holds, before
+    they are decoded (decoding would otherwise take a second connection from the pool for
+    them, and runners all doing so at once can empty it)."""
+    subjects = {e.stored.subject_id for e in batch.events if e.stored.subject_id is not None}
+    if subjects:
+        mapper.keys.prefetch(None, subjects, conn=conn)

@@ -80,7 +80,7 @@ class ProjectionRunner:
             new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
         if new_position == start and batch.horizon <= self.horizon:
             return 0
-        events = self.decode(batch.events)
+        events = self.decode(batch.events, conn)
         self.projection.prepare(events)
         rows = BufferedRows(self.writers)
         wanted: dict[str, set[RowKey]] = defaultdict(set)
@@ -98,12 +98,13 @@ class ProjectionRunner:
         self.position, self.horizon = new_position, max(self.horizon, batch.horizon)
         return len(events)
 
-    def decode(self, events: list[ReadEvent]) -> list[Event]:
+    def decode(self, events: list[ReadEvent],
+               conn: psycopg.Connection[Any] | None = None) -> list[Event]:
         subjects = {e.stored.subject_id for e in events if e.stored.subject_id is not None}
         keys: dict[UUID, bytes | None] = {}
         if subjects:
             store = self._mapper.keys
-            store.prefetch(None, subjects)
+            store.prefetch(None, subjects, conn=conn)  # on the connection we hold
             keys = {subject: store.key_for_read(None, subject) for subject in subjects}
         to_domain_event, needs = self._mapper.to_domain_event, self._needs_personal
         default = not self.projection.handles_all

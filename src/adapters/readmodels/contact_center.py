@@ -3,7 +3,6 @@ overview (routing snapshots and due work: ``contact_center_routing``)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime, time
 from typing import Any
 from uuid import UUID
@@ -11,7 +10,7 @@ from uuid import UUID
 from psycopg import sql
 
 from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
-from application.contact_center.metrics import WaitFacts, sla_counts
+from application.contact_center.metrics import SlaCounts
 from application.contact_center.views import (
     AgentFilters,
     AgentView,
@@ -154,39 +153,30 @@ class SqlContactCenterQueries:
 
     def overview(self, tenant_id: UUID, now: datetime) -> Overview:
         day_start = datetime.combine(now.astimezone(UTC).date(), time(0), tzinfo=UTC)
-        params = {"t": tenant_id, "day": day_start}
+        params = {"t": tenant_id, "day": day_start, "now": now}
         queues = self._reader.fetch(tenant_id, "SELECT * FROM cc_queues WHERE tenant_id = "
                                     "%(t)s ORDER BY name, id", params)
-        tasks = self._reader.fetch(tenant_id, (
-            "SELECT queue_id, status, queued_at, accepted_at, wait_ended_at, "
-            "target_answer_seconds FROM cc_tasks WHERE tenant_id = %(t)s AND (status IN "
-            "('created', 'queued', 'reserved', 'accepted', 'wrap_up') "
-            "OR wait_ended_at >= %(day)s)"), params)
+        figures = {row["queue_id"]: row
+                   for row in self._reader.fetch(tenant_id, QUEUE_FIGURES, params)}
         agents = self._reader.fetch(tenant_id, "SELECT skills, status FROM cc_agents WHERE "
                                     "tenant_id = %(t)s", params)
-        by_queue: dict[UUID, list[Any]] = {}
-        for task in tasks:
-            by_queue.setdefault(task["queue_id"], []).append(task)
         statuses = {s.value: 0 for s in AgentStatus}
         for agent in agents:
             statuses[agent["status"]] += 1
         result = []
         for queue in queues:
-            mine = by_queue.get(queue["id"], [])
-            status = Counter(t["status"] for t in mine)
-            waiting = [t["queued_at"] for t in mine if t["status"] == "queued"]
-            oldest = min(waiting, default=None)
-            counts = sla_counts(
-                (_wait_facts(t) for t in mine if t["queued_at"] is not None), day_start, now)
+            row = figures.get(queue["id"], _NO_TASKS)
+            oldest = row["oldest"]
+            counts = SlaCounts(answered=row["answered"], met=row["met"], missed=row["missed"],
+                               abandoned=row["abandoned"])
             eligible = {s.value: 0 for s in AgentStatus}
             for agent in agents:
                 if meets(agent["skills"], queue["required_skills"]):
                     eligible[agent["status"]] += 1
             result.append(QueueOverview(
                 id=queue["id"], name=queue["name"], strategy=queue["strategy"],
-                waiting=status["queued"], scheduled=status["created"],
-                reserved=status["reserved"], in_progress=status["accepted"] + status["wrap_up"],
-                oldest_waiting_since=oldest,
+                waiting=row["waiting"], scheduled=row["scheduled"], reserved=row["reserved"],
+                in_progress=row["in_progress"], oldest_waiting_since=oldest,
                 oldest_wait_seconds=(now - oldest).total_seconds() if oldest else None,
                 target_answer_seconds=queue["target_answer_seconds"],
                 target_percentage=queue["target_percentage"], answered_today=counts.answered,
@@ -197,11 +187,48 @@ class SqlContactCenterQueries:
         return Overview(at=now, day_start=day_start, queues=result, agents_by_status=statuses,
                         waiting=sum(q.waiting for q in result))
 
-def _wait_facts(row: Any) -> WaitFacts:
-    answered = row["accepted_at"]
-    abandoned = row["wait_ended_at"] if answered is None and row["status"] == "canceled" \
-        else None
-    return WaitFacts(row["queued_at"], row["target_answer_seconds"], answered, abandoned)
+
+# Each queue's tasks counted by PostgreSQL: a long queue or a busy day's tasks no longer travel
+# to Python on every look at the overview. The SLA columns are the rules of
+# application.contact_center.metrics.sla_counts (ADR 0031), in SQL; an integration test holds
+# the two to the same answers: answered today within the target is met, later is missed; a
+# task canceled before it was answered is abandoned (missed if it had waited past the target);
+# a task still unanswered past its target is missed already.
+QUEUE_FIGURES = """
+WITH t AS (
+  SELECT queue_id, status, queued_at, accepted_at,
+         make_interval(secs => target_answer_seconds) AS target,
+         CASE WHEN accepted_at IS NULL AND status = 'canceled' THEN wait_ended_at END
+           AS abandoned_at
+  FROM cc_tasks
+  WHERE tenant_id = %(t)s
+    AND (status IN ('created', 'queued', 'reserved', 'accepted', 'wrap_up')
+         OR wait_ended_at >= %(day)s)),
+s AS (
+  SELECT *,
+         queued_at IS NOT NULL AND accepted_at BETWEEN %(day)s AND %(now)s AS answered,
+         queued_at IS NOT NULL AND accepted_at IS NULL
+           AND abandoned_at BETWEEN %(day)s AND %(now)s AS abandoned,
+         queued_at IS NOT NULL AND accepted_at IS NULL AND abandoned_at IS NULL
+           AND %(now)s - queued_at > target AS unanswered_past_target
+  FROM t)
+SELECT queue_id,
+       count(*) FILTER (WHERE status = 'queued') AS waiting,
+       count(*) FILTER (WHERE status = 'created') AS scheduled,
+       count(*) FILTER (WHERE status = 'reserved') AS reserved,
+       count(*) FILTER (WHERE status IN ('accepted', 'wrap_up')) AS in_progress,
+       min(queued_at) FILTER (WHERE status = 'queued') AS oldest,
+       count(*) FILTER (WHERE answered) AS answered,
+       count(*) FILTER (WHERE answered AND accepted_at - queued_at <= target) AS met,
+       count(*) FILTER (WHERE (answered AND accepted_at - queued_at > target)
+                           OR (abandoned AND abandoned_at - queued_at > target)
+                           OR unanswered_past_target) AS missed,
+       count(*) FILTER (WHERE abandoned) AS abandoned
+FROM s GROUP BY queue_id
+"""
+_NO_TASKS: dict[str, Any] = {"waiting": 0, "scheduled": 0, "reserved": 0, "in_progress": 0,
+                             "oldest": None, "answered": 0, "met": 0, "missed": 0,
+                             "abandoned": 0}
 
 
 class SqlUserDirectory:

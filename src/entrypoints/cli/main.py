@@ -78,7 +78,8 @@ def serve(host: str | None = None, port: int | None = None,
     console.print(f"Frontdesk API on http://{bind_host}:{bind_port}  (OpenAPI viewer: "
                   f"http://{bind_host}:{bind_port}/schema)")
     options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_config": None,
-                               "access_log": False, "timeout_graceful_shutdown": 5}
+                               "access_log": False, "timeout_graceful_shutdown": 5,
+                               "timeout_keep_alive": settings.keep_alive_seconds}
     if workers > 1:
         # Each API process is spawned and imports the whole application before it can answer
         # the supervisor's health check; on a busy machine that takes longer than uvicorn's
