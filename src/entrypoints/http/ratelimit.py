@@ -1,6 +1,7 @@
 """Rate limits per client IP and per tenant, counted in fixed one-minute windows shared by
-every API process (PostgreSQL by default, Redis when configured; see ADR 0052). Over the limit: 429 problem+json with
-``Retry-After``. Every limited answer carries ``RateLimit-Limit``/``-Remaining``/``-Reset``.
+every API process (PostgreSQL by default, Redis when configured; see ADR 0052). Over the
+limit: 429 problem+json with ``Retry-After``. Every limited answer carries
+``RateLimit-Limit``/``-Remaining``/``-Reset``.
 
 It runs after authentication (the tenant comes from the verified token); requests that
 authentication refuses are counted against their address by ``refusal_counter``. Health,
