@@ -51,6 +51,9 @@ def _knowledge(container: Any, ctx: Any, passages: int) -> None:
         bus.execute(handler, AddKnowledge(f"{topic.title()} {n}", text), ctx)
     ProjectionRunner(KnowledgeProjection(), container.worker_pool(),
                      container.worker_mapper()).catch_up()
+    # The default retriever reads the memory index (issue 6): embed the passages there too.
+    memories = next(p for p in container.projections() if p.name == "memories")
+    ProjectionRunner(memories, container.worker_pool(), container.worker_mapper()).catch_up()
 
 
 def _conversation(container: Any, ctx: Any, messages: int) -> Any:
