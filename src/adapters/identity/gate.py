@@ -38,10 +38,8 @@ class UserStanding:
 
 class AccessGate:
     def __init__(self, url: str, *, ttl: float = 10.0, max_size: int = 4) -> None:
-        # check: a connection broken by a database restart is replaced when handed out
         self._pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
-                                         kwargs={"autocommit": True, "row_factory": dict_row},
-                                         check=AsyncConnectionPool.check_connection)
+                                         kwargs={"autocommit": True, "row_factory": dict_row})
         self._ttl = ttl
         self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
         self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
