@@ -10,15 +10,16 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
+from eventsourcing.utils import get_topic
 
 from adapters.projections.consumers import ConsumerRunner
 from adapters.projections.notify import NotificationListener
 from adapters.projections.policies import PolicyRunner
-from adapters.projections.runner import ProjectionRunner
+from adapters.projections.runner import ProjectionRunner, topics_of
 from application.consumers import LogConsumer
 from application.policies import Policy
 from application.projections.base import Projection
@@ -58,7 +59,7 @@ class Runtime:
         if self._projections:
             for projection in self._c.projections():
                 self._spawn(f"projection-{projection.name}", self._run_projection, projection,
-                            self._subscribe())
+                            self._subscribe(topics_of(projection)))
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
                                                   lambda: self._wakes)
@@ -69,10 +70,10 @@ class Runtime:
             self._spawn("contact-center", self._run_contact_center, self._subscribe())
             for policy in self._c.policies():
                 self._spawn(f"policy-{policy.name}", self._run_policy, policy,
-                            self._subscribe())
+                            self._subscribe(map(get_topic, policy.event_classes)))
             for consumer in self._c.consumers():
                 self._spawn(f"consumer-{consumer.name}", self._run_consumer, consumer,
-                            self._subscribe())
+                            self._subscribe(map(get_topic, consumer.event_classes)))
 
     def stop(self) -> None:
         self._stop.set()
@@ -151,8 +152,9 @@ class Runtime:
 
         self._claimed(f"consumer:{consumer.name}", work)
 
-    def _subscribe(self) -> threading.Event:
-        wake = self._c.notifier().subscribe()
+    def _subscribe(self, topics: Iterable[str] | None = None) -> threading.Event:
+        """Woken at once by commits of ``topics`` (None: any), soon after by the others."""
+        wake = self._c.notifier().subscribe(list(topics) if topics is not None else None)
         self._wakes.append(wake)
         return wake
 

@@ -24,12 +24,13 @@ class GroupCommitter:
         self._queue: deque[CommitUnit] = deque()
         self._leading = False
         self._lock = threading.Lock()
-        self._listeners: list[Callable[[str], None]] = []
+        self._listeners: list[Callable[[str, frozenset[str]], None]] = []
         self.groups = 0
         self.units = 0
 
-    def on_commit(self, listener: Callable[[str], None]) -> None:
-        """Called with the position after every successful group (outside any lock)."""
+    def on_commit(self, listener: Callable[[str, frozenset[str]], None]) -> None:
+        """Called with the position and the topics written after every successful group
+        (outside any lock)."""
         self._listeners.append(listener)
 
     def commit(self, unit: CommitUnit) -> CommitUnit:
@@ -65,6 +66,7 @@ class GroupCommitter:
                     self._leading = False
         position = next((m.position for m in group if m.position), None)
         if position is not None:
+            topics = frozenset(e.topic for m in group if m.position for e in m.events)
             for listener in self._listeners:
-                listener(position)
+                listener(position, topics)
         return unit

@@ -1,5 +1,10 @@
 """Wake projection runners after commits: at once in this process, by NOTIFY in others.
 
+In this process a runner is woken at once only by commits of the topics it reads; the others
+move their position past such commits within ``LAGGING`` seconds (in one wake-up for many
+commits). Every runner woken by every commit cost a read and a tracking write per runner and
+commit: with two dozen runners that was most of the CPU of a write.
+
 NOTIFY is not sent from the command's transaction (PostgreSQL serialises NOTIFYing commits on
 one global lock); a background thread sends at most one per ``interval``, on its own connection
 with synchronous_commit off, so it costs the write path nothing.
@@ -9,35 +14,55 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 
 import psycopg
 
 CHANNEL = "frontdesk_events"
+LAGGING = 0.05
 log = logging.getLogger("frontdesk.notify")
 
 
 class CommitNotifier:
     def __init__(self, url: str | None, *, interval: float = 0.005) -> None:
         self._url, self._interval = url, interval
-        self._local: list[threading.Event] = []
+        self._local: list[tuple[threading.Event, frozenset[str] | None]] = []
+        self._lagging: set[threading.Event] = set()
+        self._lagging_since = 0.0
+        self._lock = threading.Lock()
         self._pending = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
-    def subscribe(self) -> threading.Event:
-        """An event set after every commit (for a runner in this process)."""
+    def subscribe(self, topics: Iterable[str] | None = None) -> threading.Event:
+        """An event set after commits (for a runner in this process): at once after a commit
+        of one of ``topics`` (None: of anything), within ``LAGGING`` seconds otherwise."""
         wake = threading.Event()
-        self._local.append(wake)
+        self._local.append((wake, frozenset(topics) if topics is not None else None))
         return wake
 
-    def __call__(self, position: str) -> None:
-        for wake in self._local:
-            wake.set()
+    def __call__(self, position: str, topics: frozenset[str] | None = None) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for wake, interest in self._local:
+                if interest is None or topics is None or interest & topics:
+                    wake.set()
+                else:
+                    if not self._lagging:
+                        self._lagging_since = now
+                    self._lagging.add(wake)
+            if self._lagging and now - self._lagging_since >= LAGGING:
+                self._wake_lagging()
         if self._thread is None:  # the first commit of a process that runs no runtime
             self.start()
         self._pending.set()
+
+    def _wake_lagging(self) -> None:
+        for wake in self._lagging:
+            wake.set()
+        self._lagging.clear()
 
     def start(self) -> None:
         with self._starting:
@@ -54,7 +79,12 @@ class CommitNotifier:
     def _run(self) -> None:
         conn: psycopg.Connection | None = None
         while not self._stop.is_set():
-            self._pending.wait()
+            with self._lock:
+                lagging = bool(self._lagging)
+            if not self._pending.wait(LAGGING if lagging else None):
+                with self._lock:  # no commit for a while: move the others' positions now
+                    self._wake_lagging()
+                continue
             self._pending.clear()
             if self._stop.is_set():
                 break
