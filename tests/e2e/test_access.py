@@ -349,6 +349,9 @@ def test_the_audit_log_records_events_and_logins_filtered_and_as_csv(
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert rows and all(r["action"] == "login.succeeded" for r in rows)
     assert "'=HYPERLINK()" in {r["user_agent"] for r in rows}  # not a formula in a spreadsheet
+    for path in ("/v1/audit.csv", "/v1/audit"):  # refused before the stream starts
+        bad = tenant.get(path, params={"action": "\x00"})
+        assert bad.status_code == 400 and bad.json()["status"] == 400, bad.text
     assert tenant.client.get("/v1/audit", headers=bearer(token)).status_code == 403
 
 

@@ -15,6 +15,7 @@ from domain.shared import Conflict, InvalidValue, NotFound
 from domain.shared.ids import new_id
 
 _FIELDS = {f.name for f in fields(QueueFields)}
+_CLEARABLE = {"description", "escalation_queue_id"}  # the settings a PATCH may set to null
 
 
 def definition_of(values: QueueFields) -> QueueDefinition:
@@ -69,6 +70,10 @@ class ChangeQueueHandler:
         unknown = set(command.changes) - _FIELDS
         if unknown:
             raise InvalidValue(sorted(unknown)[0], "is not a queue setting")
+        cleared = [name for name, value in command.changes.items()
+                   if value is None and name not in _CLEARABLE]
+        if cleared:
+            raise InvalidValue(sorted(cleared)[0], "cannot be null; leave it out to keep it")
         queue = load_for_change(uow, Queue, command.queue_id, command.expected_version)
         current = QueueView.of(queue)
         values: dict[str, Any] = {name: getattr(current, name) for name in _FIELDS}

@@ -48,6 +48,11 @@ def _filters(actor: str | None, action: str | None, resource_type: str | None,
     for moment in (since, until):
         if moment is not None and moment.tzinfo is None:
             raise ClientException("since and until need a timezone")
+    if any(text is not None and "\x00" in text
+           for text in (actor, action, resource_type, resource_id)):
+        # Checked before the CSV stream starts: PostgreSQL refuses NUL in text, and once the
+        # stream has begun an error can only cut it short (schemathesis found it).
+        raise ClientException("filters cannot contain NUL characters")
     return AuditFilters(actor, action, resource_type, resource_id, since, until)
 
 
