@@ -232,3 +232,16 @@ def test_responses_carry_request_id_and_security_headers(tenant: TenantSession) 
     assert response.headers["x-frame-options"] == "DENY"
     generated = tenant.get("/v1/leads", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["x-request-id"] != "bad id with spaces"
+
+
+def test_a_nul_character_is_a_422_and_stores_nothing(client: Any, tenant: TenantSession) -> None:
+    """PostgreSQL cannot store NUL in text: found by schemathesis as a 500 at login."""
+    login = client.post("/v1/auth/login", json={"tenant": "bright\x00smile",
+                                                "email": "a@b.example", "password": "x" * 12})
+    assert login.status_code == 422, login.text
+    assert login.headers["content-type"].startswith("application/problem+json")
+    before = tenant.get("/v1/leads").json()["items"]
+    refused = tenant.post("/v1/leads", json={"name": "Nul\x00Name", "email": "nul@example.com",
+                                             "source": "web"})
+    assert refused.status_code == 422, refused.text
+    assert tenant.get("/v1/leads").json()["items"] == before

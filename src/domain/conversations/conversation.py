@@ -497,7 +497,9 @@ class Conversation(TenantAggregate):
 
 
 def _body(body: str, *, allow_empty: bool = False) -> str:
-    text = (body or "").strip()
+    # NUL characters are dropped, not refused: a message from a channel must never be lost,
+    # and PostgreSQL text (the read models) cannot hold them.
+    text = (body or "").replace("\x00", "").strip()
     if not text and not allow_empty:
         raise InvalidValue("body", "a message needs text")
     if len(text) > MAX_BODY:

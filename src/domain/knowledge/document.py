@@ -38,6 +38,8 @@ class KnowledgeDocument(TenantAggregate):
             raise InvalidValue("title", "a document needs a title")
         if len(text) > MAX_TEXT:
             raise InvalidValue("text", f"must be at most {MAX_TEXT} characters")
+        if "\x00" in text:
+            raise InvalidValue("text", "must not contain NUL characters")
         passages = chunk_text(text, max_chars=max_chars)
         if not passages:
             raise InvalidValue("text", "a document needs text")

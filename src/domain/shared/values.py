@@ -81,4 +81,6 @@ def bounded_text(field: str, value: str | None, *, limit: int) -> str | None:
     text = value.strip()
     if len(text) > limit:
         raise InvalidValue(field, f"must be at most {limit} characters")
+    if "\x00" in text:  # PostgreSQL text cannot hold it: read models could not store it
+        raise InvalidValue(field, "must not contain NUL characters")
     return text or None

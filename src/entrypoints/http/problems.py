@@ -112,10 +112,20 @@ def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[
                    headers={"Retry-After": "2"})
 
 
+def _bad_data(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    """A value PostgreSQL cannot take (a NUL character in text, a number out of range) that
+    validation let through: the client's input, refused with nothing written."""
+    log.info("value refused by the database: %s", error.__class__.__name__)
+    return problem(422, "validation", "a value cannot be stored (for example a NUL character "
+                                      "in text)")
+
+
 def _persistence(request: Request[Any, Any, Any],
                  error: PersistenceError) -> Response[dict[str, Any]]:
     if isinstance(error, StoreUnavailable) or isinstance(error.__cause__, psycopg.OperationalError):
         return _unavailable(request, error)
+    if isinstance(error.__cause__, psycopg.DataError):
+        return _bad_data(request, error)
     return _internal(request, error)
 
 
@@ -133,6 +143,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     MalformedFile: _malformed,
     psycopg.OperationalError: _unavailable,
     psycopg_pool.PoolTimeout: _unavailable,
+    psycopg.DataError: _bad_data,
     PersistenceError: _persistence,
     Exception: _internal,
 }
