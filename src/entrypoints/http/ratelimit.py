@@ -177,10 +177,10 @@ def refusal_counter(hit: HitFunction, *, per_ip: int, trust_forwarded: bool = Fa
 
 
 async def send_problem(send: Send, status: int, kind: str, title: str, detail: str,
-                       headers: list[tuple[bytes, bytes]]) -> None:
+                       headers: list[tuple[bytes, bytes]], **extra: Any) -> None:
     """A problem+json answer written straight to ASGI (for middleware, before any route)."""
     payload = json.dumps({"type": f"https://frontdesk.dev/problems/{kind}", "title": title,
-                          "status": status, "detail": detail}).encode()
+                          "status": status, "detail": detail, **extra}).encode()
     start: Any = {"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(payload)).encode()), *headers]}
@@ -190,17 +190,9 @@ async def send_problem(send: Send, status: int, kind: str, title: str, detail: s
 
 
 async def too_many(send: Send, scope_name: str, retry_after: int,
-                    headers: list[tuple[bytes, bytes]]) -> None:
-    body: dict[str, Any] = {
-        "type": "https://frontdesk.dev/problems/rate-limited", "title": "Too many requests",
-        "status": 429, "detail": f"the {'client' if scope_name == 'ip' else 'tenant'} rate "
-                                 f"limit was reached; retry after {retry_after} s",
-        "retry_after": retry_after}
-    payload = json.dumps(body).encode()
-    start: Any = {"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/problem+json"),
-        (b"content-length", str(len(payload)).encode()),
-        (b"retry-after", str(retry_after).encode()), *headers]}
-    await send(start)
-    body_message: Any = {"type": "http.response.body", "body": payload}
-    await send(body_message)
+                   headers: list[tuple[bytes, bytes]]) -> None:
+    who = "client" if scope_name == "ip" else "tenant"
+    await send_problem(send, 429, "rate-limited", "Too many requests",
+                       f"the {who} rate limit was reached; retry after {retry_after} s",
+                       [(b"retry-after", str(retry_after).encode()), *headers],
+                       retry_after=retry_after)
