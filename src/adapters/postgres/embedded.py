@@ -18,6 +18,14 @@ logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 
 MAX_CONNECTIONS = 400
+# Both need a restart, so they are set once per data directory (ALTER SYSTEM), while nobody
+# else is connected. max_connections: every service process holds a dedicated connection per
+# projection or policy it has claimed, beside its pools, and a few processes (``serve
+# --workers 2`` and ``frontdesk worker``) on one machine pass initdb's 100. shared_buffers:
+# initdb's 128 MB does not hold the memory table's HNSW index (371 MB for 190k memories);
+# every search then reads half its pages through the kernel: `make bench` (d2) p95 56 ms at
+# 128 MB, 17 ms at 2 GB (ADR 0041).
+SETTINGS = {"max_connections": str(MAX_CONNECTIONS), "shared_buffers": "1GB"}
 
 
 class EmbeddedPostgres:
@@ -34,20 +42,21 @@ class EmbeddedPostgres:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         mode = None if keep_running else "stop"
         self._server = pgserver.get_server(pgdata, cleanup_mode=mode)  # type: ignore[attr-defined]
-        self._ensure_connections()
+        self._ensure_settings()
 
-    def _ensure_connections(self) -> None:
-        """Raise ``max_connections`` from initdb's 100 to MAX_CONNECTIONS, once per data
-        directory, while nobody else is connected: every service process holds a dedicated
-        connection per projection or policy it has claimed, beside its pools, and a few
-        processes (``serve --workers 2`` and ``frontdesk worker``) on one machine pass 100."""
+    def _ensure_settings(self) -> None:
+        """Apply SETTINGS (see there) once per data directory, then restart the server."""
         with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
-            row = conn.execute("SELECT current_setting('max_connections')::int, (SELECT count(*) "
-                               "FROM pg_stat_activity WHERE backend_type = 'client backend')"
-                               ).fetchone()
-            if row is None or row[0] >= MAX_CONNECTIONS or row[1] > 1:
+            busy = conn.execute("SELECT count(*) FROM pg_stat_activity "
+                                "WHERE backend_type = 'client backend'").fetchone()
+            wanted = {name: value for name, value in SETTINGS.items() if not conn.execute(
+                "SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)",
+                (name, value)).fetchone()[0]}  # type: ignore[index]
+            if not wanted or busy is None or busy[0] > 1:
                 return
-            conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+            for name, value in wanted.items():
+                conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                    sql.Identifier(name), sql.Literal(value)))
         from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         pg_ctl(["-w", "-m", "fast", "restart"], pgdata=self._server.pgdata,
@@ -67,3 +76,4 @@ class EmbeddedPostgres:
         with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(dbname)))
+
