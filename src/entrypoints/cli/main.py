@@ -68,6 +68,7 @@ def serve(host: str | None = None, port: int | None = None,
     """Run the API (embedded PostgreSQL unless DATABASE_URL is set)."""
     import uvicorn
 
+    from entrypoints.http.protocol import PROTOCOL
     from entrypoints.runtime import tune_interpreter
 
     tune_interpreter()
@@ -79,7 +80,8 @@ def serve(host: str | None = None, port: int | None = None,
                   f"http://{bind_host}:{bind_port}/schema)")
     options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_config": None,
                                "access_log": False, "timeout_graceful_shutdown": 5,
-                               "timeout_keep_alive": settings.keep_alive_seconds}
+                               "timeout_keep_alive": settings.keep_alive_seconds,
+                               "http": PROTOCOL}
     if workers > 1:
         # Each API process is spawned and imports the whole application before it can answer
         # the supervisor's health check; on a busy machine that takes longer than uvicorn's
