@@ -15,7 +15,8 @@ LLM_TOKENS = Counter("frontdesk_llm_tokens", "Tokens by provider and direction (
 LLM_LATENCY = Histogram("frontdesk_llm_latency_seconds", "Time to a complete answer, by provider",
                         ["provider"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64))
 VENDOR_CIRCUIT = Gauge("frontdesk_vendor_circuit_state",
-                       "Circuit breaker per vendor: 0 closed, 1 half-open, 2 open", ["vendor"])
+                       "Circuit breaker per vendor: 0 closed, 1 half-open, 2 open", ["vendor"],
+                       multiprocess_mode="livemax")  # several processes: the worst one
 OUTBOX_SENT = Counter("frontdesk_outbox_messages", "Outbound messages by transport and outcome",
                       ["transport", "outcome"])
 

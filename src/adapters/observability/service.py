@@ -1,14 +1,20 @@
 """Service metrics for /metrics: request latency per route, commands by type and outcome,
-and projection lag per projection (computed when Prometheus scrapes)."""
+and projection lag per projection (computed when Prometheus scrapes).
+
+Several API processes (``serve --workers N``) share their metrics through
+prometheus-client's multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR`` set before the processes
+start, each writes its samples there, and a scrape of any of them sums (or, for gauges, takes
+the highest live value of) them all (ADR 0054)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -77,3 +83,25 @@ class ProjectionLag(Collector):
 
 PROJECTION_LAG = ProjectionLag()
 REGISTRY.register(PROJECTION_LAG)
+
+
+_SCRAPED: list[CollectorRegistry] = []
+
+
+def scrape_registry() -> CollectorRegistry:
+    """What /metrics exposes: this process's registry, or, in multiprocess mode, every
+    process's samples (read from their files at each scrape) and the projection lag."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    if not _SCRAPED:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        registry.register(PROJECTION_LAG)
+        _SCRAPED.append(registry)
+    return _SCRAPED[0]
+
+
+def process_exiting() -> None:
+    """Withdraw this process's live gauges (multiprocess mode; a no-op otherwise)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +66,23 @@ def _prepare(container: Container) -> None:
                           f"{name}`[/red]")
 
 
+@contextmanager
+def shared_metrics() -> Iterator[None]:
+    """The API processes of one ``serve`` share their metrics (prometheus-client's
+    multiprocess mode, ADR 0054) through a fresh directory, removed when serve stops; an
+    operator's own ``PROMETHEUS_MULTIPROC_DIR`` is used as it is."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="frontdesk-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # inherited by the spawned processes
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 @app.command()
 def serve(host: str | None = None, port: int | None = None,
           workers: int = typer.Option(1, help="API processes (2 suits a 2-core machine)")
@@ -87,8 +109,9 @@ def serve(host: str | None = None, port: int | None = None,
         # the supervisor's health check; on a busy machine that takes longer than uvicorn's
         # 5 s default, and the supervisor then kills and respawns processes in a loop (the API
         # never comes up). A process that is really hung is still replaced, a minute later.
-        uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers,
-                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, **options)
+        with shared_metrics():
+            uvicorn.run("entrypoints.http.factory:create", factory=True, workers=workers,
+                        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS, **options)
         return
     from entrypoints.http.app import create_app
     from entrypoints.runtime import Runtime

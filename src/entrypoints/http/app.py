@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
-from adapters.observability.service import PROJECTION_LAG
+from adapters.observability.service import PROJECTION_LAG, process_exiting
 from adapters.postgres.health import HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
@@ -162,6 +162,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
         replies.wait_idle(timeout=30)  # answers being generated are stored before we go
         if runtime is not None:
             runtime.stop()
+        process_exiting()
 
     cors = None
     if settings.cors_origins.strip():
