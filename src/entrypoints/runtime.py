@@ -62,7 +62,7 @@ class Runtime:
                             self._subscribe(topics_of(projection)))
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
-                                                  lambda: self._wakes)
+                                                  notifier.wake_local)
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)

@@ -1,5 +1,6 @@
 """A process that only writes (`serve` with projections in a separate `frontdesk worker`)
-still wakes the worker's runners after its commits, through NOTIFY on its own connection."""
+still wakes the worker's runners after its commits, through NOTIFY on its own connection;
+the NOTIFY names the committed topics, so only the runners that read them are woken."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import threading
 import uuid
 from typing import Any
 
-from adapters.projections.notify import NotificationListener
+from adapters.projections.notify import CommitNotifier, NotificationListener
+from adapters.projections.runner import topics_of
 
 
 def test_a_process_without_runtime_wakes_other_processes_after_commits(owner_url: str,
@@ -22,8 +24,11 @@ def test_a_process_without_runtime_wakes_other_processes_after_commits(owner_url
     writer = Container()  # a fresh composition root: nothing started, as in a web worker
     writer.settings.override(providers.Object(Settings(DATABASE_URL=owner_url)))
     writer.database()
-    wake = threading.Event()
-    listener = NotificationListener(container.database().worker_url, lambda: [wake])
+    local = CommitNotifier(None)  # the listening process's runners
+    contacts = next(p for p in container.projections() if p.name == "contacts")
+    wake = local.subscribe(topics_of(contacts))
+    unrelated = local.subscribe(["tests.nothing:Nothing"])
+    listener = NotificationListener(container.database().worker_url, local.wake_local)
     listening = threading.Thread(target=listener.run, daemon=True)
     listening.start()
     try:
@@ -31,12 +36,31 @@ def test_a_process_without_runtime_wakes_other_processes_after_commits(owner_url
         # whatever other tests of this session woke it for.
         threading.Event().wait(1.0)
         wake.clear()
+        unrelated.clear()
         writer.bus().execute(writer.register_contact(), RegisterContact(
             name="Noti Fied", email=f"n{uuid.uuid4().hex[:8]}@notify.example", phone=None),
             CommandContext(uuid.uuid4(), "test"))
         assert wake.wait(5.0), "the worker was not woken by the commit"
+        assert not unrelated.is_set(), "a runner of other topics was woken at once"
     finally:
         listener.stop()
         listening.join(timeout=5)
         writer.notifier().stop()
         writer.datastore().close()
+
+
+def test_a_notify_names_the_committed_topics_and_wakes_only_their_readers() -> None:
+    from adapters.projections.notify import LAGGING, topics_of_payload
+
+    local = CommitNotifier(None)
+    leads, cases = local.subscribe(["a:Lead"]), local.subscribe(["b:Case"])
+    anything = local.subscribe(None)
+    local.wake_local(topics_of_payload("a:Lead,c:Other"))
+    assert leads.is_set() and anything.is_set() and not cases.is_set()
+    leads.clear()
+    threading.Event().wait(LAGGING * 1.5)
+    local.wake_local(topics_of_payload("a:Lead"))  # later commits move the others along
+    assert cases.is_set()
+    cases.clear()
+    local.wake_local(topics_of_payload(""))  # an unnamed commit wakes every runner
+    assert leads.is_set() and cases.is_set()

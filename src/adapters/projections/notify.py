@@ -7,7 +7,9 @@ commit: with two dozen runners that was most of the CPU of a write.
 
 NOTIFY is not sent from the command's transaction (PostgreSQL serialises NOTIFYing commits on
 one global lock); a background thread sends at most one per ``interval``, on its own connection
-with synchronous_commit off, so it costs the write path nothing.
+with synchronous_commit off, so it costs the write path nothing. Its payload names the topics
+committed since the previous one, so a listening process wakes only the runners that read
+them, as for its own commits (an empty payload, or one too long for NOTIFY, wakes them all).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import psycopg
 
 CHANNEL = "frontdesk_events"
 LAGGING = 0.05
+MAX_PAYLOAD = 7_900  # NOTIFY payloads must be shorter than 8,000 bytes
 log = logging.getLogger("frontdesk.notify")
 
 
@@ -30,6 +33,7 @@ class CommitNotifier:
         self._local: list[tuple[threading.Event, frozenset[str] | None]] = []
         self._lagging: set[threading.Event] = set()
         self._lagging_since = 0.0
+        self._topics: set[str] | None = set()  # committed since the last NOTIFY; None: any
         self._lock = threading.Lock()
         self._pending = threading.Event()
         self._stop = threading.Event()
@@ -44,6 +48,19 @@ class CommitNotifier:
         return wake
 
     def __call__(self, position: str, topics: frozenset[str] | None = None) -> None:
+        self.wake_local(topics)
+        with self._lock:
+            if topics is None or self._topics is None:
+                self._topics = None
+            else:
+                self._topics.update(topics)
+        if self._thread is None:  # the first commit of a process that runs no runtime
+            self.start()
+        self._pending.set()
+
+    def wake_local(self, topics: frozenset[str] | None) -> None:
+        """Wake this process's runners for commits of ``topics`` (None: of anything), made
+        here or, through NOTIFY, elsewhere; the others within ``LAGGING`` seconds."""
         now = time.monotonic()
         with self._lock:
             for wake, interest in self._local:
@@ -55,9 +72,6 @@ class CommitNotifier:
                     self._lagging.add(wake)
             if self._lagging and now - self._lagging_since >= LAGGING:
                 self._wake_lagging()
-        if self._thread is None:  # the first commit of a process that runs no runtime
-            self.start()
-        self._pending.set()
 
     def _wake_lagging(self) -> None:
         for wake in self._lagging:
@@ -79,20 +93,23 @@ class CommitNotifier:
     def _run(self) -> None:
         conn: psycopg.Connection | None = None
         while not self._stop.is_set():
-            with self._lock:
-                lagging = bool(self._lagging)
-            if not self._pending.wait(LAGGING if lagging else None):
+            if not self._pending.wait(LAGGING):
                 with self._lock:  # no commit for a while: move the others' positions now
-                    self._wake_lagging()
+                    if self._lagging and time.monotonic() - self._lagging_since >= LAGGING:
+                        self._wake_lagging()
                 continue
             self._pending.clear()
             if self._stop.is_set():
                 break
+            with self._lock:
+                topics, self._topics = self._topics, set()
+            payload = ",".join(sorted(topics)) if topics is not None else ""
             try:
                 if conn is None or conn.closed:
                     conn = psycopg.connect(self._url, autocommit=True)  # type: ignore[arg-type]
                     conn.execute("SET synchronous_commit = off")
-                conn.execute(f"NOTIFY {CHANNEL}")
+                conn.execute("SELECT pg_notify(%s, %s)",
+                              (CHANNEL, payload if len(payload.encode()) <= MAX_PAYLOAD else ""))
             except psycopg.Error as error:
                 log.debug("notify failed: %s", error)
                 conn = None
@@ -101,11 +118,17 @@ class CommitNotifier:
             conn.close()
 
 
-class NotificationListener:
-    """LISTENs for commits of other processes and wakes local runners."""
+def topics_of_payload(payload: str) -> frozenset[str] | None:
+    """The topics a NOTIFY names; None (any) for an empty payload."""
+    return frozenset(payload.split(",")) if payload else None
 
-    def __init__(self, url: str, wakes: Callable[[], list[threading.Event]]) -> None:
-        self._url, self._wakes = url, wakes
+
+class NotificationListener:
+    """LISTENs for commits of other processes and wakes the local runners that read the
+    committed topics (``wake``: ``CommitNotifier.wake_local``)."""
+
+    def __init__(self, url: str, wake: Callable[[frozenset[str] | None], None]) -> None:
+        self._url, self._wake = url, wake
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -114,9 +137,8 @@ class NotificationListener:
                 with psycopg.connect(self._url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            for wake in self._wakes():
-                                wake.set()
+                        for notice in conn.notifies(timeout=1.0, stop_after=1):
+                            self._wake(topics_of_payload(notice.payload))
             except psycopg.Error as error:
                 log.debug("listen failed: %s", error)
                 self._stop.wait(1.0)
