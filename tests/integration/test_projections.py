@@ -3,6 +3,7 @@ killed process, rebuild parity and swap, as-of without touching the live view.""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -18,8 +19,9 @@ import pytest
 from psycopg import sql
 
 from adapters.projections.as_of import compute_as_of
+from adapters.projections.collector import collector_paused
 from adapters.projections.reader import Position, read_after
-from adapters.projections.runner import ProjectionRunner
+from adapters.projections.runner import LARGE_BATCH, ProjectionRunner
 from adapters.projections.tracking import reset_tracking
 from application.projections import LeadPipelineProjection
 from domain.contacts import Contact
@@ -329,3 +331,78 @@ def test_as_of_answers_for_a_past_moment_without_touching_the_live_view(
     assert statuses(T0 + day + timedelta(hours=12)) == {lead.id: "contacted"}
     assert statuses(T0 + 3 * day) == {lead.id: "qualified", other.id: "new"}
     assert table_rows(container, "lead_pipeline", tenant) == live_before
+
+
+# -- large batches ------------------------------------------------------------------------------
+
+class CollectorWatch(ScoreCounts):
+    """Records whether the cyclic garbage collector ran enabled while each event was applied;
+    fails on the score 13 like its parent's CHECK, but in the handler."""
+
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__(tenant_id)
+        self.seen: list[bool] = []
+        self.on(Lead.LeadScored, self._watched, self.key_functions[Lead.LeadScored])
+
+    def _watched(self, event: Any, rows: Any) -> None:
+        if event.tenant_id == self.tenant_id:
+            self.seen.append(gc.isenabled())
+            if event.score == 13:
+                raise ValueError("thirteen")
+        self._scored(event, rows)
+
+
+def test_a_large_batch_runs_with_the_collector_paused_and_restores_it(
+        container: Any, counting_schema: str) -> None:
+    tenant = uuid4()
+    score_events(container, tenant, [10, 11, 12])
+
+    def runner(projection: CollectorWatch, batch_size: int) -> ProjectionRunner:
+        return ProjectionRunner(projection, container.worker_pool(), container.worker_mapper(),
+                                schema=counting_schema,
+                                tracking_name=f"{ScoreCounts.name}@{counting_schema}",
+                                batch_size=batch_size, tables=TABLES)
+
+    assert gc.isenabled()
+    large = CollectorWatch(tenant)
+    runner(large, LARGE_BATCH).catch_up()
+    assert large.seen == [False, False, False] and gc.isenabled()
+    assert counted(container, counting_schema, tenant) == (3, 12)
+
+    score_events(container, tenant, [13])  # a failing batch restores it too
+    failing = CollectorWatch(tenant)
+    with pytest.raises(ValueError, match="thirteen"):
+        runner(failing, LARGE_BATCH).catch_up()
+    assert failing.seen == [False] and gc.isenabled()
+
+    small = CollectorWatch(tenant)  # live runners (batches of 1,000) leave it alone
+    with pytest.raises(ValueError, match="thirteen"):
+        runner(small, 1000).catch_up()
+    assert small.seen == [True] and gc.isenabled()
+    assert counted(container, counting_schema, tenant) == (3, 12)
+
+
+def test_overlapping_pauses_enable_the_collector_once_the_last_ends() -> None:
+    first_in, second_out = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with collector_paused():
+            first_in.wait(5)
+        second_out.set()
+
+    assert gc.isenabled()
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with collector_paused():
+        first_in.set()
+        assert second_out.wait(5)
+        assert not gc.isenabled()  # the other pause ended, this one has not
+    thread.join()
+    assert gc.isenabled()
+    gc.disable()  # a collector disabled by someone else stays disabled
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

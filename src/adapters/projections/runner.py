@@ -17,6 +17,7 @@ from sqlalchemy import Table
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.buffer import BufferedRows, TableWriter
+from adapters.projections.collector import collector_paused
 from adapters.projections.reader import Position, ReadBatch, ReadEvent, read_after
 from adapters.projections.tables import TABLES
 from adapters.projections.tracking import advance_tracking, load_tracking
@@ -25,6 +26,9 @@ from application.projections.base import Event, Projection, RowKey
 log = logging.getLogger("frontdesk.projections")
 
 MAX_ID = 2**63 - 1
+LARGE_BATCH = 5_000
+"""From this batch size on (rebuilds, bulk catch-up; live runners read 1,000) a batch runs with
+the cyclic garbage collector paused: see ``collector``."""
 
 
 def topics_of(projection: Projection) -> list[str] | None:
@@ -58,6 +62,12 @@ class ProjectionRunner:
 
     def step(self, conn: psycopg.Connection[Any] | None = None) -> int:
         """Process one batch; returns the number of events applied (0 when caught up)."""
+        if self.batch_size >= LARGE_BATCH:
+            with collector_paused():
+                return self._step_on(conn)
+        return self._step_on(conn)
+
+    def _step_on(self, conn: psycopg.Connection[Any] | None) -> int:
         if conn is not None:
             return self._step(conn)
         with self._pool.connection() as pooled:
