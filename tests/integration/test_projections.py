@@ -16,11 +16,12 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from adapters.projections.as_of import compute_as_of
 from adapters.projections.collector import collector_paused
-from adapters.projections.reader import Position, read_after
+from adapters.projections.reader import Position, read_after, read_rows_after
 from adapters.projections.runner import LARGE_BATCH, ProjectionRunner
 from adapters.projections.tracking import reset_tracking
 from application.projections import LeadPipelineProjection
@@ -74,8 +75,12 @@ def test_an_open_older_transaction_holds_the_reader_back_until_it_commits(contai
         held = read_after(conn, Position.start(), 100, tenant_id=tenant)
         assert held.events == []  # the later commit is not visible past the open one
         assert held.horizon <= int(fast_position)
+        held_rows = read_rows_after(conn, Position.start(), 100_000, topics=["test:Slow"])
+        assert held_rows.rows == [] and held_rows.horizon <= int(fast_position)
         slow.commit()
         released = read_after(conn, Position.start(), 100, tenant_id=tenant)
+        released_rows = read_rows_after(conn, Position.start(), 100_000, topics=["test:Slow"])
+    assert [row[3] for row in released_rows.rows] == [released.events[0].stored.originator_id]
     slow.close()
     topics = [e.stored.topic for e in released.events]
     assert topics[0] == "test:Slow" and len(topics) == 3
@@ -85,6 +90,40 @@ def test_an_open_older_transaction_holds_the_reader_back_until_it_commits(contai
     with psycopg.connect(container.database().owner_url, autocommit=True) as owner:
         owner.execute("DELETE FROM events WHERE tenant_id = %s AND topic = 'test:Slow'",
                       (tenant,))
+
+
+def test_the_runner_reads_the_rows_read_after_reads_and_decodes_them_alike(
+        container: Any) -> None:
+    tenant = uuid4()
+    activity(container, tenant, 12)
+    topics = [get_topic(c) for c in LeadPipelineProjection().event_classes]
+    runner = ProjectionRunner(LeadPipelineProjection(), container.worker_pool(),
+                              container.worker_mapper())
+    mapper = container.worker_mapper()
+    with container.worker_pool().connection() as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one log for both
+        position, rows_position, pages = Position.start(), Position.start(), 0
+        while True:
+            batch = read_after(conn, position, 997, topics=topics)
+            raw = read_rows_after(conn, rows_position, 997, topics=topics)
+            assert raw.horizon == batch.horizon
+            assert [(Position(int(r[1]), r[2]), r[3], r[4], r[5], bytes(r[6]), r[7])
+                    for r in raw.rows] == [
+                (e.position, e.stored.originator_id, e.stored.originator_version,
+                 e.stored.topic, bytes(e.stored.state), e.stored.subject_id)
+                for e in batch.events]
+            ours = [e for e in batch.events if e.stored.tenant_id == tenant]
+            if ours:  # decoded from the plain rows exactly as from stored events
+                decoded = runner.decode([r for r in raw.rows if r[3] in
+                                         {e.stored.originator_id for e in ours}], conn)
+                assert [vars(e) for e in decoded] == [
+                    vars(mapper.to_domain_event(e.stored)) for e in ours]
+            if not batch.events:
+                assert raw.last is None
+                break
+            assert raw.last == batch.events[-1].position
+            position, rows_position, pages = batch.events[-1].position, raw.last, pages + 1
+    assert pages >= 1
 
 
 def test_a_tailing_reader_misses_no_event_while_8_writers_append(container: Any) -> None:
