@@ -445,3 +445,97 @@ def test_overlapping_pauses_enable_the_collector_once_the_last_ends() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def two_schemas(container: Any) -> Any:
+    """Two private schemas, each with the lead_pipeline and ltv tables as projections make them."""
+    from adapters.projections.manager import ProjectionManager
+
+    manager = container.projection_manager()
+    names = [f"flush_{uuid4().hex[:8]}" for _ in range(2)]
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        for schema in names:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO frontdesk_worker").format(
+                sql.Identifier(schema)))
+            for name in ("lead_pipeline", "ltv"):
+                ProjectionManager._create_tables(manager, conn, manager.get(name), schema)
+    yield names
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        for schema in names:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def test_many_upserts_are_copied_in_and_write_what_statements_write(
+        container: Any, two_schemas: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.projections import buffer
+    from adapters.projections.buffer import BufferedRows, TableWriter
+    from adapters.projections.tables import TABLES as VIEW_TABLES
+
+    assert TableWriter(VIEW_TABLES["memories"], "public").copy_types is None  # a vector
+    tenant = uuid4()
+    awkward = ["tab\there", "new\nline", "back\\slash", "quote'\"", "ünï©ødé ✓", "\\N", ""]
+
+    def lead(n: int, status: str) -> dict[str, Any]:
+        at = T0 + timedelta(minutes=n)
+        return {"tenant_id": tenant, "id": UUID(int=n + 1), "contact_id": UUID(int=10**6 + n),
+                "status": status, "version": n, "source": awkward[n % len(awkward)],
+                "campaign": None if n % 2 else f"c{n}", "channel": "web",
+                "notes": awkward[(n + 3) % len(awkward)], "score": None if n % 3 else n,
+                "score_reasons": [awkward[n % len(awkward)], {"n": n, "x": [None, 1.5]}],
+                "assigned_to": None, "case_id": UUID(int=n) if n % 4 == 0 else None,
+                "follow_ups": None if n % 5 == 0 else  # JSON null, not NULL
+                [{"id": str(UUID(int=n)), "due_at": at.isoformat()}],
+                "next_follow_up_at": at if n % 2 else None, "lost_reason": None,
+                "status_before_close": None, "created_at": at, "updated_at": at,
+                "last_activity_at": at + timedelta(microseconds=n)}
+
+    def contact(n: int) -> dict[str, Any]:
+        return {"tenant_id": tenant, "contact_id": UUID(int=n + 1), "currency": "EUR",
+                "paid": 2**40 + n, "refunded": n, "disputed": 0, "net": 2**40, "payments": n,
+                "cases": 1, "first_payment_at": T0, "last_payment_at": T0 + timedelta(days=n),
+                "cohort": "2026-06", "by_case": {str(UUID(int=n)): [n, 0, 0, 1]}}
+
+    def write(schema: str, copy_from: int, status: str, count: int) -> None:
+        monkeypatch.setattr(buffer, "COPY_FROM", copy_from)
+        writers = {t: TableWriter(VIEW_TABLES[t], schema) for t in ("lead_pipeline",
+                                                                     "ltv_contacts")}
+        rows = BufferedRows(writers)
+        for n in range(count):
+            rows.put("lead_pipeline", (tenant, UUID(int=n + 1)), lead(n, status))
+            rows.put("ltv_contacts", (tenant, UUID(int=n + 1), "EUR"), contact(n))
+        with container.worker_pool().connection() as conn, conn.transaction():
+            assert rows.flush(conn) == 2 * count
+
+    def table(schema: str, name: str) -> list[dict[str, Any]]:
+        with container.worker_pool().connection() as conn:
+            return conn.execute(sql.SQL("SELECT * FROM {} WHERE tenant_id = %s ORDER BY 2")
+                                .format(sql.Identifier(schema, name)), (tenant,)).fetchall()
+
+    statements, copied = two_schemas
+    write(statements, 10**9, "new", 30)
+    write(copied, 1, "new", 30)
+    write(statements, 10**9, "qualified", 40)  # 30 updated, 10 new
+    write(copied, 1, "qualified", 40)
+    for name in ("lead_pipeline", "ltv_contacts"):
+        assert table(copied, name) == table(statements, name)
+    leads = table(copied, "lead_pipeline")
+    assert len(leads) == 40 and {r["status"] for r in leads} == {"qualified"}
+    assert [r["source"] for r in leads[:len(awkward)]] == awkward
+    assert leads[1]["score_reasons"] == [awkward[1], {"n": 1, "x": [None, 1.5]}]
+    assert leads[0]["follow_ups"] is None and leads[1]["follow_ups"]
+    assert leads[1]["last_activity_at"] == T0 + timedelta(minutes=1, microseconds=1)
+    assert table(copied, "ltv_contacts")[3]["paid"] == 2**40 + 3
+
+
+def test_a_rebuild_that_copies_its_rows_in_equals_the_live_view(
+        container: Any, runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.projections import buffer
+
+    tenant = uuid4()
+    wait_visible(container, activity(container, tenant, 15))
+    live = table_rows(container, "lead_pipeline", tenant)
+    monkeypatch.setattr(buffer, "COPY_FROM", 1)
+    container.projection_manager().rebuild("lead_pipeline", resume=False)
+    assert table_rows(container, "lead_pipeline", tenant) == live
