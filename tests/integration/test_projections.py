@@ -539,3 +539,32 @@ def test_a_rebuild_that_copies_its_rows_in_equals_the_live_view(
     monkeypatch.setattr(buffer, "COPY_FROM", 1)
     container.projection_manager().rebuild("lead_pipeline", resume=False)
     assert table_rows(container, "lead_pipeline", tenant) == live
+
+
+def test_a_batch_decrypts_with_live_keys_and_reads_erased_subjects_as_erased(
+        container: Any) -> None:
+    tenant = uuid4()
+    kept_person, kept = new_lead(tenant)
+    gone_person, gone = new_lead(tenant)
+    for lead in (kept, gone):
+        lead.rescore(actor="t", at=T0, score=Score(40), reasons=["private reason"])
+    save(container, tenant, kept_person, kept, gone_person, gone)
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        conn.execute("UPDATE data_keys SET wrapped_key = NULL, destroyed_at = now() "
+                     "WHERE subject_id = %s", (gone_person.id,))
+    keys = container.worker_mapper().keys
+    keys.forget(gone_person.id)
+    unknown = uuid4()
+    found = keys.keys_for_read(None, [kept_person.id, gone_person.id, unknown])
+    assert found[gone_person.id] is None and found[unknown] is None
+    assert found[kept_person.id] == keys.key_for_read(None, kept_person.id) is not None
+
+    runner = ProjectionRunner(LeadPipelineProjection(), container.worker_pool(),
+                              container.worker_mapper())
+    with container.worker_pool().connection() as conn:
+        rows = read_rows_after(conn, Position.start(), 1_000_000, topics=runner.topics or ())
+        ours = [row for row in rows.rows if row[3] in (kept.id, gone.id)]
+        events = {(e.originator_id, type(e).__name__): e for e in runner.decode(ours, conn)}
+    assert events[(kept.id, "LeadScored")].reasons == ["private reason"]
+    assert events[(gone.id, "LeadScored")].reasons == ["[erased]"]  # the tombstone replays
+    assert events[(gone.id, "LeadScored")].score == 40

@@ -115,10 +115,8 @@ class ProjectionRunner:
         subjects = {row[7] for row in rows
                     if row[7] is not None and needs.get(row[5], default)}
         keys: dict[UUID, bytes | None] = {}
-        if subjects:
-            store = self._mapper.keys
-            store.prefetch(None, subjects, conn=conn)  # on the connection we hold
-            keys = {subject: store.key_for_read(None, subject) for subject in subjects}
+        if subjects:  # on the connection we hold
+            keys = self._mapper.keys.keys_for_read(None, subjects, conn=conn)
         event_from = self._mapper.event_from
         return [event_from(topic, state, originator_id, version, keys,
                            decrypt=needs.get(topic, default))
