@@ -568,3 +568,21 @@ def test_a_batch_decrypts_with_live_keys_and_reads_erased_subjects_as_erased(
     assert events[(kept.id, "LeadScored")].reasons == ["private reason"]
     assert events[(gone.id, "LeadScored")].reasons == ["[erased]"]  # the tombstone replays
     assert events[(gone.id, "LeadScored")].score == 40
+
+
+def test_copied_batches_apply_one_after_another_inside_one_transaction(
+        container: Any, counting_schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild's swap catches up several batches in one owner transaction: each copies its
+    rows through a staging table of the same name."""
+    from adapters.projections import buffer
+
+    monkeypatch.setattr(buffer, "COPY_FROM", 1)
+    tenant = uuid4()
+    score_events(container, tenant, [21, 22, 23, 24])
+    runner = ProjectionRunner(ScoreCounts(tenant), container.worker_pool(),
+                              container.worker_mapper(), schema=counting_schema,
+                              tracking_name=f"{ScoreCounts.name}@{counting_schema}",
+                              batch_size=1, tables=TABLES)
+    with container.worker_pool().connection() as conn, conn.transaction():
+        runner.catch_up(conn)
+    assert counted(container, counting_schema, tenant) == (4, 24)

@@ -78,6 +78,7 @@ class TableWriter:
             "CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
             stage, self.name)
         self.copy = sql.SQL("COPY {} ({}) FROM STDIN").format(stage, column_list)
+        self.drop_stage = sql.SQL("DROP TABLE {}").format(stage)
         self.upsert_staged = sql.SQL(
             "INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
             self.name, column_list, column_list, stage,
@@ -111,6 +112,9 @@ class TableWriter:
                 for row in rows:
                     write([row.get(c) for c in columns])
         conn.execute(self.upsert_staged)
+        # Dropped now, not only at commit: a rebuild's swap applies several batches in one
+        # transaction, and each creates the table again.
+        conn.execute(self.drop_stage)
 
     def delete_where(self, column: str) -> sql.Composed:
         return sql.SQL("DELETE FROM {} WHERE tenant_id = %s AND {} = %s").format(
