@@ -137,6 +137,39 @@ class DataKeyStore:
             self._remember(subject_id, self.DESTROYED if wrapped is None
                            else self._keks.unwrap(kek_id, bytes(wrapped)))
 
+    def keys_for_read(self, tenant_id: UUID | None, subject_ids: Iterable[UUID], *,
+                      conn: psycopg.Connection[dict[str, Any]] | None = None
+                      ) -> dict[UUID, bytes | None]:
+        """``key_for_read`` for many subjects at once (a projection batch): the cached keys
+        under one lock, the others in one query (``conn`` as for ``prefetch``)."""
+        found: dict[UUID, bytes | None] = {}
+        missing: list[UUID] = []
+        now, ttl = time.monotonic(), self._ttl
+        with self._lock:
+            cache = self._cache
+            for subject_id in set(subject_ids):
+                hit = cache.get(subject_id)
+                if hit is None or now - hit[0] > ttl:
+                    missing.append(subject_id)
+                else:
+                    cache.move_to_end(subject_id)
+                    found[subject_id] = hit[1] or None
+        if missing:
+            if conn is None:
+                with self._pool.connection() as pooled:
+                    rows = self._fetch(pooled, tenant_id, missing)
+            else:
+                rows = self._fetch(conn, tenant_id, missing)
+            for row in rows:
+                subject_id, kek_id, wrapped = _row(row)
+                key = self.DESTROYED if wrapped is None else self._keks.unwrap(kek_id,
+                                                                               bytes(wrapped))
+                self._remember(subject_id, key)
+                found[subject_id] = key or None
+            for subject_id in missing:
+                found.setdefault(subject_id, None)  # no key at all: nothing to decrypt with
+        return found
+
     def _fetch(self, conn: psycopg.Connection[dict[str, Any]], tenant_id: UUID | None,
                missing: list[UUID]) -> list[dict[str, Any]]:
         with conn.transaction():

@@ -99,29 +99,35 @@ class PersonalDataMapper(Mapper[UUID]):
         ``keys`` (subject -> data key, None if destroyed) saves a batch one cache lookup per
         event; subjects missing from it are looked up. ``decrypt=False`` leaves the personal
         fields sealed: they read ``[withheld]``."""
-        state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        return self._state(stored_event.topic, stored_event.state,
+                           _as_uuid(stored_event.originator_id),
+                           getattr(stored_event, "tenant_id", None), keys, decrypt)
+
+    def _state(self, topic: str, data: bytes, originator_id: UUID, tenant_id: UUID | None,
+               keys: Mapping[UUID, bytes | None] | None, decrypt: bool) -> dict[str, Any]:
+        state: dict[str, Any] = self.transcoder.decode(data)
         sealed = state.pop("_pii", None)
-        if sealed is not None and not decrypt:
-            cls = _resolve(stored_event.topic)
+        if sealed is None:
+            return state
+        if not decrypt:
+            cls = _resolve(topic)
             for name in getattr(cls, "personal", frozenset()):
                 state[name] = [WITHHELD] if name in _list_fields(cls) else WITHHELD
-        elif sealed is not None:
-            subject_id = UUID(sealed["s"])
-            if keys is not None and subject_id in keys:
-                key = keys[subject_id]
-            else:
-                key = self.keys.key_for_read(getattr(stored_event, "tenant_id", None),
-                                             subject_id)
-            if key is None:
-                cls = _resolve(stored_event.topic)
-                for name in getattr(cls, "personal", frozenset()):
-                    state[name] = [ERASED] if name in _list_fields(cls) else ERASED
-            else:
-                blob = base64.b64decode(sealed["c"])
-                originator_id = _as_uuid(stored_event.originator_id)
-                plain = AESGCM(key).decrypt(blob[:12], blob[12:],
-                                            originator_id.bytes + subject_id.bytes)
-                state.update(self.transcoder.decode(plain))
+            return state
+        subject_id = UUID(sealed["s"])
+        if keys is not None and subject_id in keys:
+            key = keys[subject_id]
+        else:
+            key = self.keys.key_for_read(tenant_id, subject_id)
+        if key is None:
+            cls = _resolve(topic)
+            for name in getattr(cls, "personal", frozenset()):
+                state[name] = [ERASED] if name in _list_fields(cls) else ERASED
+        else:
+            blob = base64.b64decode(sealed["c"])
+            plain = AESGCM(key).decrypt(blob[:12], blob[12:],
+                                        originator_id.bytes + subject_id.bytes)
+            state.update(self.transcoder.decode(plain))
         return state
 
     def subject_of(self, stored_event: StoredEvent) -> UUID | None:
@@ -132,10 +138,20 @@ class PersonalDataMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent | Any,
                         keys: Mapping[UUID, bytes | None] | None = None, *,
                         decrypt: bool = True) -> DomainEventProtocol[UUID]:
-        cls = _resolve(stored_event.topic)
-        state = self.decode_state(stored_event, keys, decrypt=decrypt)
-        state["originator_id"] = _as_uuid(stored_event.originator_id)
-        state["originator_version"] = stored_event.originator_version
+        return self.event_from(stored_event.topic, stored_event.state,
+                               _as_uuid(stored_event.originator_id),
+                               stored_event.originator_version, keys, decrypt=decrypt,
+                               tenant_id=getattr(stored_event, "tenant_id", None))
+
+    def event_from(self, topic: str, data: bytes, originator_id: UUID, originator_version: int,
+                   keys: Mapping[UUID, bytes | None] | None = None, *, decrypt: bool = True,
+                   tenant_id: UUID | None = None) -> DomainEventProtocol[UUID]:
+        """The domain event of a stored event given by its columns (a projection batch reads
+        them as plain rows: no stored-event object per event)."""
+        cls = _resolve(topic)
+        state = self._state(topic, data, originator_id, tenant_id, keys, decrypt)
+        state["originator_id"] = originator_id
+        state["originator_version"] = originator_version
         class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:

@@ -8,6 +8,9 @@ replays decode every event, so this is where their time goes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -16,10 +19,25 @@ from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
+    Transcoding,
     UUIDAsHex,
 )
 
 _decode = msgspec.json.decode
+
+
+class _UUIDs(dict[str, UUID]):
+    """Hex -> UUID, made on a miss: a hit is one dictionary lookup in C, no Python call."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self._size = size
+
+    def __missing__(self, data: str) -> UUID:
+        if len(self) >= self._size:
+            self.clear()
+        value = self[data] = UUID(data)
+        return value
 
 
 class CachedUUIDAsHex(UUIDAsHex):
@@ -27,22 +45,50 @@ class CachedUUIDAsHex(UUIDAsHex):
     and aggregate ids repeat across events, and building a UUID is Python code)."""
 
     def __init__(self, size: int = 200_000) -> None:
-        self._cache: dict[str, UUID] = {}
-        self._size = size
+        self._cache = _UUIDs(size)
 
     def decode(self, data: str) -> UUID:
-        cached = self._cache.get(data)
-        if cached is None:
-            cached = UUID(data)
-            if len(self._cache) >= self._size:
-                self._cache.clear()
-            self._cache[data] = cached
-        return cached
+        return self._cache[data]
 
 
 class FrontdeskTranscoder(JSONTranscoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._decoders: dict[str, Callable[[Any], Any]] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        # Markers whose data is a string go straight to a C callable where there is one.
+        if isinstance(transcoding, CachedUUIDAsHex):
+            decoder: Callable[[Any], Any] = transcoding._cache.__getitem__
+        elif type(transcoding) is DatetimeAsISO:
+            decoder = datetime.fromisoformat
+        elif type(transcoding) is DecimalAsStr:
+            decoder = Decimal
+        else:
+            decoder = transcoding.decode
+        self._decoders[transcoding.name] = decoder
+
     def decode(self, data: bytes) -> Any:
-        return self._revive(_decode(data))
+        value = _decode(data)
+        if type(value) is not dict or ("_type_" in value and "_data_" in value
+                                       and len(value) == 2):
+            return self._revive(value)
+        # The common shape, a flat object of values and markers, without recursion.
+        decoders = self._decoders
+        for key, item in value.items():
+            kind = type(item)
+            if kind is dict:
+                name = item.get("_type_")
+                if name is not None and len(item) == 2:
+                    marked = item.get("_data_", item)
+                    if type(marked) is str:
+                        value[key] = decoders[name](marked)
+                        continue
+                value[key] = self._revive(item)
+            elif kind is list:
+                value[key] = self._revive(item)
+        return value
 
     def _revive(self, value: Any) -> Any:
         """Turn markers back into values, in place (the parsed containers are ours)."""
@@ -55,7 +101,7 @@ class FrontdeskTranscoder(JSONTranscoder):
                 if kind is dict:
                     data = item.get("_data_")
                     if len(item) == 2 and "_type_" in item and type(data) is str:
-                        value[key] = names[item["_type_"]].decode(data)
+                        value[key] = self._decoders[item["_type_"]](data)
                     else:
                         value[key] = self._revive(item)
                 elif kind is list:

@@ -1,6 +1,7 @@
 """A batch's working set of read-model rows: fetched in one query per table, changed in memory
-by the projection, written back with one pipelined statement list inside the tracking
-transaction."""
+by the projection, written back inside the tracking transaction: a few rows as one pipelined
+statement list, many (a rebuild batch) copied into a staging table and upserted by one
+statement."""
 
 from __future__ import annotations
 
@@ -10,10 +11,32 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeEngine
 
 from application.projections.base import Row, RowKey
+
+COPY_FROM = 1_000
+"""A table's upserts in one flush from which they are copied in rather than sent one by one."""
+
+# Column types COPY can take by name; a table with any other (a pgvector embedding, whose
+# Python lists the server casts from float8[] only as statement parameters) is never copied.
+_COPY_TYPES: list[tuple[type[TypeEngine[Any]], str]] = [
+    (Uuid, "uuid"), (Text, "text"), (BigInteger, "int8"), (Integer, "int4"),
+    (Boolean, "bool"), (Date, "date"), (JSONB, "jsonb")]
+
+
+_JSON_NULL = Jsonb(None)
+
+
+def _copy_type(column_type: TypeEngine[Any]) -> str | None:
+    if isinstance(column_type, DateTime):
+        return "timestamptz" if column_type.timezone else "timestamp"
+    for kind, name in _COPY_TYPES:
+        if isinstance(column_type, kind):
+            return name
+    return None
 
 
 class TableWriter:
@@ -43,12 +66,55 @@ class TableWriter:
         self.delete = sql.SQL("DELETE FROM {} WHERE ({}) = ({})").format(
             self.name, sql.SQL(", ").join(map(sql.Identifier, self.key)),
             sql.SQL(", ").join(sql.Placeholder() * len(self.key)))
+        # Many upserts: COPY (text format, each value dumped as its column's type, as a
+        # parameter would be) into a staging table that lives until the commit, then one
+        # INSERT ... SELECT with the same conflict rule.
+        types = [_copy_type(c.type) for c in table.columns if c.computed is None]
+        self.copy_types: list[str] | None = None if None in types else [
+            t for t in types if t is not None]
+        stage = sql.Identifier(f"frontdesk_stage_{table.name}")
+        column_list = sql.SQL(", ").join(map(sql.Identifier, self.columns))
+        self.create_stage = sql.SQL(
+            "CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP").format(
+            stage, self.name)
+        self.copy = sql.SQL("COPY {} ({}) FROM STDIN").format(stage, column_list)
+        self.drop_stage = sql.SQL("DROP TABLE {}").format(stage)
+        self.upsert_staged = sql.SQL(
+            "INSERT INTO {} ({}) SELECT {} FROM {} ON CONFLICT ({}) DO UPDATE SET {}").format(
+            self.name, column_list, column_list, stage,
+            sql.SQL(", ").join(map(sql.Identifier, self.key)),
+            sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c),
+                                                                  sql.Identifier(c))
+                               for c in updates))
 
     def key_of(self, row: Row) -> RowKey:
         return tuple(row[c] for c in self.key)
 
     def values(self, row: Row) -> list[Any]:
         return [Jsonb(row[c]) if c in self.json else row.get(c) for c in self.columns]
+
+    def upsert_many(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
+        """Upsert ``rows`` (distinct keys) inside the caller's transaction."""
+        if self.copy_types is None or len(rows) < COPY_FROM:
+            with conn.cursor() as cursor:
+                cursor.executemany(self.upsert, [self.values(row) for row in rows])
+            return
+        conn.execute(self.create_stage)
+        columns, json = self.columns, self.json
+        with conn.cursor() as cursor, cursor.copy(self.copy) as copy:
+            copy.set_types(self.copy_types)  # jsonb columns take the row's lists and dicts
+            write = copy.write_row
+            if json:  # as in values(): a jsonb column is required and None is JSON null
+                for row in rows:
+                    write([row.get(c) if c not in json else
+                           _JSON_NULL if row[c] is None else row[c] for c in columns])
+            else:
+                for row in rows:
+                    write([row.get(c) for c in columns])
+        conn.execute(self.upsert_staged)
+        # Dropped now, not only at commit: a rebuild's swap applies several batches in one
+        # transaction, and each creates the table again.
+        conn.execute(self.drop_stage)
 
     def delete_where(self, column: str) -> sql.Composed:
         return sql.SQL("DELETE FROM {} WHERE tenant_id = %s AND {} = %s").format(
@@ -122,14 +188,13 @@ class BufferedRows:
         written = 0
         for table, entries in self._rows.items():
             writer = self._writers[table]
-            upserts = [writer.values(row) for row, dirty in entries.values()
-                       if dirty and row is not None]
+            upserts = [row for row, dirty in entries.values() if dirty and row is not None]
             deletes = [list(key) for key, (row, dirty) in entries.items()
                        if dirty and row is None]
             if deletes:
                 cursor.executemany(writer.delete, deletes)
             if upserts:
-                cursor.executemany(writer.upsert, upserts)
+                writer.upsert_many(conn, upserts)
             written += len(upserts) + len(deletes)
             for entry in entries.values():
                 entry[1] = False

@@ -58,9 +58,9 @@ _COLUMNS = ("e.tx_id::text AS tx, e.notification_id, e.tenant_id, e.originator_i
             "e.originator_version, e.topic, e.state, e.subject_id, e.occurred_at")
 
 
-def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
-               topics: Sequence[str] = (), until: datetime | None = None,
-               tenant_id: UUID | None = None) -> ReadBatch:
+def _query(columns: str, after: Position, limit: int, *, topics: Sequence[str] = (),
+           until: datetime | None = None, tenant_id: UUID | None = None
+           ) -> tuple[str, list[Any]]:
     filters = ""
     params: list[Any] = [str(after.tx), after.id]
     if tenant_id is not None:
@@ -75,10 +75,18 @@ def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
     params.append(limit)
     query = (
         "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) "
-        f"SELECT h.xmin::text AS horizon, {_COLUMNS} FROM h LEFT JOIN LATERAL ("
+        f"SELECT h.xmin::text AS horizon, {columns} FROM h LEFT JOIN LATERAL ("
         "  SELECT * FROM events e WHERE (e.tx_id, e.notification_id) > (%s::xid8, %s)"
         f"  AND e.tx_id < h.xmin {filters} ORDER BY e.tx_id, e.notification_id LIMIT %s"
         ") e ON true")
+    return query, params
+
+
+def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
+               topics: Sequence[str] = (), until: datetime | None = None,
+               tenant_id: UUID | None = None) -> ReadBatch:
+    query, params = _query(_COLUMNS, after, limit, topics=topics, until=until,
+                           tenant_id=tenant_id)
     cursor = conn.cursor(row_factory=tuple_row)  # tuples: a dict per row costs a rebuild
     rows = cursor.execute(query, params, prepare=True).fetchall()
     horizon = int(rows[0][0])
@@ -89,6 +97,40 @@ def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
     if len(events) == limit:
         horizon = events[-1].position.tx
     return ReadBatch(events, horizon)
+
+
+EventRow = tuple[str, str, int, UUID, int, str, bytes, UUID | None]
+"""(horizon, tx, notification id, originator id, originator version, topic, state, subject)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowBatch:
+    rows: list[EventRow]
+    horizon: int
+    """Every transaction with an id below this has been read (or is in ``rows``)."""
+    last: Position | None
+    """The position of the last row."""
+
+
+_ROW_COLUMNS = ("e.tx_id::text AS tx, e.notification_id, e.originator_id, "
+                "e.originator_version, e.topic, e.state, e.subject_id")
+
+
+def read_rows_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
+                    topics: Sequence[str] = ()) -> RowBatch:
+    """``read_after`` for the projection runner: the same rows in the same order, as the plain
+    tuples the driver makes (in binary, so the state arrives as bytes, not hex), with only the
+    columns a projection needs. No objects per row: a rebuild reads hundreds of thousands."""
+    query, params = _query(_ROW_COLUMNS, after, limit, topics=topics)
+    cursor = conn.cursor(row_factory=tuple_row, binary=True)
+    rows: list[EventRow] = cursor.execute(query, params, prepare=True).fetchall()
+    horizon = int(rows[0][0])
+    if rows[0][1] is None:  # the outer row of an empty read
+        return RowBatch([], horizon, None)
+    last = Position(int(rows[-1][1]), rows[-1][2])
+    if len(rows) == limit:
+        horizon = last.tx
+    return RowBatch(rows, horizon, last)
 
 
 def prefetch_keys(mapper: Any, batch: ReadBatch, conn: psycopg.Connection[Any]) -> None:

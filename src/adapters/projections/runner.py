@@ -17,7 +17,8 @@ from sqlalchemy import Table
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.buffer import BufferedRows, TableWriter
-from adapters.projections.reader import Position, ReadBatch, ReadEvent, read_after
+from adapters.projections.collector import collector_paused
+from adapters.projections.reader import EventRow, Position, RowBatch, read_rows_after
 from adapters.projections.tables import TABLES
 from adapters.projections.tracking import advance_tracking, load_tracking
 from application.projections.base import Event, Projection, RowKey
@@ -25,6 +26,9 @@ from application.projections.base import Event, Projection, RowKey
 log = logging.getLogger("frontdesk.projections")
 
 MAX_ID = 2**63 - 1
+LARGE_BATCH = 5_000
+"""From this batch size on (rebuilds, bulk catch-up; live runners read 1,000) a batch runs with
+the cyclic garbage collector paused: see ``collector``."""
 
 
 def topics_of(projection: Projection) -> list[str] | None:
@@ -58,6 +62,12 @@ class ProjectionRunner:
 
     def step(self, conn: psycopg.Connection[Any] | None = None) -> int:
         """Process one batch; returns the number of events applied (0 when caught up)."""
+        if self.batch_size >= LARGE_BATCH:
+            with collector_paused():
+                return self._step_on(conn)
+        return self._step_on(conn)
+
+    def _step_on(self, conn: psycopg.Connection[Any] | None) -> int:
         if conn is not None:
             return self._step(conn)
         with self._pool.connection() as pooled:
@@ -70,17 +80,17 @@ class ProjectionRunner:
                 raise LookupError(f"projection {self.tracking_name} has no tracking row")
             self.position, self.horizon = row.position, row.horizon
         start = self.position
-        batch = read_after(conn, start, self.batch_size, topics=self.topics or ())
+        batch = read_rows_after(conn, start, self.batch_size, topics=self.topics or ())
         return self._apply(conn, start, batch)
 
-    def _apply(self, conn: psycopg.Connection[Any], start: Position, batch: ReadBatch) -> int:
-        new_position = batch.events[-1].position if batch.events else start
-        if len(batch.events) < self.batch_size and batch.horizon > 0:
+    def _apply(self, conn: psycopg.Connection[Any], start: Position, batch: RowBatch) -> int:
+        new_position = batch.last or start
+        if len(batch.rows) < self.batch_size and batch.horizon > 0:
             # Every transaction below the horizon has been read: skip past non-matching ones.
             new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
         if new_position == start and batch.horizon <= self.horizon:
             return 0
-        events = self.decode(batch.events, conn)
+        events = self.decode(batch.rows, conn)
         self.projection.prepare(events)
         rows = BufferedRows(self.writers)
         wanted: dict[str, set[RowKey]] = defaultdict(set)
@@ -98,18 +108,19 @@ class ProjectionRunner:
         self.position, self.horizon = new_position, max(self.horizon, batch.horizon)
         return len(events)
 
-    def decode(self, events: list[ReadEvent],
+    def decode(self, rows: list[EventRow],
                conn: psycopg.Connection[Any] | None = None) -> list[Event]:
-        subjects = {e.stored.subject_id for e in events if e.stored.subject_id is not None}
+        needs, default = self._needs_personal, not self.projection.handles_all
+        # Keys only for the events whose personal data the projection reads.
+        subjects = {row[7] for row in rows
+                    if row[7] is not None and needs.get(row[5], default)}
         keys: dict[UUID, bytes | None] = {}
-        if subjects:
-            store = self._mapper.keys
-            store.prefetch(None, subjects, conn=conn)  # on the connection we hold
-            keys = {subject: store.key_for_read(None, subject) for subject in subjects}
-        to_domain_event, needs = self._mapper.to_domain_event, self._needs_personal
-        default = not self.projection.handles_all
-        return [to_domain_event(e.stored, keys, decrypt=needs.get(e.stored.topic, default))
-                for e in events]
+        if subjects:  # on the connection we hold
+            keys = self._mapper.keys.keys_for_read(None, subjects, conn=conn)
+        event_from = self._mapper.event_from
+        return [event_from(topic, state, originator_id, version, keys,
+                           decrypt=needs.get(topic, default))
+                for _, _, _, originator_id, version, topic, state, _ in rows]
 
     def catch_up(self, conn: psycopg.Connection[Any] | None = None,
                  progress: Callable[[int], None] | None = None) -> int:
