@@ -46,6 +46,13 @@ class InMemoryEventStore:
                 aggregate = copy.deepcopy(event).mutate(aggregate)
             return aggregate  # type: ignore[no-any-return]
 
+    def catch_up(self, tenant_id: UUID, aggregate: TenantAggregate) -> TenantAggregate:
+        with self._lock:
+            current: Any = aggregate
+            for event in self.events[aggregate.id][aggregate.version:]:
+                current = copy.deepcopy(event).mutate(current)
+            return current  # type: ignore[no-any-return]
+
     def commit(self, tenant_id: UUID, staged: list[tuple[TenantAggregate, frozenset[Claim]]],
                idempotency: IdempotencyRecord | None,
                assumed_free: frozenset[Claim] = frozenset()) -> str:
@@ -114,10 +121,14 @@ class InMemoryUnitOfWork:
         self.forgotten: set[UUID] = set()
         self._original: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
+        self._seeds: dict[UUID, TenantAggregate] = {}
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        aggregate = self._staged.get(aggregate_id) or self._store.load(self.tenant_id,
-                                                                         aggregate_id)
+        aggregate = self._staged.get(aggregate_id)
+        if aggregate is None:
+            seed = self._seeds.pop(aggregate_id, None)
+            aggregate = (self._store.load(self.tenant_id, aggregate_id) if seed is None
+                         else self._store.catch_up(self.tenant_id, seed))
         if not isinstance(aggregate, cls):
             raise NotFound(f"{cls.__name__.lower()} not found")
         self._original.setdefault(aggregate_id, aggregate.claims)
@@ -129,6 +140,12 @@ class InMemoryUnitOfWork:
                 raise RuntimeError("stage only aggregates loaded through this unit of work")
             self._original[aggregate.id] = frozenset()
         self._staged[aggregate.id] = aggregate
+
+    def seed(self, aggregate: TenantAggregate) -> None:
+        if aggregate.tenant_id != self.tenant_id or aggregate.pending_events:
+            raise RuntimeError("seed only an unchanged aggregate of this tenant")
+        if aggregate.id not in self._staged and aggregate.id not in self._original:
+            self._seeds[aggregate.id] = aggregate
 
     def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}

@@ -25,6 +25,7 @@ from application.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from domain.shared.aggregate import TenantAggregate
 from domain.shared.errors import Conflict, DomainError, StaleVersion
 
 C = TypeVar("C", contravariant=True)
@@ -34,6 +35,21 @@ R_co = TypeVar("R_co", covariant=True)
 
 class Handler(Protocol[C, R_co]):
     def __call__(self, command: C, uow: UnitOfWork, ctx: CommandContext) -> R_co: ...
+
+
+class Seeded(Generic[C, R]):
+    """A handler whose first attempt starts from aggregates the caller already loaded in this
+    request (``UnitOfWork.seed``: only the events recorded since are read, not the whole
+    history); a retry of the command loads them afresh."""
+
+    def __init__(self, handler: Handler[C, R], *aggregates: TenantAggregate) -> None:
+        self._handler, self._aggregates = handler, aggregates
+
+    def __call__(self, command: C, uow: UnitOfWork, ctx: CommandContext) -> R:
+        aggregates, self._aggregates = self._aggregates, ()
+        for aggregate in aggregates:
+            uow.seed(aggregate)
+        return self._handler(command, uow, ctx)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,15 @@ class UnitOfWork(Protocol):
         """Stage an aggregate's pending events (and claim changes) for the commit."""
         ...
 
+    def seed(self, aggregate: TenantAggregate) -> None:
+        """Offer an aggregate this request loaded earlier (through another unit of work) and
+        has not changed since: the next ``get`` of it reads only the events recorded after its
+        version and applies them to it, instead of replaying its whole history. The state
+        ``get`` returns is the store's current one either way; the commit still refuses a
+        write that raced with another (ConcurrentWrite). The aggregate is used at most once,
+        and must be of this tenant with no pending events."""
+        ...
+
     def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         """Which aggregate holds each claim now (staged changes included).
 

@@ -22,6 +22,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 
 from adapters.crypto.keys import NewDataKey
 from adapters.eventstore.mapper import TenantStoredEvent
+from adapters.eventstore.tenancy import fetch_as_tenant
 from application.ports import (
     ClaimTaken,
     ConcurrentWrite,
@@ -79,6 +80,18 @@ class TenantEventRecorder(PostgresApplicationRecorder):
         with self.datastore.pool.connection() as conn:
             rows = conn.execute("SELECT * FROM frontdesk_aggregate_events(%s, %s, %s)",
                                 (tenant_id, originator_id, lte), prepare=True).fetchall()
+        return [TenantStoredEvent(originator_id=r["originator_id"],
+                                  originator_version=r["originator_version"], topic=r["topic"],
+                                  state=bytes(r["state"]), tenant_id=r["tenant_id"],
+                                  subject_id=r["subject_id"], occurred_at=r["occurred_at"])
+                for r in rows]
+
+    def select_aggregate_after(self, tenant_id: UUID, originator_id: UUID,
+                               version: int) -> list[TenantStoredEvent]:
+        """The aggregate's events after ``version``, in order (the tail of a known state)."""
+        with self.datastore.pool.connection() as conn:
+            rows = fetch_as_tenant(conn, tenant_id, AGGREGATE_TAIL,
+                                   (tenant_id, originator_id, version))
         return [TenantStoredEvent(originator_id=r["originator_id"],
                                   originator_version=r["originator_version"], topic=r["topic"],
                                   state=bytes(r["state"]), tenant_id=r["tenant_id"],
@@ -172,6 +185,10 @@ class TenantEventRecorder(PostgresApplicationRecorder):
         return ConcurrentWrite(str(violation.diag.message_detail or ""))
 
 
+AGGREGATE_TAIL = (
+    "SELECT originator_id, originator_version, topic, state, tenant_id, subject_id, occurred_at "
+    "FROM events WHERE tenant_id = %s AND originator_id = %s AND originator_version > %s "
+    "ORDER BY originator_version")
 APPEND = "SELECT frontdesk_append(%s, %s::jsonb) AS tx"
 
 
