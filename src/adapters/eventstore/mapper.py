@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from binascii import a2b_base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,9 @@ from eventsourcing.utils import get_topic
 
 from adapters.crypto.keys import DataKeyStore, NewDataKey
 from domain.shared.ids import random_bytes
+
+Ciphers = dict[str, tuple[bytes, AESGCM | None]]
+"""Per batch: a subject (as stored, hex) -> its id as bytes and a cipher under its key."""
 
 ERASED = "[erased]"
 WITHHELD = "[withheld]"
@@ -93,12 +97,14 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def decode_state(self, stored_event: StoredEvent | Any,
                      keys: Mapping[UUID, bytes | None] | None = None, *,
-                     decrypt: bool = True) -> dict[str, Any]:
+                     decrypt: bool = True, ciphers: Ciphers | None = None) -> dict[str, Any]:
         """The event's attributes, personal fields decrypted or marked erased.
 
         ``keys`` (subject -> data key, None if destroyed) saves a batch one cache lookup per
         event; subjects missing from it are looked up. ``decrypt=False`` leaves the personal
-        fields sealed: they read ``[withheld]``."""
+        fields sealed: they read ``[withheld]``. ``ciphers``: a dict the caller keeps for one
+        batch (one aggregate's events, say), so each subject's key is looked up and its
+        cipher built once per batch, not once per event; drop it with the batch."""
         state: dict[str, Any] = self.transcoder.decode(stored_event.state)
         sealed = state.pop("_pii", None)
         if sealed is not None and not decrypt:
@@ -106,23 +112,34 @@ class PersonalDataMapper(Mapper[UUID]):
             for name in getattr(cls, "personal", frozenset()):
                 state[name] = [WITHHELD] if name in _list_fields(cls) else WITHHELD
         elif sealed is not None:
-            subject_id = UUID(sealed["s"])
-            if keys is not None and subject_id in keys:
-                key = keys[subject_id]
-            else:
-                key = self.keys.key_for_read(getattr(stored_event, "tenant_id", None),
-                                             subject_id)
-            if key is None:
+            subject = sealed["s"]
+            found = None if ciphers is None else ciphers.get(subject)
+            if found is None:
+                found = self._cipher(stored_event, subject, keys)
+                if ciphers is not None:
+                    ciphers[subject] = found
+            subject_bytes, cipher = found
+            if cipher is None:
                 cls = _resolve(stored_event.topic)
                 for name in getattr(cls, "personal", frozenset()):
                     state[name] = [ERASED] if name in _list_fields(cls) else ERASED
             else:
-                blob = base64.b64decode(sealed["c"])
+                blob = a2b_base64(sealed["c"])
                 originator_id = _as_uuid(stored_event.originator_id)
-                plain = AESGCM(key).decrypt(blob[:12], blob[12:],
-                                            originator_id.bytes + subject_id.bytes)
+                plain = cipher.decrypt(blob[:12], blob[12:], originator_id.bytes + subject_bytes)
                 state.update(self.transcoder.decode(plain))
         return state
+
+    def _cipher(self, stored_event: StoredEvent | Any, subject: str,
+                keys: Mapping[UUID, bytes | None] | None) -> tuple[bytes, AESGCM | None]:
+        """The subject (as associated-data bytes) and a cipher under its key (None if the
+        key was destroyed)."""
+        subject_id = UUID(subject)
+        if keys is not None and subject_id in keys:
+            key = keys[subject_id]
+        else:
+            key = self.keys.key_for_read(getattr(stored_event, "tenant_id", None), subject_id)
+        return subject_id.bytes, None if key is None else AESGCM(key)
 
     def subject_of(self, stored_event: StoredEvent) -> UUID | None:
         """The data subject named in a stored event, without decrypting it."""
@@ -131,9 +148,10 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent | Any,
                         keys: Mapping[UUID, bytes | None] | None = None, *,
-                        decrypt: bool = True) -> DomainEventProtocol[UUID]:
+                        decrypt: bool = True, ciphers: Ciphers | None = None
+                        ) -> DomainEventProtocol[UUID]:
         cls = _resolve(stored_event.topic)
-        state = self.decode_state(stored_event, keys, decrypt=decrypt)
+        state = self.decode_state(stored_event, keys, decrypt=decrypt, ciphers=ciphers)
         state["originator_id"] = _as_uuid(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)

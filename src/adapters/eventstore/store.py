@@ -9,7 +9,7 @@ from uuid import UUID
 
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.eventstore.group_commit import GroupCommitter
-from adapters.eventstore.mapper import PersonalDataMapper, _resolve
+from adapters.eventstore.mapper import Ciphers, PersonalDataMapper, _resolve
 from adapters.eventstore.recorder import CommitUnit, HashedClaim, TenantEventRecorder
 from application.ports import HistoryEntry, IdempotencyRecord, StoredResponse
 from domain.shared.aggregate import Claim, TenantAggregate
@@ -31,7 +31,8 @@ class TenantEventStore:
         stored = self.recorder.select_aggregate(tenant_id, aggregate_id, lte=version)
         if not stored:
             return None
-        events = [self.mapper.to_domain_event(s) for s in stored]
+        ciphers: Ciphers = {}  # one key lookup and cipher per subject for this load
+        events = [self.mapper.to_domain_event(s, ciphers=ciphers) for s in stored]
         aggregate: Any = reduce(lambda agg, event: event.mutate(agg),  # type: ignore[attr-defined]
                                 events, None)
         return cast(TenantAggregate, aggregate)
@@ -40,9 +41,11 @@ class TenantEventStore:
         """An aggregate loaded earlier, brought to the store's current state: the events
         recorded after its version are applied to it (usually none: one indexed read)."""
         current: Any = aggregate
+        ciphers: Ciphers = {}
         for stored in self.recorder.select_aggregate_after(tenant_id, aggregate.id,
                                                            aggregate.version):
-            current = self.mapper.to_domain_event(stored).mutate(current)  # type: ignore[attr-defined]
+            event: Any = self.mapper.to_domain_event(stored, ciphers=ciphers)
+            current = event.mutate(current)
         return cast(TenantAggregate, current)
 
     def _hash(self, tenant_id: UUID, claim: Claim) -> bytes:
