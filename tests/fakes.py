@@ -46,13 +46,6 @@ class InMemoryEventStore:
                 aggregate = copy.deepcopy(event).mutate(aggregate)
             return aggregate  # type: ignore[no-any-return]
 
-    def catch_up(self, tenant_id: UUID, aggregate: TenantAggregate) -> TenantAggregate:
-        with self._lock:
-            current: Any = aggregate
-            for event in self.events[aggregate.id][aggregate.version:]:
-                current = copy.deepcopy(event).mutate(current)
-            return current  # type: ignore[no-any-return]
-
     def commit(self, tenant_id: UUID, staged: list[tuple[TenantAggregate, frozenset[Claim]]],
                idempotency: IdempotencyRecord | None,
                assumed_free: frozenset[Claim] = frozenset()) -> str:
@@ -126,9 +119,8 @@ class InMemoryUnitOfWork:
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate = self._staged.get(aggregate_id)
         if aggregate is None:
-            seed = self._seeds.pop(aggregate_id, None)
-            aggregate = (self._store.load(self.tenant_id, aggregate_id) if seed is None
-                         else self._store.catch_up(self.tenant_id, seed))
+            aggregate = (self._seeds.pop(aggregate_id, None)
+                         or self._store.load(self.tenant_id, aggregate_id))
         if not isinstance(aggregate, cls):
             raise NotFound(f"{cls.__name__.lower()} not found")
         self._original.setdefault(aggregate_id, aggregate.claims)

@@ -68,11 +68,10 @@ class UnitOfWork(Protocol):
 
     def seed(self, aggregate: TenantAggregate) -> None:
         """Offer an aggregate this request loaded earlier (through another unit of work) and
-        has not changed since: the next ``get`` of it reads only the events recorded after its
-        version and applies them to it, instead of replaying its whole history. The state
-        ``get`` returns is the store's current one either way; the commit still refuses a
-        write that raced with another (ConcurrentWrite). The aggregate is used at most once,
-        and must be of this tenant with no pending events."""
+        has not changed since: the next ``get`` of it returns it as it is, assumed current,
+        instead of replaying its history. The commit verifies the assumption: if the store
+        has moved on, it raises ConcurrentWrite and writes nothing (the bus then runs the
+        command again, unseeded). It must be of this tenant, with no pending events."""
         ...
 
     def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:

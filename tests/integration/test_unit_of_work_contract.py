@@ -167,29 +167,38 @@ def test_a_speculative_unit_knows_the_claims_of_what_it_loaded(factory: Any) -> 
     assert uow.owners_of([claim]) == {claim: loaded.id}
 
 
-def test_a_seeded_aggregate_is_brought_up_to_date_before_a_change(factory: Any) -> None:
-    """UnitOfWork.seed: an aggregate loaded earlier in the request is not replayed again, but
-    what was committed since it was loaded is applied to it, so the change is made to the
-    current state (and commits), not to the stale one (which would be refused)."""
+def test_a_seeded_aggregate_is_taken_as_current_and_the_commit_verifies_it(
+        factory: Any) -> None:
+    """UnitOfWork.seed: an aggregate loaded earlier in the request is not loaded again; a
+    change made to it commits if nothing was recorded since, and is refused (nothing
+    written) if something was."""
     make, _ = factory
     tenant = uuid4()
     setup = make(tenant)
     created = contact(tenant, "a@example.com")
     setup.add(created)
     setup.commit()
-    earlier = make(tenant).get(Contact, created.id)
-    meanwhile = make(tenant)
-    changed = meanwhile.get(Contact, created.id)
-    changed.change_details(actor="t", at=T0, name="Ana", email=None, phone=None)
-    meanwhile.add(changed)
-    meanwhile.commit()
+    current = make(tenant).get(Contact, created.id)
     uow = make(tenant)
-    uow.seed(earlier)
-    current = uow.get(Contact, created.id)
-    assert (current.name, current.email, current.version) == ("Ana", "a@example.com", 2)
-    current.change_consent(actor="t", at=T0, channel="sms", granted=True, reason="x")
+    uow.seed(current)
+    assert uow.get(Contact, created.id) is current
+    current.change_details(actor="t", at=T0, name="Ana", email=None, phone=None)
     uow.add(current)
     uow.commit()
+    stale = make(tenant).get(Contact, created.id)
+    meanwhile = make(tenant)
+    changed = meanwhile.get(Contact, created.id)
+    changed.change_consent(actor="t", at=T0, channel="sms", granted=True, reason="x")
+    meanwhile.add(changed)
+    meanwhile.commit()
+    late = make(tenant)
+    late.seed(stale)
+    taken = late.get(Contact, created.id)
+    assert (taken.version, taken.consents) == (2, {})  # as it was loaded: no read
+    taken.change_consent(actor="t", at=T0, channel="email", granted=True, reason="y")
+    late.add(taken)
+    with pytest.raises(ConcurrentWrite):
+        late.commit()
     reloaded = make(tenant).get(Contact, created.id)
     assert (reloaded.name, reloaded.consents, reloaded.version) == ("Ana", {"sms": True}, 3)
     with pytest.raises(RuntimeError):

@@ -23,7 +23,6 @@ from psycopg.rows import tuple_row
 
 from adapters.crypto.keys import NewDataKey
 from adapters.eventstore.mapper import TenantStoredEvent
-from adapters.eventstore.tenancy import fetch_as_tenant
 from application.ports import (
     ClaimTaken,
     ConcurrentWrite,
@@ -87,18 +86,6 @@ class TenantEventRecorder(PostgresApplicationRecorder):
                                   topic=topic, state=state, tenant_id=tenant_id,
                                   subject_id=subject_id, occurred_at=occurred_at)
                 for version, topic, state, subject_id, occurred_at in rows]
-
-    def select_aggregate_after(self, tenant_id: UUID, originator_id: UUID,
-                               version: int) -> list[TenantStoredEvent]:
-        """The aggregate's events after ``version``, in order (the tail of a known state)."""
-        with self.datastore.pool.connection() as conn:
-            rows = fetch_as_tenant(conn, tenant_id, AGGREGATE_TAIL,
-                                   (tenant_id, originator_id, version))
-        return [TenantStoredEvent(originator_id=r["originator_id"],
-                                  originator_version=r["originator_version"], topic=r["topic"],
-                                  state=bytes(r["state"]), tenant_id=r["tenant_id"],
-                                  subject_id=r["subject_id"], occurred_at=r["occurred_at"])
-                for r in rows]
 
     def claim_owners(self, tenant_id: UUID, hashes: list[tuple[str, bytes]]
                      ) -> dict[tuple[str, bytes], UUID]:
@@ -189,10 +176,6 @@ class TenantEventRecorder(PostgresApplicationRecorder):
 
 AGGREGATE_EVENTS = ("SELECT originator_version, topic, state, subject_id, occurred_at "
                     "FROM frontdesk_aggregate_events(%s, %s, %s)")
-AGGREGATE_TAIL = (
-    "SELECT originator_id, originator_version, topic, state, tenant_id, subject_id, occurred_at "
-    "FROM events WHERE tenant_id = %s AND originator_id = %s AND originator_version > %s "
-    "ORDER BY originator_version")
 APPEND = "SELECT frontdesk_append(%s, %s::jsonb) AS tx"
 
 

@@ -37,17 +37,6 @@ class TenantEventStore:
                                 events, None)
         return cast(TenantAggregate, aggregate)
 
-    def catch_up(self, tenant_id: UUID, aggregate: TenantAggregate) -> TenantAggregate:
-        """An aggregate loaded earlier, brought to the store's current state: the events
-        recorded after its version are applied to it (usually none: one indexed read)."""
-        current: Any = aggregate
-        ciphers: Ciphers = {}
-        for stored in self.recorder.select_aggregate_after(tenant_id, aggregate.id,
-                                                           aggregate.version):
-            event: Any = self.mapper.to_domain_event(stored, ciphers=ciphers)
-            current = event.mutate(current)
-        return cast(TenantAggregate, current)
-
     def _hash(self, tenant_id: UUID, claim: Claim) -> bytes:
         return self._blind.digest(tenant_id, claim.scope, claim.value)
 

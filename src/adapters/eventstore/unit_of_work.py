@@ -29,9 +29,8 @@ class PostgresUnitOfWork:
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate = self._staged.get(aggregate_id)
         if aggregate is None:
-            seed = self._seeds.pop(aggregate_id, None)
-            aggregate = (self._store.load(self.tenant_id, aggregate_id) if seed is None
-                         else self._store.catch_up(self.tenant_id, seed))
+            aggregate = (self._seeds.pop(aggregate_id, None)
+                         or self._store.load(self.tenant_id, aggregate_id))
         if not isinstance(aggregate, cls) or aggregate.tenant_id != self.tenant_id:
             raise NotFound(f"{cls.__name__.lower()} not found")
         self._original_claims.setdefault(aggregate_id, aggregate.claims)

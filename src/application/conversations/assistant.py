@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.bus import CommandBus, Executed, Seeded
+from application.bus import CommandBus, Executed
 from application.conversations.commands import RecordAiReply
 from application.conversations.context import ContextBuilder, SentinelFilter
 from application.conversations.handlers import RecordAiReplyHandler, must_be_reachable
@@ -101,9 +101,10 @@ class AiAssistant:
             fallbacks=finished.fallbacks, prompt_version=prompt.version,
             based_on_version=conversation.version)
         command = RecordAiReply(conversation_id, message_id, text or "(no answer)", provenance)
-        # The conversation is unchanged since it was loaded: the command reads only what was
-        # recorded meanwhile (a message that arrived while the model answered), not 200 events.
-        outcome = self._bus.execute(Seeded(self._record, conversation), command, ctx)
+        # The conversation the context was built from is taken as current rather than loaded
+        # again (200 events); if something was recorded meanwhile (a message that arrived while
+        # the model answered), the commit refuses and the bus stores the reply from the store.
+        outcome = self._bus.execute(self._record, command, ctx, seeds=(conversation,))
         assert isinstance(outcome, Executed)
         view, delivered = outcome.result
         yield ReplyStored(view, message_id, text, delivered, provenance, outcome.position)
