@@ -2,15 +2,17 @@
 
 Handlers load, call an aggregate method and stage the aggregate; the bus commits. It retries a
 command whose unique claim was taken (concurrently, or while its first, speculative attempt
-assumed the claim free): the retry looks claims up, sees the winner and decides again;
-and makes writes idempotent: the first response to an Idempotency-Key is stored in the same
-transaction as the events and replayed for every retry with that key.
+assumed the claim free): the retry looks claims up, sees the winner and decides again. It runs
+again, from the store, a command whose first attempt took aggregates the caller had loaded as
+current (``seeds``) when they turned out stale. And it makes writes idempotent: the first
+response to an Idempotency-Key is stored in the same transaction as the events and replayed
+for every retry with that key.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -25,6 +27,7 @@ from application.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from domain.shared.aggregate import TenantAggregate
 from domain.shared.errors import Conflict, DomainError, StaleVersion
 
 C = TypeVar("C", contravariant=True)
@@ -83,13 +86,20 @@ class CommandBus:
         command: C,
         ctx: CommandContext,
         idempotency: Idempotency[R] | None = None,
+        *,
+        seeds: Sequence[TenantAggregate] = (),
     ) -> Executed[R] | Replayed:
+        """``seeds``: aggregates the caller loaded earlier in this request and did not change.
+        The first attempt takes them as current instead of loading them (``UnitOfWork.seed``)
+        and the commit verifies it; if that attempt fails (a concurrent write: the store moved
+        on; or a domain rule, which a stale state may have broken), the command runs again
+        from the store, as if it had not been seeded."""
         if self._observe is None:
-            return self._execute(handler, command, ctx, idempotency)
+            return self._execute(handler, command, ctx, idempotency, seeds)
         started = time.perf_counter()
         outcome = "error"
         try:
-            done = self._execute(handler, command, ctx, idempotency)
+            done = self._execute(handler, command, ctx, idempotency, seeds)
             outcome = "replayed" if isinstance(done, Replayed) else "executed"
             return done
         except Conflict:
@@ -107,6 +117,7 @@ class CommandBus:
         command: C,
         ctx: CommandContext,
         idempotency: Idempotency[R] | None,
+        seeds: Sequence[TenantAggregate] = (),
     ) -> Executed[R] | Replayed:
         if idempotency is not None:
             replay = self._replay(ctx, idempotency)
@@ -116,7 +127,16 @@ class CommandBus:
             # First try speculatively (unknown claims assumed free, verified by the commit:
             # one round trip fewer); after a wrong guess, look claims up for real.
             uow = self._uow_factory(ctx.tenant_id, speculative=attempt == 1)
-            result = handler(command, uow, ctx)
+            # Likewise, seeds are assumed current on the first attempt only.
+            seeded = attempt == 1 and bool(seeds) and attempt < self._attempts
+            for aggregate in seeds if seeded else ():
+                uow.seed(aggregate)
+            try:
+                result = handler(command, uow, ctx)
+            except DomainError:
+                if seeded:
+                    continue
+                raise
             record = None
             if idempotency is not None:
                 record = IdempotencyRecord(idempotency.key, idempotency.fingerprint,
@@ -128,6 +148,8 @@ class CommandBus:
                     raise Conflict(f"{taken.claim.scope} was taken concurrently") from taken
                 continue
             except ConcurrentWrite as stale:
+                if seeded:
+                    continue
                 raise StaleVersion("the resource was changed concurrently; reload and retry"
                                    ) from stale
             except IdempotencyKeyTaken:

@@ -66,6 +66,14 @@ class UnitOfWork(Protocol):
         """Stage an aggregate's pending events (and claim changes) for the commit."""
         ...
 
+    def seed(self, aggregate: TenantAggregate) -> None:
+        """Offer an aggregate this request loaded earlier (through another unit of work) and
+        has not changed since: the next ``get`` of it returns it as it is, assumed current,
+        instead of replaying its history. The commit verifies the assumption: if the store
+        has moved on, it raises ConcurrentWrite and writes nothing (the bus then runs the
+        command again, unseeded). It must be of this tenant, with no pending events."""
+        ...
+
     def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         """Which aggregate holds each claim now (staged changes included).
 

@@ -365,3 +365,33 @@ def test_ai_replies_draw_on_knowledge_and_this_contacts_memories_only(
     assert {"note", "message_in"} <= kinds  # the lead note and her chat message
     assert "message_out" in kinds  # and what the assistant answered her
     assert all("Otto" not in m["text"] for m in mine)
+
+
+def test_knowledge_and_a_contact_searched_in_one_round_trip_rank_as_separate_searches(
+        tenant: TenantSession, container: Any) -> None:
+    """MemorySearch.search_many (what an AI reply retrieves with): one statement for the
+    knowledge base and the contact's memories, each answered as its own search would be."""
+    from application.memories import SearchRequest
+
+    added = tenant.post("/v1/knowledge", json={
+        "title": "Gloves", "text": "Our gloves are latex free. Whitening costs 300 EUR."})
+    assert added.status_code == 201
+    mia = capture(tenant, name="Mia Memory", email=f"{marker()}@mia.example",
+                  notes="Mia is allergic to latex gloves").json()
+    otto = capture(tenant, name="Otto Other", email=f"{marker()}@otto.example",
+                   notes="Otto is allergic to latex and penicillin")
+    tenant.read(f"/v1/contacts/{mia['contact_id']}/memories", otto.headers["x-frontdesk-position"],
+                params={"query": "latex"})
+    search, tenant_id, mia_id = container.memory_search(), uuid.UUID(tenant.id), \
+        uuid.UUID(mia["contact_id"])
+    query = "Is Mia safe with latex gloves?"  # a name: the entity branch is searched too
+    both = search.search_many(tenant_id, query, [SearchRequest("knowledge", None, 4),
+                                                 SearchRequest("contact", mia_id, 3)])
+    alone = [search.search(tenant_id, query, contact_id=None, limit=4, scope="knowledge"),
+             search.search(tenant_id, query, contact_id=mia_id, limit=3)]
+    assert [[(h.memory.id, round(h.score, 6)) for h in r.hits] for r in both] == \
+        [[(h.memory.id, round(h.score, 6)) for h in r.hits] for r in alone]
+    knowledge, memories = both
+    assert knowledge.hits and all(h.memory.contact_id is None for h in knowledge.hits)
+    assert memories.hits and all(h.memory.contact_id == mia_id for h in memories.hits)
+    assert any(h.entity_boost > 0 for h in memories.hits)  # found by the name as well

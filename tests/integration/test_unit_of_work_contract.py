@@ -165,3 +165,44 @@ def test_a_speculative_unit_knows_the_claims_of_what_it_loaded(factory: Any) -> 
     loaded = uow.get(Contact, held.id)
     claim = Claim("contact_email", "mine@example.com")
     assert uow.owners_of([claim]) == {claim: loaded.id}
+
+
+def test_a_seeded_aggregate_is_taken_as_current_and_the_commit_verifies_it(
+        factory: Any) -> None:
+    """UnitOfWork.seed: an aggregate loaded earlier in the request is not loaded again; a
+    change made to it commits if nothing was recorded since, and is refused (nothing
+    written) if something was."""
+    make, _ = factory
+    tenant = uuid4()
+    setup = make(tenant)
+    created = contact(tenant, "a@example.com")
+    setup.add(created)
+    setup.commit()
+    current = make(tenant).get(Contact, created.id)
+    uow = make(tenant)
+    uow.seed(current)
+    assert uow.get(Contact, created.id) is current
+    current.change_details(actor="t", at=T0, name="Ana", email=None, phone=None)
+    uow.add(current)
+    uow.commit()
+    stale = make(tenant).get(Contact, created.id)
+    meanwhile = make(tenant)
+    changed = meanwhile.get(Contact, created.id)
+    changed.change_consent(actor="t", at=T0, channel="sms", granted=True, reason="x")
+    meanwhile.add(changed)
+    meanwhile.commit()
+    late = make(tenant)
+    late.seed(stale)
+    taken = late.get(Contact, created.id)
+    assert (taken.version, taken.consents) == (2, {})  # as it was loaded: no read
+    taken.change_consent(actor="t", at=T0, channel="email", granted=True, reason="y")
+    late.add(taken)
+    with pytest.raises(ConcurrentWrite):
+        late.commit()
+    reloaded = make(tenant).get(Contact, created.id)
+    assert (reloaded.name, reloaded.consents, reloaded.version) == ("Ana", {"sms": True}, 3)
+    with pytest.raises(RuntimeError):
+        make(uuid4()).seed(reloaded)  # another tenant's
+    reloaded.change_consent(actor="t", at=T0, channel="email", granted=True, reason="y")
+    with pytest.raises(RuntimeError):
+        make(tenant).seed(reloaded)  # changed since it was loaded

@@ -4,6 +4,7 @@ sentinel is never shown; the oldest messages leave the context first; the outbox
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -29,7 +30,9 @@ from application.conversations.ports import (
     ModelUnavailable,
     OutboundMessage,
     Passage,
+    Prompt,
     Receipt,
+    StreamItem,
     TransportUnavailable,
 )
 from application.ports import CommandContext
@@ -129,6 +132,32 @@ def test_an_answer_is_streamed_then_stored_once_with_its_provenance() -> None:
     prompt = world.model.prompts[-1]
     assert "Teeth whitening costs 300 EUR." in prompt.system
     assert prompt.messages[-1].content == "How much is whitening?"
+
+
+def test_a_message_that_arrives_while_the_model_answers_is_kept_before_the_reply() -> None:
+    """The reply is stored on the conversation as it is when the answer is complete (the
+    command starts from the state the context was built from and reads what came since)."""
+    world = World()
+    conversation = world.conversation()
+    world.say(conversation, "How much is whitening?")
+
+    class Interrupted(ScriptedModel):
+        def stream(self, prompt: Prompt) -> Iterator[StreamItem]:
+            for n, item in enumerate(super().stream(prompt)):
+                if n == 1:
+                    world.say(conversation, "And how long does it take?")
+                yield item
+
+    world.assistant = AiAssistant(world.uows, world.bus, Interrupted("Whitening costs 300 EUR."),
+                                  world.context, world.settings,
+                                  RecordAiReplyHandler(world.clock, world.settings))
+    stored = list(world.assistant.reply(world.ctx, conversation))[-1]
+    assert isinstance(stored, ReplyStored) and stored.delivered
+    assert stored.provenance.based_on_version == 2
+    assert [m.body for m in stored.conversation.messages] == [
+        "How much is whitening?", "And how long does it take?", "Whitening costs 300 EUR."]
+    assert world.events(conversation)[2:] == ["MessageReceived", "AiReplyGenerated",
+                                              "MessageSent"]
 
 
 def test_a_model_that_is_down_stores_nothing_and_the_message_stays() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from binascii import a2b_base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,9 @@ from eventsourcing.utils import get_topic
 
 from adapters.crypto.keys import DataKeyStore, NewDataKey
 from domain.shared.ids import random_bytes
+
+Ciphers = dict[str, tuple[bytes, AESGCM | None]]
+"""Per batch: a subject (as stored, hex) -> its id as bytes and a cipher under its key."""
 
 ERASED = "[erased]"
 WITHHELD = "[withheld]"
@@ -93,18 +97,21 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def decode_state(self, stored_event: StoredEvent | Any,
                      keys: Mapping[UUID, bytes | None] | None = None, *,
-                     decrypt: bool = True) -> dict[str, Any]:
+                     decrypt: bool = True, ciphers: Ciphers | None = None) -> dict[str, Any]:
         """The event's attributes, personal fields decrypted or marked erased.
 
         ``keys`` (subject -> data key, None if destroyed) saves a batch one cache lookup per
         event; subjects missing from it are looked up. ``decrypt=False`` leaves the personal
-        fields sealed: they read ``[withheld]``."""
+        fields sealed: they read ``[withheld]``. ``ciphers``: a dict the caller keeps for one
+        batch (one aggregate's events, say), so each subject's key is looked up and its
+        cipher built once per batch, not once per event; drop it with the batch."""
         return self._state(stored_event.topic, stored_event.state,
                            _as_uuid(stored_event.originator_id),
-                           getattr(stored_event, "tenant_id", None), keys, decrypt)
+                           getattr(stored_event, "tenant_id", None), keys, decrypt, ciphers)
 
     def _state(self, topic: str, data: bytes, originator_id: UUID, tenant_id: UUID | None,
-               keys: Mapping[UUID, bytes | None] | None, decrypt: bool) -> dict[str, Any]:
+               keys: Mapping[UUID, bytes | None] | None, decrypt: bool,
+               ciphers: Ciphers | None = None) -> dict[str, Any]:
         state: dict[str, Any] = self.transcoder.decode(data)
         sealed = state.pop("_pii", None)
         if sealed is None:
@@ -114,21 +121,33 @@ class PersonalDataMapper(Mapper[UUID]):
             for name in getattr(cls, "personal", frozenset()):
                 state[name] = [WITHHELD] if name in _list_fields(cls) else WITHHELD
             return state
-        subject_id = UUID(sealed["s"])
-        if keys is not None and subject_id in keys:
-            key = keys[subject_id]
-        else:
-            key = self.keys.key_for_read(tenant_id, subject_id)
-        if key is None:
+        subject = sealed["s"]
+        found = None if ciphers is None else ciphers.get(subject)
+        if found is None:
+            found = self._cipher(tenant_id, subject, keys)
+            if ciphers is not None:
+                ciphers[subject] = found
+        subject_bytes, cipher = found
+        if cipher is None:
             cls = _resolve(topic)
             for name in getattr(cls, "personal", frozenset()):
                 state[name] = [ERASED] if name in _list_fields(cls) else ERASED
         else:
-            blob = base64.b64decode(sealed["c"])
-            plain = AESGCM(key).decrypt(blob[:12], blob[12:],
-                                        originator_id.bytes + subject_id.bytes)
+            blob = a2b_base64(sealed["c"])
+            plain = cipher.decrypt(blob[:12], blob[12:], originator_id.bytes + subject_bytes)
             state.update(self.transcoder.decode(plain))
         return state
+
+    def _cipher(self, tenant_id: UUID | None, subject: str,
+                keys: Mapping[UUID, bytes | None] | None) -> tuple[bytes, AESGCM | None]:
+        """The subject (as associated-data bytes) and a cipher under its key (None if the
+        key was destroyed)."""
+        subject_id = UUID(subject)
+        if keys is not None and subject_id in keys:
+            key = keys[subject_id]
+        else:
+            key = self.keys.key_for_read(tenant_id, subject_id)
+        return subject_id.bytes, None if key is None else AESGCM(key)
 
     def subject_of(self, stored_event: StoredEvent) -> UUID | None:
         """The data subject named in a stored event, without decrypting it."""
@@ -137,19 +156,22 @@ class PersonalDataMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent | Any,
                         keys: Mapping[UUID, bytes | None] | None = None, *,
-                        decrypt: bool = True) -> DomainEventProtocol[UUID]:
+                        decrypt: bool = True, ciphers: Ciphers | None = None
+                        ) -> DomainEventProtocol[UUID]:
         return self.event_from(stored_event.topic, stored_event.state,
                                _as_uuid(stored_event.originator_id),
                                stored_event.originator_version, keys, decrypt=decrypt,
-                               tenant_id=getattr(stored_event, "tenant_id", None))
+                               tenant_id=getattr(stored_event, "tenant_id", None),
+                               ciphers=ciphers)
 
     def event_from(self, topic: str, data: bytes, originator_id: UUID, originator_version: int,
                    keys: Mapping[UUID, bytes | None] | None = None, *, decrypt: bool = True,
-                   tenant_id: UUID | None = None) -> DomainEventProtocol[UUID]:
+                   tenant_id: UUID | None = None, ciphers: Ciphers | None = None
+                   ) -> DomainEventProtocol[UUID]:
         """The domain event of a stored event given by its columns (a projection batch reads
         them as plain rows: no stored-event object per event)."""
         cls = _resolve(topic)
-        state = self._state(topic, data, originator_id, tenant_id, keys, decrypt)
+        state = self._state(topic, data, originator_id, tenant_id, keys, decrypt, ciphers)
         state["originator_id"] = originator_id
         state["originator_version"] = originator_version
         class_version = getattr(cls, "class_version", 1)

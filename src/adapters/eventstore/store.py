@@ -9,7 +9,7 @@ from uuid import UUID
 
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.eventstore.group_commit import GroupCommitter
-from adapters.eventstore.mapper import PersonalDataMapper, _resolve
+from adapters.eventstore.mapper import Ciphers, PersonalDataMapper, _resolve
 from adapters.eventstore.recorder import CommitUnit, HashedClaim, TenantEventRecorder
 from application.ports import HistoryEntry, IdempotencyRecord, StoredResponse
 from domain.shared.aggregate import Claim, TenantAggregate
@@ -31,7 +31,8 @@ class TenantEventStore:
         stored = self.recorder.select_aggregate(tenant_id, aggregate_id, lte=version)
         if not stored:
             return None
-        events = [self.mapper.to_domain_event(s) for s in stored]
+        ciphers: Ciphers = {}  # one key lookup and cipher per subject for this load
+        events = [self.mapper.to_domain_event(s, ciphers=ciphers) for s in stored]
         aggregate: Any = reduce(lambda agg, event: event.mutate(agg),  # type: ignore[attr-defined]
                                 events, None)
         return cast(TenantAggregate, aggregate)

@@ -24,10 +24,13 @@ class PostgresUnitOfWork:
         self._forget: set[UUID] = set()
         self._original_claims: dict[UUID, frozenset[Claim]] = {}
         self._staged: dict[UUID, TenantAggregate] = {}
+        self._seeds: dict[UUID, TenantAggregate] = {}
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        aggregate = self._staged.get(aggregate_id) or self._store.load(self.tenant_id,
-                                                                         aggregate_id)
+        aggregate = self._staged.get(aggregate_id)
+        if aggregate is None:
+            aggregate = (self._seeds.pop(aggregate_id, None)
+                         or self._store.load(self.tenant_id, aggregate_id))
         if not isinstance(aggregate, cls) or aggregate.tenant_id != self.tenant_id:
             raise NotFound(f"{cls.__name__.lower()} not found")
         self._original_claims.setdefault(aggregate_id, aggregate.claims)
@@ -39,6 +42,12 @@ class PostgresUnitOfWork:
                 raise RuntimeError("stage only aggregates loaded through this unit of work")
             self._original_claims[aggregate.id] = frozenset()
         self._staged[aggregate.id] = aggregate
+
+    def seed(self, aggregate: TenantAggregate) -> None:
+        if aggregate.tenant_id != self.tenant_id or aggregate.pending_events:
+            raise RuntimeError("seed only an unchanged aggregate of this tenant")
+        if aggregate.id not in self._staged and aggregate.id not in self._original_claims:
+            self._seeds[aggregate.id] = aggregate
 
     def owners_of(self, claims: Iterable[Claim], *, verify: bool = False) -> dict[Claim, UUID]:
         staged = {claim: agg.id for agg in self._staged.values() for claim in agg.claims}

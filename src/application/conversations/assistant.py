@@ -101,7 +101,10 @@ class AiAssistant:
             fallbacks=finished.fallbacks, prompt_version=prompt.version,
             based_on_version=conversation.version)
         command = RecordAiReply(conversation_id, message_id, text or "(no answer)", provenance)
-        outcome = self._bus.execute(self._record, command, ctx)
+        # The conversation the context was built from is taken as current rather than loaded
+        # again (200 events); if something was recorded meanwhile (a message that arrived while
+        # the model answered), the commit refuses and the bus stores the reply from the store.
+        outcome = self._bus.execute(self._record, command, ctx, seeds=(conversation,))
         assert isinstance(outcome, Executed)
         view, delivered = outcome.result
         yield ReplyStored(view, message_id, text, delivered, provenance, outcome.position)

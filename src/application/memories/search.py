@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -32,6 +32,15 @@ base (no contact), or everything of the tenant (operators and benchmarks only: a
 one customer must never draw on another's memories)."""
 
 
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One of several searches for the same query (``MemorySearch.search_many``)."""
+
+    scope: Scope
+    contact_id: UUID | None
+    limit: int
+
+
 class MemoryCandidates(Protocol):
     def candidates(self, tenant_id: UUID, *, scope: Scope, contact_id: UUID | None,
                    model: str, vector: list[float], texts: list[str],
@@ -39,6 +48,13 @@ class MemoryCandidates(Protocol):
         """The ``limit`` most similar current-model memories in ``scope``, plus any
         containing one of ``texts`` (entity matches), each with its cosine similarity to
         ``vector``."""
+        ...
+
+    def candidates_many(self, tenant_id: UUID, requests: Sequence[SearchRequest], *,
+                        model: str, vector: list[float], texts: list[str]
+                        ) -> list[list[MemoryCandidate]]:
+        """For each request (``limit``: how many candidates), what ``candidates`` answers
+        for it, all in one round trip."""
         ...
 
 
@@ -79,9 +95,26 @@ class MemorySearch:
         vector = self._embedder.embed([query])[0]
         candidates = self._candidates.candidates(
             tenant_id, scope=scope, contact_id=contact_id, model=self._embedder.model,
-            vector=vector,
-            texts=[e.value for e in entities if e.kind in ("email", "name", "date")],
-            limit=max(limit * 5, 50))
+            vector=vector, texts=_entity_texts(entities), limit=_candidate_count(limit))
+        return self._rank(candidates, entities, limit, started)
+
+    def search_many(self, tenant_id: UUID, query: str,
+                    requests: Sequence[SearchRequest]) -> list[SearchResult]:
+        """Several searches for one query (the knowledge base and a contact's memories, for
+        an AI reply): one embedding, one round trip; each result is what ``search`` gives
+        for its request."""
+        started = time.perf_counter()
+        entities = extract_entities(query)
+        vector = self._embedder.embed([query])[0]
+        found = self._candidates.candidates_many(
+            tenant_id, [SearchRequest(r.scope, r.contact_id, _candidate_count(r.limit))
+                        for r in requests],
+            model=self._embedder.model, vector=vector, texts=_entity_texts(entities))
+        return [self._rank(candidates, entities, r.limit, started)
+                for r, candidates in zip(requests, found, strict=True)]
+
+    def _rank(self, candidates: list[MemoryCandidate], entities: list[Entity], limit: int,
+              started: float) -> SearchResult:
         now = self._clock.now()
         hits = []
         for candidate in candidates:
@@ -100,3 +133,13 @@ class MemorySearch:
         if self._observe is not None:
             self._observe(result)
         return result
+
+
+def _entity_texts(entities: list[Entity]) -> list[str]:
+    """The entities a memory is found by, whatever its similarity."""
+    return [e.value for e in entities if e.kind in ("email", "name", "date")]
+
+
+def _candidate_count(limit: int) -> int:
+    """Candidates fetched for ``limit`` hits (ranking re-orders them)."""
+    return max(limit * 5, 50)
