@@ -62,7 +62,8 @@ class Runtime:
                             self._subscribe(topics_of(projection)))
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
-                                                  notifier.wake_local)
+                                                  notifier.wake_local,
+                                                  origin=notifier.origin)
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             self._spawn("stale-lead-policy", self._run_stale_policy)

@@ -31,36 +31,45 @@ def test_a_process_without_runtime_wakes_other_processes_after_commits(owner_url
     listener = NotificationListener(container.database().worker_url, local.wake_local)
     listening = threading.Thread(target=listener.run, daemon=True)
     listening.start()
+    own = threading.Event()  # the writer's own listener skips the writer's NOTIFYs
+    own_listener = NotificationListener(container.database().worker_url,
+                                        lambda topics: own.set(),
+                                        origin=writer.notifier().origin)
+    threading.Thread(target=own_listener.run, daemon=True).start()
     try:
         # LISTEN takes effect once the listener has connected; give it time, then clear
         # whatever other tests of this session woke it for.
         threading.Event().wait(1.0)
         wake.clear()
         unrelated.clear()
+        own.clear()
         writer.bus().execute(writer.register_contact(), RegisterContact(
             name="Noti Fied", email=f"n{uuid.uuid4().hex[:8]}@notify.example", phone=None),
             CommandContext(uuid.uuid4(), "test"))
         assert wake.wait(5.0), "the worker was not woken by the commit"
         assert not unrelated.is_set(), "a runner of other topics was woken at once"
+        threading.Event().wait(0.5)
+        assert not own.is_set(), "a process was woken by its own NOTIFY"
     finally:
         listener.stop()
+        own_listener.stop()
         listening.join(timeout=5)
         writer.notifier().stop()
         writer.datastore().close()
 
 
 def test_a_notify_names_the_committed_topics_and_wakes_only_their_readers() -> None:
-    from adapters.projections.notify import LAGGING, topics_of_payload
+    from adapters.projections.notify import LAGGING, read_payload
 
     local = CommitNotifier(None)
     leads, cases = local.subscribe(["a:Lead"]), local.subscribe(["b:Case"])
     anything = local.subscribe(None)
-    local.wake_local(topics_of_payload("a:Lead,c:Other"))
+    local.wake_local(read_payload("p1|a:Lead,c:Other")[1])
     assert leads.is_set() and anything.is_set() and not cases.is_set()
     leads.clear()
     threading.Event().wait(LAGGING * 1.5)
-    local.wake_local(topics_of_payload("a:Lead"))  # later commits move the others along
+    local.wake_local(read_payload("p1|a:Lead")[1])  # later commits move the others along
     assert cases.is_set()
     cases.clear()
-    local.wake_local(topics_of_payload(""))  # an unnamed commit wakes every runner
+    local.wake_local(read_payload("p1|")[1])  # an unnamed commit wakes every runner
     assert leads.is_set() and cases.is_set()

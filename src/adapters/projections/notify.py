@@ -7,9 +7,10 @@ commit: with two dozen runners that was most of the CPU of a write.
 
 NOTIFY is not sent from the command's transaction (PostgreSQL serialises NOTIFYing commits on
 one global lock); a background thread sends at most one per ``interval``, on its own connection
-with synchronous_commit off, so it costs the write path nothing. Its payload names the topics
-committed since the previous one, so a listening process wakes only the runners that read
-them, as for its own commits (an empty payload, or one too long for NOTIFY, wakes them all).
+with synchronous_commit off, so it costs the write path nothing. Its payload names the sending
+process and the topics committed since the previous one, so a listening process wakes only
+the runners that read them, as for its own commits (no topics named, for a list too long for
+NOTIFY, wakes them all), and skips its own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 
 import psycopg
@@ -34,6 +36,7 @@ class CommitNotifier:
         self._lagging: set[threading.Event] = set()
         self._lagging_since = 0.0
         self._topics: set[str] | None = set()  # committed since the last NOTIFY; None: any
+        self.origin = uuid.uuid4().hex[:12]  # names this process's NOTIFYs (it skips them)
         self._lock = threading.Lock()
         self._pending = threading.Event()
         self._stop = threading.Event()
@@ -103,13 +106,13 @@ class CommitNotifier:
                 break
             with self._lock:
                 topics, self._topics = self._topics, set()
-            payload = ",".join(sorted(topics)) if topics is not None else ""
+            named = ",".join(sorted(topics)) if topics is not None else ""
+            payload = f"{self.origin}|{named if len(named) <= MAX_PAYLOAD else ''}"
             try:
                 if conn is None or conn.closed:
                     conn = psycopg.connect(self._url, autocommit=True)  # type: ignore[arg-type]
                     conn.execute("SET synchronous_commit = off")
-                conn.execute("SELECT pg_notify(%s, %s)",
-                              (CHANNEL, payload if len(payload.encode()) <= MAX_PAYLOAD else ""))
+                conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
             except psycopg.Error as error:
                 log.debug("notify failed: %s", error)
                 conn = None
@@ -118,17 +121,21 @@ class CommitNotifier:
             conn.close()
 
 
-def topics_of_payload(payload: str) -> frozenset[str] | None:
-    """The topics a NOTIFY names; None (any) for an empty payload."""
-    return frozenset(payload.split(",")) if payload else None
+def read_payload(payload: str) -> tuple[str, frozenset[str] | None]:
+    """The origin of a NOTIFY and the topics it names (None: any)."""
+    origin, _, named = payload.rpartition("|")
+    return origin, frozenset(named.split(",")) if named else None
 
 
 class NotificationListener:
     """LISTENs for commits of other processes and wakes the local runners that read the
     committed topics (``wake``: ``CommitNotifier.wake_local``)."""
 
-    def __init__(self, url: str, wake: Callable[[frozenset[str] | None], None]) -> None:
-        self._url, self._wake = url, wake
+    def __init__(self, url: str, wake: Callable[[frozenset[str] | None], None], *,
+                 origin: str = "") -> None:
+        """``origin``: this process's notifier, whose own NOTIFYs are skipped (its commits
+        woke the local runners already)."""
+        self._url, self._wake, self._origin = url, wake, origin
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -138,7 +145,9 @@ class NotificationListener:
                     conn.execute(f"LISTEN {CHANNEL}")
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake(topics_of_payload(notice.payload))
+                            origin, topics = read_payload(notice.payload)
+                            if not origin or origin != self._origin:
+                                self._wake(topics)
             except psycopg.Error as error:
                 log.debug("listen failed: %s", error)
                 self._stop.wait(1.0)
