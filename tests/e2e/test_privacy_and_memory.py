@@ -219,8 +219,18 @@ def test_compaction_does_not_queue_behind_readers_and_retries_later(
     erased = tenant.client.delete(f"/v1/contacts/{lead['contact_id']}", headers=tenant.headers)
     tenant.read("/v1/leads", erased.headers["x-frontdesk-position"])  # purged by projections
     projections = container.projections()
-    compactor = ErasureCompactor(container.worker_pool(), [p.name for p in projections],
+    names = [p.name for p in projections]
+    compactor = ErasureCompactor(container.worker_pool(), names,
                                  [t for p in projections for t in p.tables], lock_timeout=0.2)
+    erased_tx = int(erased.headers["x-frontdesk-position"])
+    deadline = time.monotonic() + 30  # every projection moves past the erasure first
+    with psycopg.connect(owner_url) as probe:
+        while time.monotonic() < deadline:
+            low = probe.execute("SELECT min(horizon)::text FROM projection_tracking "
+                                "WHERE name = ANY(%s)", (names,)).fetchone()
+            if low and low[0] and int(low[0]) > erased_tx:
+                break
+            time.sleep(0.1)
     with psycopg.connect(owner_url) as reader:  # a long read holds a share lock
         reader.execute("SELECT count(*) FROM memories").fetchone()
         busy = compactor.run_once()
