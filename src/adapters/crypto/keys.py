@@ -125,17 +125,8 @@ class DataKeyStore:
         caller holding one must pass it: taking a second from the pool, with every runner of
         the process doing the same, can empty the pool and leave them all waiting."""
         missing = [s for s in set(subject_ids) if self._cached(s) is None]
-        if not missing:
-            return
-        if conn is None:
-            with self._pool.connection() as pooled:
-                rows = self._fetch(pooled, tenant_id, missing)
-        else:
-            rows = self._fetch(conn, tenant_id, missing)
-        for row in rows:
-            subject_id, kek_id, wrapped = _row(row)
-            self._remember(subject_id, self.DESTROYED if wrapped is None
-                           else self._keks.unwrap(kek_id, bytes(wrapped)))
+        if missing:
+            self._load(tenant_id, missing, conn)
 
     def keys_for_read(self, tenant_id: UUID | None, subject_ids: Iterable[UUID], *,
                       conn: psycopg.Connection[dict[str, Any]] | None = None
@@ -155,20 +146,29 @@ class DataKeyStore:
                     cache.move_to_end(subject_id)
                     found[subject_id] = hit[1] or None
         if missing:
-            if conn is None:
-                with self._pool.connection() as pooled:
-                    rows = self._fetch(pooled, tenant_id, missing)
-            else:
-                rows = self._fetch(conn, tenant_id, missing)
-            for row in rows:
-                subject_id, kek_id, wrapped = _row(row)
-                key = self.DESTROYED if wrapped is None else self._keks.unwrap(kek_id,
-                                                                               bytes(wrapped))
-                self._remember(subject_id, key)
+            for subject_id, key in self._load(tenant_id, missing, conn).items():
                 found[subject_id] = key or None
             for subject_id in missing:
                 found.setdefault(subject_id, None)  # no key at all: nothing to decrypt with
         return found
+
+    def _load(self, tenant_id: UUID | None, missing: list[UUID],
+              conn: psycopg.Connection[dict[str, Any]] | None) -> dict[UUID, bytes]:
+        """Fetch, unwrap and cache the keys of ``missing`` (DESTROYED for erased subjects;
+        subjects without a key are left out)."""
+        if conn is None:
+            with self._pool.connection() as pooled:
+                rows = self._fetch(pooled, tenant_id, missing)
+        else:
+            rows = self._fetch(conn, tenant_id, missing)
+        loaded: dict[UUID, bytes] = {}
+        for row in rows:
+            subject_id, kek_id, wrapped = _row(row)
+            key = self.DESTROYED if wrapped is None else self._keks.unwrap(kek_id,
+                                                                           bytes(wrapped))
+            self._remember(subject_id, key)
+            loaded[subject_id] = key
+        return loaded
 
     def _fetch(self, conn: psycopg.Connection[dict[str, Any]], tenant_id: UUID | None,
                missing: list[UUID]) -> list[dict[str, Any]]:
