@@ -73,3 +73,21 @@ def test_a_notify_names_the_committed_topics_and_wakes_only_their_readers() -> N
     cases.clear()
     local.wake_local(read_payload("p1|")[1])  # an unnamed commit wakes every runner
     assert leads.is_set() and cases.is_set()
+
+
+
+def test_a_notify_carries_what_was_committed_since_the_last_and_nothing_goes_out_empty() -> None:
+    from adapters.projections.notify import read_payload
+
+    notifier = CommitNotifier(None)  # no thread: payloads are taken by hand
+    notifier("1", frozenset({"a:Lead"}))
+    notifier("2", frozenset({"b:Case"}))
+    first = notifier.next_payload()
+    assert first is not None
+    assert read_payload(first) == (notifier.origin, frozenset({"a:Lead", "b:Case"}))
+    # A commit whose topics went out with that NOTIFY left its wake-up pending: nothing more
+    # is sent, rather than an unnamed NOTIFY that would wake every runner elsewhere.
+    assert notifier.next_payload() is None
+    notifier("3", None)  # a commit of unknown topics is sent unnamed: wake everything
+    unnamed = notifier.next_payload()
+    assert unnamed is not None and read_payload(unnamed) == (notifier.origin, None)

@@ -73,13 +73,15 @@ class CommitNotifier:
                     if not self._lagging:
                         self._lagging_since = now
                     self._lagging.add(wake)
-            if self._lagging and now - self._lagging_since >= LAGGING:
-                self._wake_lagging()
+            self._wake_lagging_if_due(now)
 
-    def _wake_lagging(self) -> None:
-        for wake in self._lagging:
-            wake.set()
-        self._lagging.clear()
+    def _wake_lagging_if_due(self, now: float) -> None:
+        """Wake the lagging runners once the oldest of them has waited ``LAGGING`` (lock
+        held)."""
+        if self._lagging and now - self._lagging_since >= LAGGING:
+            for wake in self._lagging:
+                wake.set()
+            self._lagging.clear()
 
     def start(self) -> None:
         with self._starting:
@@ -98,16 +100,14 @@ class CommitNotifier:
         while not self._stop.is_set():
             if not self._pending.wait(LAGGING):
                 with self._lock:  # no commit for a while: move the others' positions now
-                    if self._lagging and time.monotonic() - self._lagging_since >= LAGGING:
-                        self._wake_lagging()
+                    self._wake_lagging_if_due(time.monotonic())
                 continue
             self._pending.clear()
             if self._stop.is_set():
                 break
-            with self._lock:
-                topics, self._topics = self._topics, set()
-            named = ",".join(sorted(topics)) if topics is not None else ""
-            payload = f"{self.origin}|{named if len(named) <= MAX_PAYLOAD else ''}"
+            payload = self.next_payload()
+            if payload is None:
+                continue
             try:
                 if conn is None or conn.closed:
                     conn = psycopg.connect(self._url, autocommit=True)  # type: ignore[arg-type]
@@ -119,6 +119,19 @@ class CommitNotifier:
             self._stop.wait(self._interval)
         if conn is not None:
             conn.close()
+
+
+    def next_payload(self) -> str | None:
+        """The NOTIFY for the commits since the previous one: this process and their topics
+        (none named: any). None when there is nothing to send: a commit that added its topics
+        while the previous NOTIFY was being prepared went out with it, and an empty NOTIFY
+        would wake every runner of every other process."""
+        with self._lock:
+            topics, self._topics = self._topics, set()
+        if topics is not None and not topics:
+            return None
+        named = ",".join(sorted(topics)) if topics is not None else ""
+        return f"{self.origin}|{named if len(named) <= MAX_PAYLOAD else ''}"
 
 
 def read_payload(payload: str) -> tuple[str, frozenset[str] | None]:
