@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
@@ -85,20 +86,18 @@ PROJECTION_LAG = ProjectionLag()
 REGISTRY.register(PROJECTION_LAG)
 
 
-_SCRAPED: list[CollectorRegistry] = []
-
-
 def scrape_registry() -> CollectorRegistry:
     """What /metrics exposes: this process's registry, or, in multiprocess mode, every
     process's samples (read from their files at each scrape) and the projection lag."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return REGISTRY
-    if not _SCRAPED:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        registry.register(PROJECTION_LAG)
-        _SCRAPED.append(registry)
-    return _SCRAPED[0]
+    return _all_processes() if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else REGISTRY
+
+
+@cache
+def _all_processes() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(PROJECTION_LAG)
+    return registry
 
 
 def process_exiting() -> None:

@@ -24,7 +24,7 @@ MAX_CONNECTIONS = 400
 # --workers 2`` and ``frontdesk worker``) on one machine pass initdb's 100. shared_buffers:
 # initdb's 128 MB does not hold the memory table's HNSW index (371 MB for 190k memories);
 # every search then reads half its pages through the kernel: `make bench` (d2) p95 56 ms at
-# 128 MB, 17 ms at 2 GB (ADR 0041).
+# 128 MB, 17 ms at 1 GB (ADR 0041).
 SETTINGS = {"max_connections": str(MAX_CONNECTIONS), "shared_buffers": "1GB"}
 
 
@@ -76,4 +76,3 @@ class EmbeddedPostgres:
         with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(dbname)))
-

@@ -42,19 +42,12 @@ class SearchRequest:
 
 
 class MemoryCandidates(Protocol):
-    def candidates(self, tenant_id: UUID, *, scope: Scope, contact_id: UUID | None,
-                   model: str, vector: list[float], texts: list[str],
-                   limit: int) -> list[MemoryCandidate]:
-        """The ``limit`` most similar current-model memories in ``scope``, plus any
-        containing one of ``texts`` (entity matches), each with its cosine similarity to
-        ``vector``."""
-        ...
-
     def candidates_many(self, tenant_id: UUID, requests: Sequence[SearchRequest], *,
                         model: str, vector: list[float], texts: list[str]
                         ) -> list[list[MemoryCandidate]]:
-        """For each request (``limit``: how many candidates), what ``candidates`` answers
-        for it, all in one round trip."""
+        """For each request, in one round trip: the ``limit`` most similar current-model
+        memories in its scope, plus any containing one of ``texts`` (entity matches), each
+        with its cosine similarity to ``vector``."""
         ...
 
 
@@ -89,14 +82,8 @@ class MemorySearch:
         """``scope`` defaults to the contact's memories when ``contact_id`` is given, else
         to the knowledge base. Knowledge does not decay with age (a price list is as valid
         as its document, which is removed when it is not)."""
-        started = time.perf_counter()
         scope = scope or ("contact" if contact_id is not None else "knowledge")
-        entities = extract_entities(query)
-        vector = self._embedder.embed([query])[0]
-        candidates = self._candidates.candidates(
-            tenant_id, scope=scope, contact_id=contact_id, model=self._embedder.model,
-            vector=vector, texts=_entity_texts(entities), limit=_candidate_count(limit))
-        return self._rank(candidates, entities, limit, started)
+        return self.search_many(tenant_id, query, [SearchRequest(scope, contact_id, limit)])[0]
 
     def search_many(self, tenant_id: UUID, query: str,
                     requests: Sequence[SearchRequest]) -> list[SearchResult]:
