@@ -3,10 +3,13 @@ DATABASE_URL), and a container wired to it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import statistics
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +65,45 @@ def percentile(samples: list[float], q: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@contextlib.contextmanager
+def one_scheduling_group(switch: Path = AUTOGROUP) -> Iterator[str]:
+    """Turn the kernel's session autogrouping off for the run (and back on after it), when
+    it is on and this process may change it; yields a line saying what was done.
+
+    pg_ctl starts PostgreSQL in a session of its own, so with autogrouping the scheduler
+    treats PostgreSQL and the processes under test (server, worker, load generator, all in
+    the benchmark's session) as two groups. On these 2-core machines that stalled every
+    PostgreSQL backend for up to 3 s at a time under load (even a `SELECT 1` from an idle
+    probe), which is the machine, not the service: with the groups merged the stalls went
+    and nothing else changed (ADR 0055). BENCH_KEEP_AUTOGROUP=1 measures with it on."""
+    try:
+        before = switch.read_text().strip()
+    except OSError:
+        yield "kernel session autogrouping: not present"
+        return
+    if before != "1":
+        yield "kernel session autogrouping: off"
+        return
+    if os.environ.get("BENCH_KEEP_AUTOGROUP") == "1":
+        yield "kernel session autogrouping: ON (kept, BENCH_KEEP_AUTOGROUP=1)"
+        return
+    try:
+        switch.write_text("0")
+    except OSError:
+        yield ("kernel session autogrouping: ON (cannot change it as this user; PostgreSQL "
+               "backends may stall for seconds under load, see ADR 0055)")
+        return
+    def interrupted(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through the finally below
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        yield "kernel session autogrouping: off for this run (was on; restored after)"
+    finally:
+        switch.write_text(before)
+        signal.signal(signal.SIGTERM, previous)

@@ -40,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database, percentile  # noqa: E402
+from bench.common import bench_database, one_scheduling_group, percentile  # noqa: E402
 from bench.http_load import (  # noqa: E402
     ensure_wrk,
     free_port,
@@ -498,6 +498,11 @@ def line(name: str, r: dict[str, Any]) -> str:
 
 
 def main() -> None:
+    with one_scheduling_group() as scheduling:
+        measure(scheduling)
+
+
+def measure(scheduling: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=60, help="the timed mixed run")
@@ -512,6 +517,7 @@ def main() -> None:
     print(f"# Frontdesk load bench  {time.strftime('%Y-%m-%d %H:%M')}  python "
           f"{platform.python_version()}  cpus {len(os.sched_getaffinity(0))}  "
           f"open files {limit}")
+    print(f"# {scheduling}")
     owner_url = bench_database("frontdesk_bench_load")
     port = free_port()
     log = ROOT / ".data" / "bench-load-server.log"

@@ -27,7 +27,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from bench import commands, conversations, http_load, ltv, memory, rebuild, routing  # noqa: E402
-from bench.common import bench_database, build_container, new_tenant  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_database,
+    build_container,
+    new_tenant,
+    one_scheduling_group,
+)
 
 
 def verdict(ok: bool) -> str:
@@ -35,6 +40,11 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> None:
+    with one_scheduling_group() as scheduling:
+        measure(scheduling)
+
+
+def measure(scheduling: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
     parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g"], action="append")
@@ -43,6 +53,7 @@ def main() -> None:
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
+    print(f"# {scheduling}")
     owner_url = bench_database()
     container = build_container(owner_url)
     tenant, _ = new_tenant(container)
