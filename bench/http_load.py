@@ -136,8 +136,27 @@ def wrk(binary: str, base: str, token: str, script: str, seconds: int,
     return json.loads(line)  # type: ignore[no-any-return]
 
 
+def pending_events(base: str) -> dict[str, int]:
+    """Events each projection still has to apply, from /health/ready (no token needed)."""
+    lag = httpx.get(f"{base}/health/ready", timeout=10).json()["checks"]["projections"]["lag"]
+    return {name: int(p["pending_events"]) for name, p in lag.items() if p["pending_events"]}
+
+
+def wait_caught_up(base: str, timeout: float = 300) -> float:
+    """Seconds until every projection has applied every event."""
+    started = time.monotonic()
+    while pending_events(base):
+        if time.monotonic() - started > timeout:
+            raise SystemExit(f"the projections did not catch up in {timeout:.0f} s")
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
 def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
         workers: int = 2) -> dict[str, dict[str, Any]]:
+    """POST, then GET once the projections have caught up with the POST run: a read-only
+    minute has no projection backlog, and the backlog's size and catch-up time are reported
+    beside the POST figures instead."""
     binary = ensure_wrk()
     port = free_port()
     log = ROOT / ".data" / "bench-server.log"
@@ -146,7 +165,10 @@ def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
     try:
         token = login(base)
         wrk(binary, base, token, LUA_POST, 3, connections)  # warm-up
+        wait_caught_up(base)
         post = wrk(binary, base, token, LUA_POST, seconds, connections)
+        post["backlog_after"] = sum(pending_events(base).values())
+        post["catch_up_s"] = wait_caught_up(base)
         get = wrk(binary, base, token, LUA_GET, seconds, connections)
     finally:
         server.terminate()

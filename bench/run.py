@@ -100,6 +100,12 @@ def measure(scheduling: str) -> None:
             print(f"    {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
                   f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
                   f"errors {r['errors']}  [target p95 < 50 ms: {verdict(r['p95_ms'] < 50)}]")
+        backlog = c["POST /v1/leads"]
+        print(f"    after the POST run the projections had {backlog['backlog_after']:,} "
+              f"event applications to go and caught up in {backlog['catch_up_s']:.1f} s; the "
+              "GET run starts after that")
+        print("    (wrk's percentiles include its coordinated-omission correction: a stalled "
+              "request also counts the requests it held back)")
 
     if "d" in sections:
         report["d"] = memory.run(quick=args.quick)
