@@ -45,3 +45,6 @@ def test_every_scrape_counts_the_requests_of_both_api_processes(owner_url: str) 
 
     assert [_count(text) - before for text in scrapes] == [REQUESTS] * 8
     assert all("frontdesk_projection_pending_events" in text for text in scrapes)
+    # Each process froze what its start-up built (ADR 0056); the gauge keeps the lowest.
+    frozen = re.search(r"^frontdesk_process_frozen_objects (\S+)$", scrapes[0], re.MULTILINE)
+    assert frozen is not None and float(frozen.group(1)) > 50_000

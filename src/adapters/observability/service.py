@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -29,6 +36,11 @@ COMMANDS = Counter("frontdesk_commands", "Commands by type and outcome", ["comma
 COMMAND_SECONDS = Histogram("frontdesk_command_seconds", "Command latency (handler + commit)",
                             ["command"],
                             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1))
+
+FROZEN_OBJECTS = Gauge("frontdesk_process_frozen_objects",
+                       "Objects of the process's start-up kept out of garbage collection "
+                       "(gc.freeze, ADR 0056); several processes: the lowest",
+                       multiprocess_mode="livemin")
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:

@@ -117,7 +117,7 @@ def serve(host: str | None = None, port: int | None = None,
     from entrypoints.runtime import Runtime
 
     runtime = Runtime(container) if settings.in_process_projections else None
-    uvicorn.run(create_app(container, runtime=runtime), **options)
+    uvicorn.run(create_app(container, runtime=runtime, settle=True), **options)
 
 
 @app.command()
@@ -126,12 +126,13 @@ def worker() -> None:
 
     Several workers may run: each projection is claimed by one and taken over if it dies.
     """
-    from entrypoints.runtime import Runtime
+    from entrypoints.runtime import Runtime, settle_heap
 
     container = _container()
     _prepare(container)
     runtime = Runtime(container)
     runtime.start()
+    settle_heap()
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -49,7 +49,7 @@ from entrypoints.http.routes.metrics import MetricsController
 from entrypoints.http.routes.stripe_webhooks import StripeWebhooksController
 from entrypoints.http.security import TokenAuthentication, require_roles
 from entrypoints.http.wiring import conversation_dependencies, conversation_routes
-from entrypoints.runtime import Runtime
+from entrypoints.runtime import Runtime, settle_heap
 
 log = logging.getLogger("frontdesk")
 
@@ -81,7 +81,8 @@ def _pool_checker(pool: Any) -> Callable[[], None]:
     return check
 
 
-def create_app(container: Container, *, runtime: Runtime | None = None) -> Litestar:
+def create_app(container: Container, *, runtime: Runtime | None = None,
+               settle: bool = False) -> Litestar:
     settings = container.settings()
     contacts = ContactHandlers(container.register_contact(), container.change_contact_details(),
                                container.change_contact_consent(), container.contact_queries(),
@@ -157,6 +158,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None) -> Lites
             log.warning("no tenant yet: create one with `frontdesk tenants create --name "
                         "'Bright Smile Clinic' --slug bright-smile --admin-email "
                         "owner@bright.example` or POST /v1/admin/tenants with ADMIN_API_TOKEN")
+        if settle:  # last: what start-up built stays for good (ADR 0056)
+            log.info("start-up objects frozen: %d", settle_heap())
 
     def stopped() -> None:
         replies.wait_idle(timeout=30)  # answers being generated are stored before we go

@@ -17,4 +17,4 @@ def create() -> Litestar:
     settings = container.settings()
     configure_logging(settings.log_level)
     runtime = Runtime(container) if settings.in_process_projections else None
-    return create_app(container, runtime=runtime)
+    return create_app(container, runtime=runtime, settle=True)
