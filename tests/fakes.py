@@ -109,7 +109,7 @@ class InMemoryUnitOfWork:
                  speculative: bool = False) -> None:
         self.tenant_id = tenant_id
         self._store = store
-        self._speculative = speculative
+        self.speculative = speculative
         self._assumed_free: set[Claim] = set()
         self.forgotten: set[UUID] = set()
         self._original: dict[UUID, frozenset[Claim]] = {}
@@ -156,7 +156,7 @@ class InMemoryUnitOfWork:
                 owners[claim] = loaded[claim]
             else:
                 unknown.append(claim)
-        if self._speculative and not verify:
+        if self.speculative and not verify:
             self._assumed_free.update(unknown)
         else:
             owners.update(self._store.owners(self.tenant_id, unknown))

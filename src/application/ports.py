@@ -57,6 +57,7 @@ class UnitOfWork(Protocol):
     """One command's view of the event store: load aggregates, stage changes, commit once."""
 
     tenant_id: UUID
+    speculative: bool  # the command's first attempt: unknown claims read as free (owners_of)
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         """Load an aggregate of this tenant; raises domain NotFound otherwise."""

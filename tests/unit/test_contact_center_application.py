@@ -144,6 +144,40 @@ def test_two_concurrent_reservations_cannot_both_take_the_last_slot(world: World
     assert world.load(Task, first).status.value == "reserved"  # type: ignore[attr-defined]
 
 
+def test_a_task_whose_offer_loses_the_agent_to_concurrent_ones_is_created_and_waits(
+        world: World) -> None:
+    """Tasks created together route to the same best agent from the same read model. When the
+    offer of a new task loses the agent's slot at the commit, the task is still created (it
+    waits for the dispatcher) instead of the creation being refused after the last retry."""
+    queue = world.queue()
+    agent = world.agent(capacity=4)
+
+    class Routing:
+        def snapshot(self, tenant_id: UUID, *, per_queue: int) -> RoutingSnapshot:
+            state = world.load(Agent, agent).routing_state(  # type: ignore[attr-defined]
+                {"voice": 0}, T0 - timedelta(minutes=5))
+            return RoutingSnapshot([state], [], {queue: QueueRouting(queue, "longest_idle")})
+
+    creating = CreateTaskHandler(world.clock, Routing(), route_on_arrival=True)  # type: ignore[arg-type]
+    attempts: list[bool] = []
+
+    class RivalsReserveFirst:
+        """After each attempt has staged its offer, a rival task takes the same slot."""
+
+        def __call__(self, command: CreateTask, uow: object, ctx: CommandContext) -> object:
+            attempts.append(uow.speculative)  # type: ignore[attr-defined]
+            result = creating(command, uow, ctx)  # type: ignore[arg-type]
+            world.reserve(world.task(queue), agent)
+            return result
+
+    outcome = world.bus.execute(RivalsReserveFirst(),
+                                CreateTask(queue_id=queue, channel="voice"), world.ctx)
+    assert isinstance(outcome, Executed)
+    assert attempts == [True, False]  # the offer lost once; the retry made none
+    task = world.load(Task, outcome.result.id)  # type: ignore[attr-defined]
+    assert task.status.value == "queued"  # type: ignore[attr-defined]
+
+
 def test_an_unavailable_or_unskilled_agent_is_refused_by_the_write_model(world: World) -> None:
     queue = world.queue(required_skills={"sales": 2})
     agent = world.agent()

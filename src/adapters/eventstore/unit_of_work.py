@@ -19,7 +19,7 @@ class PostgresUnitOfWork:
                  speculative: bool = False) -> None:
         self.tenant_id = tenant_id
         self._store = store
-        self._speculative = speculative
+        self.speculative = speculative
         self._assumed_free: set[Claim] = set()
         self._forget: set[UUID] = set()
         self._original_claims: dict[UUID, frozenset[Claim]] = {}
@@ -66,7 +66,7 @@ class PostgresUnitOfWork:
                 owners[claim] = loaded[claim]
             else:
                 unknown.append(claim)
-        if self._speculative and not verify:
+        if self.speculative and not verify:
             self._assumed_free.update(unknown)
         else:
             owners.update(self._store.owners(self.tenant_id, unknown))

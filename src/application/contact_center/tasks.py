@@ -72,7 +72,13 @@ class CreateTaskHandler:
     when routing gives it an agent now (TaskRouter assigns on creation too): no wait for the
     read model to show the task to the dispatcher. Routing sees the waiting line as the read
     model has it, so an older task keeps its turn; the write model has the last word on the
-    agent, and if it says no the task simply waits for the dispatcher."""
+    agent, and if it says no the task simply waits for the dispatcher.
+
+    The offer is made on the command's first (speculative) attempt only. When that commit
+    loses the agent's slot to a concurrent one, the command runs again without it: the task
+    is created and waits. (Offering again could lose again: tasks created together route to
+    the same best agent from the same read model, and after the bus's last attempt the
+    creation itself was refused with a 409.)"""
 
     def __init__(self, clock: Clock, routing: RoutingQueries | None = None, *,
                  route_on_arrival: bool = False, per_queue: int = 500) -> None:
@@ -87,7 +93,7 @@ class CreateTaskHandler:
                            kind=kind, ref=command.source_ref, contact_id=command.contact_id,
                            lead_id=command.lead_id, title=command.title,
                            not_before=command.not_before)
-        if self._route and task.status is TaskStatus.QUEUED:
+        if self._route and uow.speculative and task.status is TaskStatus.QUEUED:
             self._offer(uow, task)
         return TaskView.of(task)
 
