@@ -150,6 +150,8 @@ def measure(scheduling: str) -> None:
         print(f"    signed Twilio inbound webhooks, 8 clients, serve --workers 2: "
               f"{hooks['rps']:6.0f} req/s  p50 {hooks['p50_ms']:5.1f} ms  "
               f"p95 {hooks['p95_ms']:5.1f} ms  errors {hooks['errors']:.0f}")
+        if hooks["first_error"]:
+            print(f"      first error: {hooks['first_error']}")
 
     if "g" in sections:
         e1 = routing.run_routing(seconds=seconds)
