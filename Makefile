@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
+BENCH_LOAD_ARGS ?= --separate-worker
+
 .PHONY: install run worker lint test test-fast test-fuzz bench bench-load clean
 
 $(STAMP): pyproject.toml
@@ -44,10 +46,11 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-## Mixed contact-center traffic (70% reads, 30% commands) for 60 s against `frontdesk serve
-## --workers 2`, then 1,000 idle keep-alive connections; BENCH_SECONDS=10 for a quick trial.
+## Mixed contact-center traffic (70% reads, 30% commands) for 60 s against the production
+## layout (`frontdesk serve --workers 2` and a `frontdesk worker`), then 1,000 idle keep-alive
+## connections; BENCH_SECONDS=10 for a quick trial, BENCH_LOAD_ARGS= for projections in-process.
 bench-load: $(STAMP)
-	$(BIN)/python bench/load.py --seconds $(or $(BENCH_SECONDS),60)
+	$(BIN)/python bench/load.py --seconds $(or $(BENCH_SECONDS),60) $(BENCH_LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

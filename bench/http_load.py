@@ -86,17 +86,31 @@ def raise_open_files(wanted: int = 65_536) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def service_env(owner_url: str, *, separate_worker: bool = False,
+                extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    # A benchmark measures the service, not its rate limiter: the limits are far above what
+    # one client on loopback can send (the limiter's counting still runs on every request).
+    return {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": ADMIN,
+            "FRONTDESK_STALE_POLICY_INTERVAL": "3600",
+            "FRONTDESK_RATE_LIMIT_PER_IP": "1000000000",
+            "FRONTDESK_RATE_LIMIT_PER_TENANT": "1000000000",
+            "FRONTDESK_IN_PROCESS_PROJECTIONS": "false" if separate_worker else "true",
+            **(extra_env or {})}
+
+
+def start_worker(owner_url: str, log: Path,
+                 extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`frontdesk worker`: projections, policies and consumers beside `serve` processes started
+    with ``separate_worker=True`` (the runbook's production layout)."""
+    return subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "worker"], cwd=ROOT,
+                            env=service_env(owner_url, extra_env=extra_env),
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
 def start_server(owner_url: str, port: int, workers: int, log: Path, *,
                  separate_worker: bool = False,
                  extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    # A benchmark measures the service, not its rate limiter: the limits are far above what
-    # one client on loopback can send (the limiter's counting still runs on every request).
-    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": ADMIN,
-           "FRONTDESK_STALE_POLICY_INTERVAL": "3600",
-           "FRONTDESK_RATE_LIMIT_PER_IP": "1000000000",
-           "FRONTDESK_RATE_LIMIT_PER_TENANT": "1000000000",
-           "FRONTDESK_IN_PROCESS_PROJECTIONS": "false" if separate_worker else "true",
-           **(extra_env or {})}
+    env = service_env(owner_url, separate_worker=separate_worker, extra_env=extra_env)
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/frontdesk"), "serve", "--port", str(port), "--workers",
          str(workers)], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,

@@ -1,6 +1,12 @@
 """`make bench-load`: a contact center's mixed traffic against `frontdesk serve --workers 2` on
 loopback, and 1,000 idle keep-alive connections held while a probe is still answered.
 
+`make bench-load` runs the runbook's production layout: the API processes serve, a
+`frontdesk worker` beside them runs the projections and policies (`--separate-worker`; its CPU
+is counted with the server's, and the projections' backlog at the end of the run is printed).
+Without the flag (`make bench-load BENCH_LOAD_ARGS=`) the API processes run them too, as
+`make run` does.
+
 Mixed workload (wrk + Lua, 2 threads, 32 connections by default, 60 s): 70% reads (lead list
 and lead, case list and case, conversation, task list, supervisor overview) and 30% commands
 (capture a lead with a new email, a customer's message in a conversation, an inbound call as a
@@ -45,8 +51,11 @@ from bench.http_load import (  # noqa: E402
     ensure_wrk,
     free_port,
     login,
+    pending_events,
     raise_open_files,
     start_server,
+    start_worker,
+    wait_caught_up,
 )
 
 READS = {
@@ -327,8 +336,8 @@ class CpuMeter:
     """CPU seconds of the server's processes, of the embedded PostgreSQL (when the bench runs
     on it), and of the whole machine: on a shared machine the rest is other work."""
 
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pid: int, more: list[int] | None = None) -> None:
+        self.server_pid, self.more = server_pid, more or []
         pidfile = ROOT / ".data" / "pg" / "postmaster.pid"
         self.postmaster: int | None = None
         if not os.environ.get("BENCH_DATABASE_URL") and pidfile.exists():
@@ -337,7 +346,8 @@ class CpuMeter:
     def snapshot(self) -> dict[str, float]:
         ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
         hz = os.sysconf("SC_CLK_TCK")
-        return {"server": _cpu_seconds(_tree(self.server_pid)),
+        return {"server": _cpu_seconds([p for pid in [self.server_pid, *self.more]
+                                        for p in _tree(pid)]),
                 "postgres": _cpu_seconds(_tree(self.postmaster)) if self.postmaster else 0.0,
                 "machine_busy": (sum(ticks) - ticks[3] - ticks[4]) / hz,
                 "machine_total": sum(ticks) / hz}
@@ -510,6 +520,10 @@ def measure(scheduling: str) -> None:
     parser.add_argument("--workers", type=int, default=2, help="`frontdesk serve --workers`")
     parser.add_argument("--idle", type=int, default=1000, help="idle connections to hold")
     parser.add_argument("--hold", type=float, default=10.0, help="seconds to hold them")
+    parser.add_argument("--separate-worker", action="store_true",
+                        help="projections and policies in a `frontdesk worker` process beside "
+                             "`serve` (the runbook's production layout), not in the API "
+                             "processes; its CPU is counted with the server's")
     args = parser.parse_args()
     limit = raise_open_files()
     binary = ensure_wrk()
@@ -521,13 +535,17 @@ def measure(scheduling: str) -> None:
     owner_url = bench_database("frontdesk_bench_load")
     port = free_port()
     log = ROOT / ".data" / "bench-load-server.log"
+    extra = {"FRONTDESK_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE)}
     server = start_server(owner_url, port, args.workers, log,
-                          extra_env={"FRONTDESK_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE)})
+                          separate_worker=args.separate_worker, extra_env=extra)
+    worker = start_worker(owner_url, ROOT / ".data" / "bench-load-worker.log", extra) \
+        if args.separate_worker else None
     base = f"http://127.0.0.1:{port}"
     report: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections,
                               "workers": args.workers, "threads": THREADS,
+                              "separate_worker": args.separate_worker,
                               "weights": {**READS, **COMMANDS}}
-    meter = CpuMeter(server.pid)
+    meter = CpuMeter(server.pid, [worker.pid] if worker else [])
     try:
         token = login(base)
         data = seed(base, token)
@@ -539,14 +557,20 @@ def measure(scheduling: str) -> None:
                                    meter)
         report["mixed"] = wrk(binary, base, token, data, {**READS, **COMMANDS}, args.seconds,
                               args.connections, meter)
+        # Work left to the projections: deferred work would flatter the throughput.
+        report["mixed"]["backlog_after"] = sum(pending_events(base).values())
+        report["mixed"]["catch_up_s"] = wait_caught_up(base)
         report["idle"] = asyncio.run(hold_idle(port, token, connections=args.idle,
                                                hold=args.hold))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, worker):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     seed_info, mixed, idle = report["seed"], report["mixed"], report["idle"]
     print(f"\nSeeded through the API in {seed_info['seconds']:.0f} s: {seed_info['leads']} leads "
@@ -554,10 +578,13 @@ def measure(scheduling: str) -> None:
           f"{seed_info['agents']} agents, {seed_info['tasks']} tasks")
     print(f"\nMixed workload, 70% reads / 30% commands, wrk {THREADS} threads, "
           f"{args.connections} connections, `frontdesk serve --workers {args.workers}` "
-          f"(projections in-process, INFO logs)")
+          + ("(projections in a `frontdesk worker` beside it, INFO logs)"
+             if args.separate_worker else "(projections in-process, INFO logs)"))
     print(line(f"GET /health, {short} s (baseline)", report["baseline_health"]))
     print(line(f"reads only, {short} s", report["reads_only"]))
     print(line(f"mixed, {args.seconds} s", mixed))
+    print(f"      projections at the end: {mixed['backlog_after']:,} event applications to go, "
+          f"caught up {mixed['catch_up_s']:.1f} s later")
     print(f"    targets: >= 500 req/s {verdict(mixed['rps'] >= 500)}; p95 < 200 ms "
           f"{verdict(mixed['p95_ms'] < 200)}; zero errors {verdict(mixed['errors'] == 0)}")
     total = sum(mixed["issued"].values()) or 1
