@@ -5,7 +5,6 @@ and the throughput of signed Twilio inbound webhooks against `frontdesk serve`."
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import time
@@ -105,19 +104,16 @@ def webhook_throughput(owner_url: str, *, seconds: float = 8.0, clients: int = 8
                        workers: int = 2, senders: int = 200) -> dict[str, Any]:
     from twilio.request_validator import RequestValidator
 
-    from bench.http_load import ADMIN, free_port
+    from bench.http_load import ADMIN, free_port, service_env
 
     token, public = "bench-twilio-token", "https://frontdesk.bench.example"
     port = free_port()
     log = ROOT / ".data" / "bench-webhooks.log"
-    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": ADMIN,
-           "FRONTDESK_STALE_POLICY_INTERVAL": "3600", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-           "TWILIO_AUTH_TOKEN": token, "FRONTDESK_PUBLIC_URL": public,
-           "FRONTDESK_LOG_LEVEL": "WARNING",
-           # The service, not its rate limiter (as bench/http_load.py): one loopback client
-           # IP sends what Twilio would send from many.
-           "FRONTDESK_RATE_LIMIT_PER_IP": "1000000000",
-           "FRONTDESK_RATE_LIMIT_PER_TENANT": "1000000000"}
+    # As the other HTTP benches (rate limits lifted: one loopback IP sends what Twilio would
+    # send from many), with Twilio's credentials and the public URL it signs.
+    env = service_env(owner_url, extra_env={
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": token,
+        "FRONTDESK_PUBLIC_URL": public, "FRONTDESK_LOG_LEVEL": "WARNING"})
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/frontdesk"), "serve", "--port", str(port), "--workers",
          str(workers)], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
