@@ -5,7 +5,6 @@ and the throughput of signed Twilio inbound webhooks against `frontdesk serve`."
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 import uuid
@@ -104,31 +103,18 @@ def webhook_throughput(owner_url: str, *, seconds: float = 8.0, clients: int = 8
                        workers: int = 2, senders: int = 200) -> dict[str, Any]:
     from twilio.request_validator import RequestValidator
 
-    from bench.http_load import ADMIN, free_port, service_env
+    from bench.http_load import ADMIN, free_port, start_server, stop_process
 
     token, public = "bench-twilio-token", "https://frontdesk.bench.example"
     port = free_port()
     log = ROOT / ".data" / "bench-webhooks.log"
     # As the other HTTP benches (rate limits lifted: one loopback IP sends what Twilio would
     # send from many), with Twilio's credentials and the public URL it signs.
-    env = service_env(owner_url, extra_env={
+    server = start_server(owner_url, port, workers, log, extra_env={
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": token,
         "FRONTDESK_PUBLIC_URL": public, "FRONTDESK_LOG_LEVEL": "WARNING"})
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/frontdesk"), "serve", "--port", str(port), "--workers",
-         str(workers)], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start; see {log}")
-            time.sleep(0.2)
         slug = f"hooks-{uuid.uuid4().hex[:8]}"
         httpx.post(f"{base}/v1/admin/tenants", headers={"Authorization": f"Bearer {ADMIN}"},
                    json={"name": "Hooks", "slug": slug, "admin_email": f"a@{slug}.example",
@@ -172,11 +158,7 @@ def webhook_throughput(owner_url: str, *, seconds: float = 8.0, clients: int = 8
         for thread in threads:
             thread.join()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
     return {"rps": len(latencies) / seconds, "p50_ms": percentile(latencies, 50),
             "p95_ms": percentile(latencies, 95), "errors": float(errors[0]),
             "requests": float(len(latencies)), "first_error": (first_error or [""])[0]}

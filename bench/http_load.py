@@ -126,6 +126,17 @@ def start_server(owner_url: str, port: int, workers: int, log: Path, *,
     raise SystemExit(f"the server did not start; see {log}")
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if it is still there after 15 s."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def login(base: str) -> str:
     slug = f"load-{os.getpid()}-{int(time.time())}"
     created = httpx.post(f"{base}/v1/admin/tenants", headers={"Authorization": f"Bearer {ADMIN}"},
@@ -185,11 +196,7 @@ def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
         post["catch_up_s"] = wait_caught_up(base)
         get = wrk(binary, base, token, LUA_GET, seconds, connections)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server)
     return {"POST /v1/leads": post, "GET /v1/leads": get}
 
 

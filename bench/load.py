@@ -55,6 +55,7 @@ from bench.http_load import (  # noqa: E402
     raise_open_files,
     start_server,
     start_worker,
+    stop_process,
     wait_caught_up,
 )
 
@@ -563,14 +564,8 @@ def measure(scheduling: str) -> None:
         report["idle"] = asyncio.run(hold_idle(port, token, connections=args.idle,
                                                hold=args.hold))
     finally:
-        for process in (server, worker):
-            if process is None:
-                continue
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_process(server)
+        stop_process(worker)
 
     seed_info, mixed, idle = report["seed"], report["mixed"], report["idle"]
     print(f"\nSeeded through the API in {seed_info['seconds']:.0f} s: {seed_info['leads']} leads "

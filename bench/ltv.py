@@ -133,11 +133,7 @@ def http(owner_url: str, slug: str, password: str, *, seconds: int,
             http_load.wrk(binary, base, token, script, 2, connections)  # warm-up
             results[name] = http_load.wrk(binary, base, token, script, seconds, connections)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except Exception:
-            server.kill()
+        http_load.stop_process(server)
     return results
 
 

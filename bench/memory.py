@@ -15,9 +15,7 @@ d4  freshness: with `frontdesk worker` running in its own process and a writer c
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
 import threading
 import time
 import uuid
@@ -29,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from bench.common import bench_database, build_container, new_tenant, percentile
+from bench.http_load import start_worker, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "da", "fe", "gu", "ho", "ji",
@@ -313,9 +312,8 @@ def freshness(rate: float, seconds: float) -> dict[str, float]:
     container = build_container(owner_url)
     tenant, _ = new_tenant(container)
     texts = Texts(5)
-    env = {**os.environ, "DATABASE_URL": owner_url, "FRONTDESK_LOG_LEVEL": "WARNING"}
-    worker = subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_worker(owner_url, ROOT / ".data" / "bench-fresh-worker.log",
+                          {"FRONTDESK_LOG_LEVEL": "WARNING"})
     committed: dict[uuid.UUID, float] = {}
     seen: dict[uuid.UUID, float] = {}
     lock = threading.Lock()
@@ -360,8 +358,7 @@ def freshness(rate: float, seconds: float) -> dict[str, float]:
         poller.join(timeout=60)
     finally:
         done.set()
-        worker.terminate()
-        worker.wait(timeout=20)
+        stop_process(worker)
     latencies = [(seen[k] - committed[k]) * 1000 for k in committed if k in seen]
     return {"rate_asked": rate, "rate_achieved": achieved, "events_per_s": achieved * 2,
             "leads": len(committed), "found": len(latencies),

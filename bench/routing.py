@@ -102,7 +102,7 @@ def _poll(client: httpx.Client, path: str, headers: dict[str, str], until: Any,
 
 def run_latency(owner_url: str, *, samples: int = 200, agents: int = 10) -> dict[str, Any]:
     from bench.common import ROOT
-    from bench.http_load import free_port, login, start_server
+    from bench.http_load import free_port, login, start_server, stop_process
 
     port = free_port()
     log = ROOT / ".data" / "bench-routing-server.log"
@@ -152,11 +152,7 @@ def run_latency(owner_url: str, *, samples: int = 200, agents: int = 10) -> dict
             if n >= 20:
                 visible.append((seen - started) * 1000)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except Exception:
-            server.kill()
+        stop_process(server)
 
     def summary(values: list[float]) -> dict[str, float]:
         return {"p50_ms": statistics.median(values), "p95_ms": percentile(values, 95),
