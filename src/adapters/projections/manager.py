@@ -193,6 +193,11 @@ class ProjectionManager:
         applied = builder.catch_up(progress=progress)
         with self._owner() as conn:
             self._create_indexes(conn, projection, REBUILD_SCHEMA)
+            # Swapped in with statistics: a new table waits for autovacuum's next round (a
+            # minute by default) to be analysed, and until then the planner guesses a few
+            # rows per tenant, for every query of every API process (ADR 0057).
+            for table in projection.tables:
+                conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(REBUILD_SCHEMA, table)))
 
         with self._owner() as conn, conn.transaction():
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
