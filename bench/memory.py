@@ -193,13 +193,13 @@ def search(container: Any, tenant_id: uuid.UUID, samples: list[tuple[uuid.UUID, 
     model = embedder.model
 
     def exact(vector: list[float]) -> list[MemoryCandidate]:
-        from adapters.readmodels.memories import vector_literal
+        from adapters.postgres.vectors import as_vector
 
         rows = reader.fetch(tenant_id, sql.SQL(
             "SELECT id, 1 - (embedding <=> %(v)s::vector) AS similarity FROM memories "
             "WHERE tenant_id = %(t)s AND model = %(m)s "
             "ORDER BY (embedding <=> %(v)s::vector) + 0 LIMIT 10"),
-            {"t": tenant_id, "m": model, "v": vector_literal(vector)})
+            {"t": tenant_id, "m": model, "v": as_vector(vector)})
         return rows  # type: ignore[return-value]
 
     asked = [texts.query_for(texts.rng.choice(samples)[1]) for _ in range(queries)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from adapters.postgres.database import DictPool
-from adapters.readmodels.memories import vector_literal
+from adapters.postgres.vectors import as_vector
 from domain.ports import Embedder
 
 
@@ -36,7 +36,7 @@ def reembed(pool: DictPool, embedder: Embedder, *, batch: int = 256,
                 conn.cursor().executemany(
                     "UPDATE memories SET embedding = %s::vector, model = %s "
                     "WHERE tenant_id = %s AND id = %s",
-                    [(vector_literal(v), embedder.model, r["tenant_id"], r["id"])
+                    [(as_vector(v), embedder.model, r["tenant_id"], r["id"])
                      for r, v in zip(rows, vectors, strict=True)])
             done += len(rows)
             if progress is not None:

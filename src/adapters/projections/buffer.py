@@ -9,19 +9,21 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from pgvector.sqlalchemy import Vector
 from psycopg import sql
 from psycopg.types.json import Jsonb
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Table, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeEngine
 
+from adapters.postgres.vectors import as_vector
 from application.projections.base import Row, RowKey
 
 COPY_FROM = 1_000
 """A table's upserts in one flush from which they are copied in rather than sent one by one."""
 
-# Column types COPY can take by name; a table with any other (a pgvector embedding, whose
-# Python lists the server casts from float8[] only as statement parameters) is never copied.
+# Column types COPY can take by name; a table with any other (a pgvector embedding, sent as a
+# statement parameter in binary: adapters.postgres.vectors) is never copied.
 _COPY_TYPES: list[tuple[type[TypeEngine[Any]], str]] = [
     (Uuid, "uuid"), (Text, "text"), (BigInteger, "int8"), (Integer, "int4"),
     (Boolean, "bool"), (Date, "date"), (JSONB, "jsonb")]
@@ -49,6 +51,7 @@ class TableWriter:
         self.columns = [c.name for c in table.columns if c.computed is None]
         self.key = [c.name for c in table.primary_key.columns]
         self.json = {c.name for c in table.columns if isinstance(c.type, JSONB)}
+        self.vectors = {c.name for c in table.columns if isinstance(c.type, Vector)}
         key_types = [c.type.compile() if not isinstance(c.type, JSONB) else "jsonb"
                      for c in table.primary_key.columns]
         self.select = sql.SQL("SELECT * FROM {} WHERE ({}) IN (SELECT * FROM unnest({}))").format(
@@ -91,7 +94,8 @@ class TableWriter:
         return tuple(row[c] for c in self.key)
 
     def values(self, row: Row) -> list[Any]:
-        return [Jsonb(row[c]) if c in self.json else row.get(c) for c in self.columns]
+        return [Jsonb(row[c]) if c in self.json else
+                as_vector(row.get(c)) if c in self.vectors else row.get(c) for c in self.columns]
 
     def upsert_many(self, conn: psycopg.Connection[Any], rows: list[Row]) -> None:
         """Upsert ``rows`` (distinct keys) inside the caller's transaction."""

@@ -15,16 +15,13 @@ from uuid import UUID
 
 from psycopg import sql
 
+from adapters.postgres.vectors import as_vector
 from adapters.readmodels.engine import ReadModelReader
 from application.memories.search import MemoryCandidate, Scope, SearchRequest
 
 _COLUMNS = ("id, contact_id, kind, text, occurred_at, source_aggregate_id, source_version, part, "
             "1 - (embedding <=> %(v)s::vector) AS similarity")
 DEFAULT_EF_SEARCH = 400  # recall@10 >= 0.95 in bench/memory.py (ADR 0041)
-
-
-def vector_literal(vector: list[float]) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
 class PgMemoryCandidates:
@@ -42,7 +39,7 @@ class PgMemoryCandidates:
                         model: str, vector: list[float], texts: list[str]
                         ) -> list[list[MemoryCandidate]]:
         """One statement: each request's query, its rows tagged with the request's index."""
-        params: dict[str, Any] = {"t": tenant_id, "m": model, "v": vector_literal(vector),
+        params: dict[str, Any] = {"t": tenant_id, "m": model, "v": as_vector(vector),
                                   "patterns": [f"%{text}%" for text in texts]}
         settings = None
         parts = []
