@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg import sql
 
-from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
+from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
 from application.cases.views import (
     CaseFilters,
     CaseView,
@@ -76,23 +76,11 @@ class SqlCaseQueries:
 
     def page(self, tenant_id: UUID, filters: CaseFilters, *, limit: int,
              cursor: str | None) -> Page[CaseView]:
-        where: list[sql.Composable] = [sql.SQL("tenant_id = %(tenant)s")]
-        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit + 1}
-        for column in _FILTERS:
-            value = getattr(filters, column)
-            if value is not None:
-                where.append(sql.SQL("{} = {}").format(sql.Identifier(column),
-                                                       sql.Placeholder(column)))
-                params[column] = value
-        if cursor:
-            params["at"], params["after"] = decode_cursor(cursor)
-            where.append(sql.SQL("(created_at, id) < (%(at)s, %(after)s)"))
-        query = sql.SQL("SELECT * FROM cases WHERE {} ORDER BY created_at DESC, id DESC "
-                        "LIMIT %(limit)s").format(sql.SQL(" AND ").join(where))
-        rows = self._reader.fetch(tenant_id, query, params)
-        items = [case_view(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+        where, params = newest_first(None, tenant_id, filters, _FILTERS, limit=limit,
+                                     cursor=cursor)
+        query = sql.SQL("SELECT * FROM cases WHERE {} ORDER BY created_at DESC, "
+                        "id DESC LIMIT %(limit)s").format(where)
+        return page_of(self._reader.fetch(tenant_id, query, params), limit, case_view)
 
     def tenant_name(self, tenant_id: UUID) -> str:
         rows = self._reader.fetch(tenant_id, "SELECT name FROM tenants WHERE id = %(tenant)s",

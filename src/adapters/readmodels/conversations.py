@@ -9,7 +9,7 @@ from uuid import UUID
 from psycopg import sql
 
 from adapters.knowledge.sql import DOCUMENTS
-from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
+from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
 from application.conversations.views import (
     AiUsageRow,
     ConversationFilters,
@@ -57,23 +57,11 @@ class SqlConversationQueries:
 
     def page(self, tenant_id: UUID, filters: ConversationFilters, *, limit: int,
              cursor: str | None) -> Page[ConversationView]:
-        where: list[sql.Composable] = [sql.SQL("c.tenant_id = %(tenant)s")]
-        params: dict[str, Any] = {"tenant": tenant_id, "limit": limit + 1}
-        for column in _FILTERS:
-            value = getattr(filters, column)
-            if value is not None:
-                where.append(sql.SQL("{} = {}").format(sql.Identifier("c", column),
-                                                       sql.Placeholder(column)))
-                params[column] = value
-        if cursor:
-            params["at"], params["after"] = decode_cursor(cursor)
-            where.append(sql.SQL("(c.created_at, c.id) < (%(at)s, %(after)s)"))
+        where, params = newest_first("c", tenant_id, filters, _FILTERS, limit=limit,
+                                     cursor=cursor)
         query = sql.SQL("SELECT c.* FROM conversations c WHERE {} ORDER BY c.created_at DESC, "
-                        "c.id DESC LIMIT %(limit)s").format(sql.SQL(" AND ").join(where))
-        rows = self._reader.fetch(tenant_id, query, params)
-        items = [conversation_view(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+                        "c.id DESC LIMIT %(limit)s").format(where)
+        return page_of(self._reader.fetch(tenant_id, query, params), limit, conversation_view)
 
     def ai_usage(self, tenant_id: UUID, *, since: str | None,
                  until: str | None) -> list[AiUsageRow]:

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
+
+from psycopg import sql
 
 from adapters.eventstore.tenancy import fetch_as_tenant
 from adapters.postgres.database import DictPool
-from application.ports import BadCursor
+from application.ports import BadCursor, Page
+
+
+class _Listed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def id(self) -> UUID: ...
+
+
+V = TypeVar("V", bound=_Listed)
 
 
 class ReadModelReader:
@@ -41,3 +54,33 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         return datetime.fromisoformat(created_at), UUID(row_id)
     except (ValueError, TypeError) as error:
         raise BadCursor("this cursor was not issued by this service") from error
+
+
+def newest_first(alias: str | None, tenant_id: UUID, filters: Any, columns: Sequence[str], *,
+                 limit: int, cursor: str | None) -> tuple[sql.Composable, dict[str, Any]]:
+    """Conditions and parameters of one page, newest first (``created_at DESC, id DESC``): the
+    tenant, an equality for each of ``columns`` set in ``filters``, and the position after
+    ``cursor``. ``%(limit)s`` is one more than the page, to tell whether another follows."""
+    def column(name: str) -> sql.Identifier:
+        return sql.Identifier(alias, name) if alias else sql.Identifier(name)
+
+    where: list[sql.Composable] = [sql.SQL("{} = %(tenant)s").format(column("tenant_id"))]
+    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit + 1}
+    for name in columns:
+        value = getattr(filters, name)
+        if value is not None:
+            where.append(sql.SQL("{} = {}").format(column(name), sql.Placeholder(name)))
+            params[name] = value
+    if cursor:
+        params["at"], params["after"] = decode_cursor(cursor)
+        where.append(sql.SQL("({}, {}) < (%(at)s, %(after)s)").format(column("created_at"),
+                                                                      column("id")))
+    return sql.SQL(" AND ").join(where), params
+
+
+def page_of(rows: list[dict[str, Any]], limit: int,
+            view: Callable[[dict[str, Any]], V]) -> Page[V]:
+    """A page from ``newest_first``'s rows: the first ``limit``, and a cursor when more came."""
+    items = [view(row) for row in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg import sql
 
-from adapters.readmodels.engine import ReadModelReader, decode_cursor, encode_cursor
+from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
 from application.leads.views import FollowUpView, LeadFilters, LeadView
 from application.ports import Page
 
@@ -44,21 +44,11 @@ def page_query(tenant_id: UUID, filters: LeadFilters, *, limit: int,
     The page is cut from lead_pipeline alone, along its order index, and only then joined: the
     contact lookups are as many as the page's rows, whatever the tenant's size or the state of
     the planner's statistics."""
-    where: list[sql.Composable] = [sql.SQL("l.tenant_id = %(tenant)s")]
-    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit + 1}
-    for column in _FILTERS:
-        value = getattr(filters, column)
-        if value is not None:
-            where.append(sql.SQL("{} = {}").format(sql.Identifier("l", column),
-                                                   sql.Placeholder(column)))
-            params[column] = value
-    if cursor:
-        params["at"], params["after"] = decode_cursor(cursor)
-        where.append(sql.SQL("(l.created_at, l.id) < (%(at)s, %(after)s)"))
+    where, params = newest_first("l", tenant_id, filters, _FILTERS, limit=limit, cursor=cursor)
     query = sql.SQL(
         "SELECT l.*, c.name, c.email, c.phone FROM (SELECT * FROM lead_pipeline l "
         "WHERE {} ORDER BY l.created_at DESC, l.id DESC LIMIT %(limit)s) l {}"
-        "ORDER BY l.created_at DESC, l.id DESC").format(sql.SQL(" AND ").join(where), _CONTACT)
+        "ORDER BY l.created_at DESC, l.id DESC").format(where, _CONTACT)
     return query, params
 
 
@@ -75,10 +65,7 @@ class SqlLeadQueries:
     def page(self, tenant_id: UUID, filters: LeadFilters, *, limit: int,
              cursor: str | None) -> Page[LeadView]:
         query, params = page_query(tenant_id, filters, limit=limit, cursor=cursor)
-        rows = self._reader.fetch(tenant_id, query, params)
-        items = [lead_view(r) for r in rows[:limit]]
-        more = len(rows) > limit
-        return Page(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+        return page_of(self._reader.fetch(tenant_id, query, params), limit, lead_view)
 
     def stale_candidates(self, tenant_id: UUID, *, inactive_since: datetime,
                          limit: int) -> list[UUID]:
