@@ -4,6 +4,7 @@ a scrape reaches (prometheus-client's multiprocess mode, ADR 0054)."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,25 @@ from tests.conftest import PASSWORD
 from tests.serving import served
 
 REQUESTS = 60
+PROCESSES = 2
+
+
+def _gauge(text: str, name: str) -> float | None:
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else None
+
+
+def _all_serving(url: str) -> str:
+    """The first scrape at which every API process has finished start-up. /health answers as
+    soon as one does; on a slow machine the other may still be starting, and a scrape then
+    (rightly) shows it has frozen nothing yet and serves no request."""
+    deadline = time.monotonic() + 120
+    while True:
+        text = httpx.get(f"{url}/metrics").text
+        if _gauge(text, "frontdesk_api_processes_serving") == PROCESSES:
+            return text
+        assert time.monotonic() < deadline, f"not every API process started: {text[:2000]}"
+        time.sleep(0.2)
 
 
 def _count(text: str) -> int:
@@ -22,7 +42,7 @@ def _count(text: str) -> int:
 
 
 def test_every_scrape_counts_the_requests_of_both_api_processes(owner_url: str) -> None:
-    with served(owner_url, ["--workers", "2"], FRONTDESK_IN_PROCESS_PROJECTIONS="false",
+    with served(owner_url, ["--workers", str(PROCESSES)], FRONTDESK_IN_PROCESS_PROJECTIONS="false",
                 FRONTDESK_RATE_LIMIT_PER_IP="0", FRONTDESK_RATE_LIMIT_PER_TENANT="0") as api:
         slug = f"metrics-{uuid.uuid4().hex[:6]}"
         assert httpx.post(f"{api.url}/v1/admin/tenants",
@@ -33,7 +53,7 @@ def test_every_scrape_counts_the_requests_of_both_api_processes(owner_url: str) 
         token = httpx.post(f"{api.url}/v1/auth/login", json={
             "tenant": slug, "email": f"a@{slug}.example",
             "password": PASSWORD}).json()["access_token"]
-        before = _count(httpx.get(f"{api.url}/metrics").text)
+        before = _count(_all_serving(api.url))
 
         def one(_: int) -> int:  # a new connection each: the kernel spreads them
             return httpx.get(f"{api.url}/v1/leads?limit=1",
@@ -46,5 +66,5 @@ def test_every_scrape_counts_the_requests_of_both_api_processes(owner_url: str) 
     assert [_count(text) - before for text in scrapes] == [REQUESTS] * 8
     assert all("frontdesk_projection_pending_events" in text for text in scrapes)
     # Each process froze what its start-up built (ADR 0056); the gauge keeps the lowest.
-    frozen = re.search(r"^frontdesk_process_frozen_objects (\S+)$", scrapes[0], re.MULTILINE)
-    assert frozen is not None and float(frozen.group(1)) > 50_000
+    assert all((_gauge(text, "frontdesk_process_frozen_objects") or 0) > 50_000
+               for text in scrapes)

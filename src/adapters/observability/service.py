@@ -41,6 +41,15 @@ FROZEN_OBJECTS = Gauge("frontdesk_process_frozen_objects",
                        "Objects of the process's start-up kept out of garbage collection "
                        "(gc.freeze, ADR 0056); several processes: the lowest",
                        multiprocess_mode="livemin")
+SERVING = Gauge("frontdesk_api_processes_serving",
+                "API processes that have finished start-up and accept requests (serve "
+                "--workers N: N when all are up; fewer while one starts or restarts)",
+                multiprocess_mode="livesum")
+
+
+def process_serving() -> None:
+    """This API process has finished start-up (its last start-up hook)."""
+    SERVING.set(1)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -113,6 +122,7 @@ def _all_processes() -> CollectorRegistry:
 
 
 def process_exiting() -> None:
-    """Withdraw this process's live gauges (multiprocess mode; a no-op otherwise)."""
+    """This process no longer serves; withdraw its live gauges (multiprocess mode)."""
+    SERVING.set(0)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]

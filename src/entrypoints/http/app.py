@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
-from adapters.observability.service import PROJECTION_LAG, process_exiting
+from adapters.observability.service import PROJECTION_LAG, process_exiting, process_serving
 from adapters.postgres.health import HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
@@ -160,6 +160,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
                         "owner@bright.example` or POST /v1/admin/tenants with ADMIN_API_TOKEN")
         if settle:  # last: what start-up built stays for good (ADR 0056)
             log.info("start-up objects frozen: %d", settle_heap())
+        process_serving()
 
     def stopped() -> None:
         replies.wait_idle(timeout=30)  # answers being generated are stored before we go
