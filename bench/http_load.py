@@ -178,16 +178,23 @@ def wait_caught_up(base: str, timeout: float = 300) -> float:
 
 
 def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
-        workers: int = 2) -> dict[str, dict[str, Any]]:
+        workers: int = 2, separate_worker: bool = True) -> dict[str, dict[str, Any]]:
     """POST, then GET once the projections have caught up with the POST run: a read-only
     minute has no projection backlog, and the backlog's size and catch-up time are reported
-    beside the POST figures instead."""
+    beside the POST figures instead.
+
+    ``separate_worker``: the production layout of the runbook (`serve --workers N` without
+    projections, and one `frontdesk worker`); otherwise `make run`'s, with the projections
+    in the API processes (ADR 0058)."""
     binary = ensure_wrk()
     port = free_port()
     log = ROOT / ".data" / "bench-server.log"
-    server = start_server(owner_url, port, workers, log)
-    base = f"http://127.0.0.1:{port}"
+    worker = start_worker(owner_url, ROOT / ".data" / "bench-worker.log") \
+        if separate_worker else None
+    server = None
     try:
+        server = start_server(owner_url, port, workers, log, separate_worker=separate_worker)
+        base = f"http://127.0.0.1:{port}"
         token = login(base)
         wrk(binary, base, token, LUA_POST, 3, connections)  # warm-up
         wait_caught_up(base)
@@ -197,6 +204,7 @@ def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
         get = wrk(binary, base, token, LUA_GET, seconds, connections)
     finally:
         stop_process(server)
+        stop_process(worker)
     return {"POST /v1/leads": post, "GET /v1/leads": get}
 
 
@@ -205,4 +213,4 @@ if __name__ == "__main__":
     from bench.common import bench_database
 
     print(json.dumps(run(bench_database(), workers=int(sys.argv[1]) if len(sys.argv) > 1
-                         else 2), indent=2))
+                         else 2, separate_worker="--in-process" not in sys.argv), indent=2))
