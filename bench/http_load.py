@@ -189,12 +189,12 @@ def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
     binary = ensure_wrk()
     port = free_port()
     log = ROOT / ".data" / "bench-server.log"
-    worker = start_worker(owner_url, ROOT / ".data" / "bench-worker.log") \
-        if separate_worker else None
-    server = None
-    try:
-        server = start_server(owner_url, port, workers, log, separate_worker=separate_worker)
-        base = f"http://127.0.0.1:{port}"
+    server = start_server(owner_url, port, workers, log, separate_worker=separate_worker)
+    base = f"http://127.0.0.1:{port}"
+    worker = None
+    try:  # the worker after the server: it has migrated the database
+        if separate_worker:
+            worker = start_worker(owner_url, ROOT / ".data" / "bench-worker.log")
         token = login(base)
         wrk(binary, base, token, LUA_POST, 3, connections)  # warm-up
         wait_caught_up(base)
