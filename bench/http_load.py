@@ -126,6 +126,24 @@ def start_server(owner_url: str, port: int, workers: int, log: Path, *,
     raise SystemExit(f"the server did not start; see {log}")
 
 
+def start_service(owner_url: str, port: int, workers: int, logs: str, *,
+                  separate_worker: bool, extra_env: dict[str, str] | None = None
+                  ) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes] | None]:
+    """`serve --workers N` and, in the production layout (``separate_worker``), one
+    `frontdesk worker`, started once the API is up (it has migrated the database by then: a
+    fresh database must not be migrated by two processes at once). Logs in
+    ``.data/{logs}-server.log`` and ``-worker.log``."""
+    server = start_server(owner_url, port, workers, ROOT / ".data" / f"{logs}-server.log",
+                          separate_worker=separate_worker, extra_env=extra_env)
+    if not separate_worker:
+        return server, None
+    try:
+        return server, start_worker(owner_url, ROOT / ".data" / f"{logs}-worker.log", extra_env)
+    except BaseException:
+        stop_process(server)
+        raise
+
+
 def stop_process(process: subprocess.Popen[bytes] | None) -> None:
     """SIGTERM (a graceful stop), then SIGKILL if it is still there after 15 s."""
     if process is None:
@@ -188,13 +206,10 @@ def run(owner_url: str, *, seconds: int = 10, connections: int = 32,
     in the API processes (ADR 0058)."""
     binary = ensure_wrk()
     port = free_port()
-    log = ROOT / ".data" / "bench-server.log"
-    server = start_server(owner_url, port, workers, log, separate_worker=separate_worker)
+    server, worker = start_service(owner_url, port, workers, "bench",
+                                   separate_worker=separate_worker)
     base = f"http://127.0.0.1:{port}"
-    worker = None
-    try:  # the worker after the server: it has migrated the database
-        if separate_worker:
-            worker = start_worker(owner_url, ROOT / ".data" / "bench-worker.log")
+    try:
         token = login(base)
         wrk(binary, base, token, LUA_POST, 3, connections)  # warm-up
         wait_caught_up(base)

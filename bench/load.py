@@ -53,8 +53,7 @@ from bench.http_load import (  # noqa: E402
     login,
     pending_events,
     raise_open_files,
-    start_server,
-    start_worker,
+    start_service,
     stop_process,
     wait_caught_up,
 )
@@ -535,12 +534,9 @@ def measure(scheduling: str) -> None:
     print(f"# {scheduling}")
     owner_url = bench_database("frontdesk_bench_load")
     port = free_port()
-    log = ROOT / ".data" / "bench-load-server.log"
-    extra = {"FRONTDESK_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE)}
-    server = start_server(owner_url, port, args.workers, log,
-                          separate_worker=args.separate_worker, extra_env=extra)
-    worker = start_worker(owner_url, ROOT / ".data" / "bench-load-worker.log", extra) \
-        if args.separate_worker else None
+    server, worker = start_service(
+        owner_url, port, args.workers, "bench-load", separate_worker=args.separate_worker,
+        extra_env={"FRONTDESK_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE)})
     base = f"http://127.0.0.1:{port}"
     report: dict[str, Any] = {"seconds": args.seconds, "connections": args.connections,
                               "workers": args.workers, "threads": THREADS,
