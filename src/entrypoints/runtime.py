@@ -101,8 +101,12 @@ class Runtime:
         if self._listener is not None:
             self._listener.stop()
         self._c.notifier().stop()
+        # One deadline for them all: with the database unreachable, threads wait on the pool,
+        # and 5 s each would add up to minutes. They are daemons: what is left ends with the
+        # process, and nothing they hold is acknowledged before it is committed.
+        deadline = time.monotonic() + 5
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _spawn(self, name: str, target: Callable[..., None], *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)

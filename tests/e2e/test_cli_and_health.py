@@ -98,6 +98,28 @@ def test_readiness_reports_the_rls_protected_tables(client: Any) -> None:
         checks["projections"]["lag"])
 
 
+def test_readiness_stays_ready_when_the_lag_cannot_be_counted_within_the_probe_bound(
+        container: Any, owner_url: str) -> None:
+    """The database answers, but the lag query is held up (here by a lock on the tracking
+    rows; in production by counting a huge backlog): it is cancelled at the probe's bound
+    and reported unknown. Lag never fails readiness, so neither does its absence."""
+    import psycopg
+
+    from adapters.postgres.health import HealthChecks
+
+    health = HealthChecks(container.app_pool(), container.projection_manager(),
+                          container.vendor_circuits(), timeout=0.5)
+    assert health.readiness().checks["projections"]["lag"]  # counted when nothing holds it up
+    with psycopg.connect(owner_url) as locker:
+        locker.execute("LOCK TABLE projection_tracking IN ACCESS EXCLUSIVE MODE")
+        readiness = health.readiness()
+    assert readiness.ready
+    assert readiness.checks["database"] == {"ok": True}
+    assert readiness.checks["row_level_security"]["ok"] is True
+    assert readiness.checks["projections"] == {"ok": True, "lag": None,
+                                               "error": "QueryCanceled"}
+
+
 def test_readiness_lists_each_vendor_configured_or_not(client: Any, vendor_client: Any) -> None:
     unconfigured = client.get("/health/ready").json()
     assert unconfigured["checks"]["vendors"] == {

@@ -1,6 +1,6 @@
 """PostgreSQL stopped (crashed) and restarted under write load, against `frontdesk serve` on a
 PostgreSQL of its own: every acknowledged command survives, the API answers 503 while the
-database is down, and it recovers by itself."""
+database is down, its probes keep answering, and it recovers by itself."""
 
 from __future__ import annotations
 
@@ -36,6 +36,29 @@ def _crash(server: Any) -> None:
     from pgserver._commands import pg_ctl
 
     pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+
+def _probe_while_down(url: str) -> dict[str, httpx.Response | Exception]:
+    """/metrics and /health/ready at once, and /health while they are in flight. The client
+    timeouts are a probe's budget: the pool's own 30 s wait would exceed them, and /metrics
+    reading the lag on the event loop would hold /health up behind it."""
+    answers: dict[str, httpx.Response | Exception] = {}
+
+    def probe(path: str, timeout: float) -> None:
+        try:
+            answers[path] = httpx.get(f"{url}{path}", timeout=timeout)
+        except httpx.HTTPError as error:
+            answers[path] = error
+
+    slow = [threading.Thread(target=probe, args=(path, 10)) for path in ("/metrics",
+                                                                         "/health/ready")]
+    for thread in slow:
+        thread.start()
+    time.sleep(0.3)  # both are waiting on the database by now
+    probe("/health", 5)
+    for thread in slow:
+        thread.join()
+    return answers
 
 
 def test_acknowledged_writes_survive_a_database_crash_and_the_api_recovers(
@@ -84,7 +107,9 @@ def test_acknowledged_writes_survive_a_database_crash_and_the_api_recovers(
             time.sleep(2)
             before_crash = len(acknowledged)
             _crash(own_postgres)
-            time.sleep(3)
+            crashed_at = time.monotonic()
+            probes = _probe_while_down(service.url)
+            time.sleep(max(0.0, 3 - (time.monotonic() - crashed_at)))
             during = list(statuses)
             own_postgres.ensure_postgres_running()
             deadline = time.monotonic() + 60
@@ -98,6 +123,13 @@ def test_acknowledged_writes_survive_a_database_crash_and_the_api_recovers(
                 thread.join(timeout=30)
         assert before_crash > 0
         assert 503 in during, "no 503 while the database was down"
+        live, ready, metrics = probes["/health"], probes["/health/ready"], probes["/metrics"]
+        assert isinstance(live, httpx.Response) and live.status_code == 200, live
+        assert isinstance(ready, httpx.Response) and ready.status_code == 503, ready
+        assert ready.json()["checks"]["database"]["ok"] is False
+        assert isinstance(metrics, httpx.Response) and metrics.status_code == 200, metrics
+        assert "frontdesk_http_request_seconds_count" in metrics.text
+        assert 'frontdesk_projection_pending_events{' not in metrics.text  # lag unknown
         assert not {s for s in statuses if s >= 500} - {503}, sorted(set(statuses))
         health = httpx.get(f"{service.url}/health/ready").json()
         assert health["status"] == "ready"

@@ -54,5 +54,11 @@ def fetch_value(conn: psycopg.Connection[dict[str, Any]], query: Any,
     return next(iter(row.values()))
 
 
+def bound_statements(conn: psycopg.Connection[Any], seconds: float) -> None:
+    """Cancel any statement of the current transaction that runs longer than ``seconds``."""
+    conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                 (f"{max(1, round(seconds * 1000))}ms",))
+
+
 def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[dict[str, Any]]:
     return psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.postgres.database import DictPool
+import psycopg
+
+from adapters.postgres.database import DictPool, bound_statements
 from adapters.postgres.rls import RLS_STATUS_SQL
 from adapters.projections.manager import ProjectionManager
 from adapters.resilience import VendorCircuits
@@ -22,10 +24,16 @@ class Readiness:
     degraded: bool = False
 
 
+PROBE_TIMEOUT = 2.0
+"""Seconds a probe waits for a database connection, and for each of its queries: with the
+database down, the pool's own wait (30 s) would outlast any orchestrator's probe timeout."""
+
+
 class HealthChecks:
     def __init__(self, pool: DictPool, projections: ProjectionManager,
-                 vendors: VendorCircuits) -> None:
+                 vendors: VendorCircuits, *, timeout: float = PROBE_TIMEOUT) -> None:
         self._pool, self._projections, self._vendors = pool, projections, vendors
+        self._timeout = timeout
 
     def readiness(self) -> Readiness:
         vendors = self._vendors.report()
@@ -36,8 +44,8 @@ class HealthChecks:
 
     def _database(self) -> dict[str, Any]:
         try:
-            with self._pool.connection() as conn:
-                conn.execute("SELECT 1")
+            with self._pool.connection(timeout=self._timeout) as conn, conn.transaction():
+                bound_statements(conn, self._timeout)
                 tables = conn.execute(RLS_STATUS_SQL).fetchall()
         except Exception as error:
             return {"database": {"ok": False, "error": type(error).__name__}}
@@ -47,8 +55,17 @@ class HealthChecks:
         checks["row_level_security"] = {"ok": not unprotected,
                                         "protected_tables": len(tables) - len(unprotected),
                                         "unprotected_tables": unprotected}
+        try:
+            statuses = self._projections.status(timeout=self._timeout)
+        except psycopg.errors.QueryCanceled:
+            # The database answers, but the lag took longer than a probe may (a very large
+            # backlog, or a lock held on the tracking rows): unknown lag never fails readiness.
+            checks["projections"] = {"ok": True, "lag": None, "error": "QueryCanceled"}
+            return checks
+        except Exception as error:
+            return {"database": {"ok": False, "error": type(error).__name__}}
         lag = {}
-        for status in self._projections.status():
+        for status in statuses:
             lag[status.name] = {"pending_events": status.pending,
                                 "version": status.stored_version,
                                 "needs_rebuild": status.needs_rebuild}

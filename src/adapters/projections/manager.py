@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.eventstore.mapper import PersonalDataMapper
-from adapters.postgres.database import WORKER_ROLE, DictPool, fetch_value
+from adapters.postgres.database import WORKER_ROLE, DictPool, bound_statements, fetch_value
 from adapters.postgres.rls import tenant_table_ddl
 from adapters.projections.reader import Position
 from adapters.projections.runner import ProjectionRunner, topics_of
@@ -121,9 +121,15 @@ class ProjectionManager:
 
     # -- status -----------------------------------------------------------------------------
 
-    def status(self) -> list[ProjectionStatus]:
+    def status(self, timeout: float | None = None) -> list[ProjectionStatus]:
+        """Every projection's position and lag. With ``timeout`` (a probe: /health/ready,
+        /metrics), waiting for a connection and each query are bounded by it, so an
+        unreachable or overloaded database is reported within seconds, not after the pool's
+        own wait (``PoolTimeout`` or ``QueryCanceled`` is raised)."""
         result = []
-        with self._pool.connection() as conn:
+        with self._pool.connection(timeout=timeout) as conn, conn.transaction():
+            if timeout is not None:
+                bound_statements(conn, timeout)
             for projection in self.projections.values():
                 row = conn.execute(
                     "SELECT version, last_tx::text AS tx, last_id, horizon::text AS horizon, "

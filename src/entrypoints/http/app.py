@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
@@ -18,7 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
 from adapters.observability.service import PROJECTION_LAG, process_exiting, process_serving
-from adapters.postgres.health import HealthChecks
+from adapters.postgres.health import PROBE_TIMEOUT, HealthChecks
 from adapters.readmodels.audit import SqlAuditQueries
 from entrypoints.container import Container
 from entrypoints.http import contact_center_api
@@ -141,7 +142,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
             await counters.close()
 
     def watch() -> None:
-        unwatch.append(PROJECTION_LAG.watch(container.projection_manager().status))
+        unwatch.append(PROJECTION_LAG.watch(
+            partial(container.projection_manager().status, timeout=PROBE_TIMEOUT)))
         ON_DATABASE_ERROR.extend(pool_checks)
 
     def unwatch_all() -> None:
