@@ -79,6 +79,14 @@ def test_events_dump_decodes_a_tenants_events(cli: Any, tenant: TenantSession) -
     assert lines[0]["data"]["name"] == "Dump Me"
     assert lines[1]["data"]["notes"] == "secret note"
     assert all(line["tenant_id"] == tenant.id for line in lines)
+    after = [json.loads(line) for line in cli(
+        "events", "dump", "--tenant", tenant.slug, "--after", lines[0]["position"]
+    ).output.splitlines() if line.startswith("{")]
+    assert after == lines[1:]
+    from entrypoints.cli.main import app
+
+    refused = CliRunner().invoke(app, ["events", "dump", "--after", "yesterday"])
+    assert refused.exit_code == 2 and "TX:ID" in refused.output
 
 
 def test_leads_import_from_the_cli(cli: Any, tenant: TenantSession, tmp_path: Path) -> None:
@@ -96,6 +104,8 @@ def test_readiness_reports_the_rls_protected_tables(client: Any) -> None:
     assert checks["row_level_security"]["unprotected_tables"] == []
     assert {"contacts", "lead_pipeline", "memories", "audit_log", "cases", "ltv"} <= set(
         checks["projections"]["lag"])
+    assert checks["projections"]["failing"] == []
+    assert all(lag["failing"] is None for lag in checks["projections"]["lag"].values())
 
 
 def test_readiness_stays_ready_when_the_lag_cannot_be_counted_within_the_probe_bound(

@@ -48,3 +48,4 @@ def test_metrics_count_requests_by_route_commands_by_outcome_and_projection_lag(
     for projection in ("lead_pipeline", "contacts", "memories", "audit_log"):
         assert f'frontdesk_projection_pending_events{{projection="{projection}"}}' in after
     assert sample(after, "frontdesk_projection_needs_rebuild", projection="lead_pipeline") == 0
+    assert sample(after, "frontdesk_projection_failing", projection="lead_pipeline") == 0

@@ -237,6 +237,64 @@ def test_a_failure_inside_the_view_transaction_applies_nothing_then_exactly_once
     assert counted(container, counting_schema, tenant) == (3, 12)
 
 
+def test_a_projection_that_cannot_apply_a_batch_says_so_and_resumes_once_it_can(
+        container: Any, counting_schema: str) -> None:
+    """A poison event stops the projection where it is (nothing skipped); its tracking row says
+    so, with the error's class and since when, for status, readiness and metrics; once the
+    cause is fixed the runner carries on by itself and the failure is cleared."""
+    from adapters.postgres.health import HealthChecks
+    from adapters.projections.manager import ProjectionManager
+
+    tenant = uuid4()
+    score_events(container, tenant, [10, 11, 12, 13, 14])  # 13 violates the view's CHECK
+    name = f"{ScoreCounts.name}@{counting_schema}"
+    reported = ScoreCounts(tenant)
+    reported.name = name  # the manager reports it under its tracking row's name
+    manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
+                                container.worker_mapper(), [reported], tables=TABLES)
+    runner = ProjectionRunner(ScoreCounts(tenant), container.worker_pool(),
+                              container.worker_mapper(), schema=counting_schema,
+                              tracking_name=name, batch_size=1, tables=TABLES)
+    stop, wake = threading.Event(), threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, wake), kwargs={"idle": 0.05})
+    thread.start()
+
+    def status_when(done: Any) -> Any:
+        deadline = time.monotonic() + 30
+        while not done(status := manager.status()[0]):
+            assert time.monotonic() < deadline, status
+            time.sleep(0.05)
+        return status
+
+    try:
+        failing = status_when(lambda s: s.failures >= 2)
+        assert failing.failing_since is not None
+        assert failing.last_error.startswith("CheckViolation after ")
+        assert counted(container, counting_schema, tenant) == (3, 12)  # stopped, not skipped
+        assert status_when(lambda s: s.failures >= 3).failing_since == failing.failing_since
+        readiness = HealthChecks(container.app_pool(), manager,
+                                 container.vendor_circuits()).readiness()
+        assert readiness.ready and readiness.degraded  # stale reads, not an outage
+        assert readiness.checks["projections"]["failing"] == [name]
+        reported_failure = readiness.checks["projections"]["lag"][name]["failing"]
+        assert reported_failure["error"].startswith("CheckViolation after ")
+        assert reported_failure["since"] == failing.failing_since
+
+        with psycopg.connect(container.database().owner_url, autocommit=True) as owner:
+            owner.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT no_thirteen").format(
+                sql.Identifier(counting_schema, "score_counts")))
+        recovered = status_when(lambda s: s.failing_since is None)
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(timeout=30)
+    assert (recovered.failures, recovered.last_error) == (0, None)
+    assert counted(container, counting_schema, tenant) == (5, 14)
+    readiness = HealthChecks(container.app_pool(), manager,
+                             container.vendor_circuits()).readiness()
+    assert not readiness.degraded and readiness.checks["projections"]["failing"] == []
+
+
 def test_a_killed_worker_resumes_without_double_counting(container: Any,
                                                          counting_schema: str) -> None:
     tenant = uuid4()

@@ -92,15 +92,21 @@ class ProjectionLag(Collector):
         rebuild = GaugeMetricFamily("frontdesk_projection_needs_rebuild",
                                     "1 when the projection's code version changed",
                                     labels=["projection"])
+        failing = GaugeMetricFamily("frontdesk_projection_failing",
+                                    "1 while the projection fails to apply its next batch "
+                                    "(projections status names the error)",
+                                    labels=["projection"])
         if status is not None:
             try:
                 for row in status():
                     pending.add_metric([row.name], row.pending)
                     rebuild.add_metric([row.name], 1 if row.needs_rebuild else 0)
+                    failing.add_metric([row.name], 0 if row.failing_since is None else 1)
             except Exception as error:  # the database is down: /health says so
                 log.warning("projection lag unavailable: %s", type(error).__name__)
         yield pending
         yield rebuild
+        yield failing
 
 
 PROJECTION_LAG = ProjectionLag()

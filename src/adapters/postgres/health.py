@@ -2,6 +2,7 @@
 and, beside them, each vendor: configured or not, and its circuit. Only the database checks
 decide readiness. An open vendor circuit makes the service ``degraded``, not unready: it still
 accepts work, queues what waits for the vendor, and answers 503 only where it cannot (ADR 0050).
+A projection that keeps failing to apply a batch degrades it too (ADR 0060).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class HealthChecks:
         vendors = self._vendors.report()
         degraded = any(v["circuit"] != "closed" for v in vendors.values())
         checks = self._database()
+        degraded = degraded or bool(checks.get("projections", {}).get("failing"))
         ready = all(check["ok"] for check in checks.values())
         return Readiness(ready, {**checks, "vendors": vendors}, degraded)
 
@@ -68,7 +70,14 @@ class HealthChecks:
         for status in statuses:
             lag[status.name] = {"pending_events": status.pending,
                                 "version": status.stored_version,
-                                "needs_rebuild": status.needs_rebuild}
+                                "needs_rebuild": status.needs_rebuild,
+                                "failing": None if status.failing_since is None else {
+                                    "since": status.failing_since,
+                                    "failures": status.failures,
+                                    "error": status.last_error}}
+        # A failing projection serves an ever older view: degraded, like an open vendor
+        # circuit, not unready (the rest of the service works; ADR 0060).
         checks["projections"] = {"ok": not any(v["needs_rebuild"] for v in lag.values()),
+                                 "failing": sorted(n for n, v in lag.items() if v["failing"]),
                                  "lag": lag}
         return checks

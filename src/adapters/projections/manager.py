@@ -43,6 +43,11 @@ class ProjectionStatus:
     events_processed: int
     pending: int
     updated_at: str | None
+    failing_since: str | None = None
+    """When the runner began failing to apply a batch (None: it is not failing)."""
+    failures: int = 0
+    last_error: str | None = None
+    """The error's class and where: ``CheckViolation after 812:40``."""
 
     @property
     def needs_rebuild(self) -> bool:
@@ -133,7 +138,9 @@ class ProjectionManager:
             for projection in self.projections.values():
                 row = conn.execute(
                     "SELECT version, last_tx::text AS tx, last_id, horizon::text AS horizon, "
-                    "events_processed, updated_at::text AS updated_at FROM projection_tracking "
+                    "events_processed, updated_at::text AS updated_at, "
+                    "failing_since::text AS failing_since, failures, last_error "
+                    "FROM projection_tracking "
                     "WHERE name = %s", (projection.name,)).fetchone()
                 position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
                 pending = fetch_value(
@@ -148,7 +155,10 @@ class ProjectionManager:
                     position=position if row else None,
                     horizon=int(row["horizon"]) if row else 0,
                     events_processed=row["events_processed"] if row else 0,
-                    pending=pending, updated_at=row["updated_at"] if row else None))
+                    pending=pending, updated_at=row["updated_at"] if row else None,
+                    failing_since=row["failing_since"] if row else None,
+                    failures=row["failures"] if row else 0,
+                    last_error=row["last_error"] if row else None))
         return result
 
     def count_events(self, projection: Projection) -> int:
@@ -229,7 +239,8 @@ class ProjectionManager:
                 "ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, "
                 "last_tx = EXCLUDED.last_tx, last_id = EXCLUDED.last_id, "
                 "horizon = EXCLUDED.horizon, events_processed = EXCLUDED.events_processed, "
-                "updated_at = now()", (name, build_name))
+                "updated_at = now(), failing_since = NULL, failures = 0, last_error = NULL",
+                (name, build_name))
             conn.execute("DELETE FROM projection_tracking WHERE name = %s", (build_name,))
             counts = {t: fetch_value(conn, sql.SQL("SELECT count(*) FROM {}").format(
                 sql.Identifier("public", t))) for t in projection.tables}

@@ -20,7 +20,7 @@ from adapters.projections.buffer import BufferedRows, TableWriter
 from adapters.projections.collector import collector_paused
 from adapters.projections.reader import EventRow, Position, RowBatch, read_rows_after
 from adapters.projections.tables import TABLES
-from adapters.projections.tracking import advance_tracking, load_tracking
+from adapters.projections.tracking import advance_tracking, load_tracking, record_failure
 from application.projections.base import Event, Projection, RowKey
 
 log = logging.getLogger("frontdesk.projections")
@@ -136,6 +136,16 @@ class ProjectionRunner:
 
     # -- forever ----------------------------------------------------------------------------
 
+    def _record_failure(self, error: Exception) -> None:
+        """Say in the tracking row that this projection is stuck, and since when (status,
+        readiness and metrics show it); the next committed batch clears it."""
+        try:
+            with self._pool.connection() as conn:
+                record_failure(conn, self.tracking_name, error, self.position)
+        except psycopg.Error as unrecorded:
+            log.warning("projection %s: failure not recorded (%s)", self.tracking_name,
+                        unrecorded.__class__.__name__)
+
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
             linger: float = 0.01, still_claimed: Callable[[], bool] = lambda: True) -> None:
         """Follow the log until ``stop`` (or until the claim on this projection is lost);
@@ -158,8 +168,9 @@ class ProjectionRunner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            except Exception:
+            except Exception as error:
                 log.exception("projection %s failed; retrying", self.tracking_name)
+                self._record_failure(error)
                 self.position = None
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)

@@ -191,13 +191,15 @@ def projections_status() -> None:
     container = _container()
     _prepare(container)
     table = Table("projection", "version (code/stored)", "position", "events processed",
-                  "pending", "updated")
+                  "pending", "updated", "failing")
     table.columns[0].no_wrap = True
     for status in container.projection_manager().status():
         position = f"{status.position.tx}:{status.position.id}" if status.position else "-"
         table.add_row(status.name, f"{status.code_version}/{status.stored_version}", position,
                       str(status.events_processed), str(status.pending),
-                      status.updated_at or "-")
+                      status.updated_at or "-",
+                      f"{status.last_error} ({status.failures}x since {status.failing_since})"
+                      if status.failing_since else "-")
     console.print(table)
 
 
@@ -269,7 +271,8 @@ def projections_as_of(name: str,
 
 # -- events -------------------------------------------------------------------------------------
 
-def _decoded(container: Container, tenant: str | None, limit: int, follow: bool) -> None:
+def _decoded(container: Container, tenant: str | None, limit: int, follow: bool,
+             after: str | None = None) -> None:
     import time
 
     from adapters.projections.reader import Position, read_after
@@ -283,6 +286,13 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool)
         tenant_id = record.id
     mapper = container.worker_mapper()
     position, printed = Position.start(), 0
+    if after:
+        try:
+            tx, _, nid = after.partition(":")
+            position = Position(int(tx), int(nid))
+        except ValueError:
+            console.print(f"[red]--after takes a position as printed, TX:ID, not {after!r}[/red]")
+            raise typer.Exit(2) from None
     with container.worker_pool().connection() as conn:
         while True:
             batch = read_after(conn, position, 1000, tenant_id=tenant_id)
@@ -312,11 +322,14 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool)
 
 @events_app.command("dump")
 def events_dump(tenant: str | None = typer.Option(None, help="Tenant slug"),
-                limit: int = typer.Option(0, help="Stop after N events (0: all)")) -> None:
+                limit: int = typer.Option(0, help="Stop after N events (0: all)"),
+                after: str | None = typer.Option(
+                    None, help="Start after this position (TX:ID, as printed in `position` "
+                               "and in `projections status`)")) -> None:
     """Print decoded events as JSON lines, in commit order."""
     container = _container()
     _prepare(container)
-    _decoded(container, tenant, limit, follow=False)
+    _decoded(container, tenant, limit, follow=False, after=after)
 
 
 @events_app.command("tail")

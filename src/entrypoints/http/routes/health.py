@@ -24,7 +24,11 @@ class HealthController(Controller):
                      "(`llm:<provider>` of the chain, `twilio`, `smtp`, `stripe`) with "
                      "`configured` and its `circuit` (closed, open, half-open). An open "
                      "circuit does not fail readiness: `degraded` is true and the answer stays "
-                     "200 (work is still accepted and queued; ADR 0050).", security=[])
+                     "200 (work is still accepted and queued; ADR 0050). Neither does a "
+                     "projection that keeps failing to apply a batch: it is named in "
+                     "`projections.failing`, with its error class, failure count and since "
+                     "when, and `degraded` is true (ADR 0060). Database checks are bounded at "
+                     "2 s (ADR 0059).", security=[])
     def ready(self, health: Health) -> Response[dict[str, Any]]:
         readiness = health.readiness()
         return Response({"status": "ready" if readiness.ready else "not ready",
