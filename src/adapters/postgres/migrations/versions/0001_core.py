@@ -6,12 +6,10 @@ Read-model tables are not here: each projection owns its tables and creates or r
 Revision ID: 0001
 """
 
-from typing import Any
-
-from alembic import op
 from psycopg import sql
 
 from adapters.postgres.database import APP_ROLE, WORKER_ROLE
+from adapters.postgres.migrations import raw_connection
 from adapters.postgres.rls import TENANT_EXPR, tenant_table_ddl
 
 revision = "0001"
@@ -20,14 +18,8 @@ branch_labels = None
 depends_on = None
 
 
-def _raw() -> Any:
-    raw = op.get_bind().connection.driver_connection
-    assert raw is not None
-    return raw
-
-
 def _run(statement: sql.Composable | str) -> None:
-    _raw().execute(statement)
+    raw_connection().execute(statement)
 
 
 def upgrade() -> None:
@@ -37,7 +29,7 @@ def upgrade() -> None:
             "CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; "
             "END IF; END $$").format(lit=sql.Literal(role), role=sql.Identifier(role)))
         _run(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-            sql.Identifier(_raw().info.dbname),
+            sql.Identifier(raw_connection().info.dbname),
             sql.Identifier(role)))
         _run(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(role)))
     # The owner steps into the worker role to finish a rebuild inside its swap transaction.

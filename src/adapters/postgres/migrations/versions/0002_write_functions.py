@@ -12,12 +12,10 @@ Revision ID: 0002
 Revises: 0001
 """
 
-from typing import Any
-
-from alembic import op
 from psycopg import sql
 
 from adapters.postgres.database import APP_ROLE
+from adapters.postgres.migrations import raw_connection
 
 revision = "0002"
 down_revision = "0001"
@@ -122,20 +120,14 @@ FUNCTIONS = {
 }
 
 
-def _raw() -> Any:
-    raw = op.get_bind().connection.driver_connection
-    assert raw is not None
-    return raw
-
-
 def upgrade() -> None:
     for name, (body, signature) in FUNCTIONS.items():
-        _raw().execute(body)
-        _raw().execute(f"REVOKE ALL ON FUNCTION {name}({signature}) FROM PUBLIC")
-        _raw().execute(sql.SQL("GRANT EXECUTE ON FUNCTION {}({}) TO {}").format(
+        raw_connection().execute(body)
+        raw_connection().execute(f"REVOKE ALL ON FUNCTION {name}({signature}) FROM PUBLIC")
+        raw_connection().execute(sql.SQL("GRANT EXECUTE ON FUNCTION {}({}) TO {}").format(
             sql.Identifier(name), sql.SQL(signature), sql.Identifier(APP_ROLE)))
 
 
 def downgrade() -> None:
     for name, (_, signature) in FUNCTIONS.items():
-        _raw().execute(f"DROP FUNCTION IF EXISTS {name}({signature})")
+        raw_connection().execute(f"DROP FUNCTION IF EXISTS {name}({signature})")

@@ -12,12 +12,10 @@ Revision ID: 0006
 Revises: 0002
 """
 
-from typing import Any
-
-from alembic import op
 from psycopg import sql
 
 from adapters.postgres.database import WORKER_ROLE
+from adapters.postgres.migrations import raw_connection
 
 revision = "0006"
 down_revision = "0002"
@@ -88,15 +86,8 @@ BEGIN
 END $$"""
 
 
-
-def _raw() -> Any:
-    raw = op.get_bind().connection.driver_connection
-    assert raw is not None
-    return raw
-
-
 def upgrade() -> None:
-    raw = _raw()
+    raw = raw_connection()
     raw.execute("CREATE EXTENSION IF NOT EXISTS vector")
     raw.execute("ALTER TABLE idempotency_keys ADD COLUMN subject_ids uuid[] NOT NULL "
                 "DEFAULT '{}'")
@@ -111,4 +102,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _raw().execute("ALTER TABLE idempotency_keys DROP COLUMN subject_ids")
+    raw_connection().execute("ALTER TABLE idempotency_keys DROP COLUMN subject_ids")

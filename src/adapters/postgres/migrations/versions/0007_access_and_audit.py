@@ -14,12 +14,10 @@ Revision ID: 0007
 Revises: 0006
 """
 
-from typing import Any
-
-from alembic import op
 from psycopg import sql
 
 from adapters.postgres.database import APP_ROLE, WORKER_ROLE
+from adapters.postgres.migrations import raw_connection
 from adapters.postgres.rls import tenant_table_ddl
 
 revision = "0007"
@@ -28,14 +26,8 @@ branch_labels = None
 depends_on = None
 
 
-def _raw() -> Any:
-    raw = op.get_bind().connection.driver_connection
-    assert raw is not None
-    return raw
-
-
 def upgrade() -> None:
-    raw = _raw()
+    raw = raw_connection()
     raw.execute("ALTER TABLE users ADD COLUMN tokens_valid_after timestamptz NOT NULL "
                 "DEFAULT 'epoch', ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()")
     raw.execute("""
@@ -109,7 +101,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raw = _raw()
+    raw = raw_connection()
     raw.execute("DROP TABLE rate_counters")
     raw.execute("DROP TABLE auth_events")
     raw.execute("DROP FUNCTION frontdesk_token_cutoff(uuid, uuid)")

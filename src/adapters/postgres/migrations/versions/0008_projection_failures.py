@@ -9,9 +9,7 @@ Revision ID: 0008
 Revises: 0007
 """
 
-from typing import Any
-
-from alembic import op
+from adapters.postgres.migrations import raw_connection
 
 revision = "0008"
 down_revision = "0007"
@@ -19,18 +17,12 @@ branch_labels = None
 depends_on = None
 
 
-def _raw() -> Any:
-    raw = op.get_bind().connection.driver_connection
-    assert raw is not None
-    return raw
-
-
 def upgrade() -> None:
-    _raw().execute("ALTER TABLE projection_tracking ADD COLUMN failing_since timestamptz, "
-                   "ADD COLUMN failures integer NOT NULL DEFAULT 0, "
-                   "ADD COLUMN last_error text")
+    raw_connection().execute(
+        "ALTER TABLE projection_tracking ADD COLUMN failing_since timestamptz, "
+        "ADD COLUMN failures integer NOT NULL DEFAULT 0, ADD COLUMN last_error text")
 
 
 def downgrade() -> None:
-    _raw().execute("ALTER TABLE projection_tracking DROP COLUMN failing_since, "
-                   "DROP COLUMN failures, DROP COLUMN last_error")
+    raw_connection().execute("ALTER TABLE projection_tracking DROP COLUMN failing_since, "
+                             "DROP COLUMN failures, DROP COLUMN last_error")
