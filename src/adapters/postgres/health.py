@@ -7,6 +7,7 @@ A projection that keeps failing to apply a batch degrades it too (ADR 0060).
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ import psycopg
 
 from adapters.postgres.database import DictPool, bound_statements
 from adapters.postgres.rls import RLS_STATUS_SQL
-from adapters.projections.manager import ProjectionManager
+from adapters.projections.manager import ProjectionManager, ProjectionStatus
 from adapters.resilience import VendorCircuits
 
 
@@ -45,10 +46,15 @@ class HealthChecks:
         return Readiness(ready, {**checks, "vendors": vendors}, degraded)
 
     def _database(self) -> dict[str, Any]:
+        statuses: list[ProjectionStatus] | None = None
         try:
             with self._pool.connection(timeout=self._timeout) as conn, conn.transaction():
                 bound_statements(conn, self._timeout)
                 tables = conn.execute(RLS_STATUS_SQL).fetchall()
+            # The database answers; the lag may take longer than a probe may (a very large
+            # backlog, or a lock held on the tracking rows): then it is reported unknown.
+            with suppress(psycopg.errors.QueryCanceled):
+                statuses = self._projections.status(timeout=self._timeout)
         except Exception as error:
             return {"database": {"ok": False, "error": type(error).__name__}}
         checks: dict[str, Any] = {"database": {"ok": True}}
@@ -57,15 +63,9 @@ class HealthChecks:
         checks["row_level_security"] = {"ok": not unprotected,
                                         "protected_tables": len(tables) - len(unprotected),
                                         "unprotected_tables": unprotected}
-        try:
-            statuses = self._projections.status(timeout=self._timeout)
-        except psycopg.errors.QueryCanceled:
-            # The database answers, but the lag took longer than a probe may (a very large
-            # backlog, or a lock held on the tracking rows): unknown lag never fails readiness.
+        if statuses is None:  # unknown lag never fails readiness
             checks["projections"] = {"ok": True, "lag": None, "error": "QueryCanceled"}
             return checks
-        except Exception as error:
-            return {"database": {"ok": False, "error": type(error).__name__}}
         lag = {}
         for status in statuses:
             lag[status.name] = {"pending_events": status.pending,

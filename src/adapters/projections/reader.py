@@ -28,6 +28,18 @@ class Position(NamedTuple):
     def start(cls) -> Position:
         return cls(0, 0)
 
+    def text(self) -> str:
+        """``TX:ID``, as operators see and type it (events dump, projections status)."""
+        return f"{self.tx}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Position:
+        """The inverse of ``text``; ValueError for anything else."""
+        tx, colon, nid = text.partition(":")
+        if not colon:
+            raise ValueError(f"not a TX:ID position: {text!r}")
+        return cls(int(tx), int(nid))
+
 
 class StoredRow(NamedTuple):
     """A stored event as read from the log (attribute-compatible with the library's

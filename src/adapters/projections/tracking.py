@@ -50,7 +50,7 @@ def record_failure(conn: psycopg.Connection[Any], name: str, error: BaseExceptio
     """A batch starting after ``at`` raised ``error``: count it, and keep when the failures
     began. Only the error's class is stored, never its message (it may quote personal data;
     the worker's log has the traceback)."""
-    where = f" after {at.tx}:{at.id}" if at is not None else ""
+    where = f" after {at.text()}" if at is not None else ""
     conn.execute(
         "UPDATE projection_tracking SET failing_since = COALESCE(failing_since, now()), "
         "failures = failures + 1, last_error = %s WHERE name = %s",

@@ -194,7 +194,7 @@ def projections_status() -> None:
                   "pending", "updated", "failing")
     table.columns[0].no_wrap = True
     for status in container.projection_manager().status():
-        position = f"{status.position.tx}:{status.position.id}" if status.position else "-"
+        position = status.position.text() if status.position else "-"
         table.add_row(status.name, f"{status.code_version}/{status.stored_version}", position,
                       str(status.events_processed), str(status.pending),
                       status.updated_at or "-",
@@ -288,8 +288,7 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool,
     position, printed = Position.start(), 0
     if after:
         try:
-            tx, _, nid = after.partition(":")
-            position = Position(int(tx), int(nid))
+            position = Position.parse(after)
         except ValueError:
             console.print(f"[red]--after takes a position as printed, TX:ID, not {after!r}[/red]")
             raise typer.Exit(2) from None
@@ -299,7 +298,7 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool,
             for read in batch.events:
                 state = mapper.decode_state(read.stored)
                 line: dict[str, Any] = {
-                    "position": f"{read.position.tx}:{read.position.id}",
+                    "position": read.position.text(),
                     "tenant_id": str(read.stored.tenant_id),
                     "aggregate_id": str(read.stored.originator_id),
                     "version": read.stored.originator_version,
