@@ -175,3 +175,14 @@ def stripe_api(owner_url: str, *, api_key: str, api_base: str, webhook_secret: s
     finally:
         built.datastore().close()
         built.worker_pool().close()
+
+
+def status_when(manager: Any, done: Any, timeout: float = 30) -> Any:
+    """The first reader status of ``manager`` once ``done(status)`` holds (polled)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not done(status := manager.status()[0]):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    return status

@@ -35,7 +35,7 @@ from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
 from adapters.privacy.compaction import ErasureCompactor
 from adapters.projections.consistency import TrackingConsistencyGate
-from adapters.projections.manager import ProjectionManager
+from adapters.projections.manager import ProjectionManager, followers_of
 from adapters.projections.notify import CommitNotifier
 from adapters.projections.tables import EMBEDDING_DIMENSIONS, TABLES
 from adapters.readmodels.cases import SqlCaseQueries
@@ -216,8 +216,6 @@ class Container(containers.DeclarativeContainer):
                                  contact_center.supervisor_projection,
                                  contact_center.performance_projection,
                                  contact_center.catalog_projection)
-    projection_manager = providers.Singleton(ProjectionManager, database.provided.owner_url,
-                                             worker_pool, worker_mapper, projections)
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
     reader = providers.Singleton(ReadModelReader, app_pool)
     contact_queries = providers.Singleton(SqlContactQueries, reader)
@@ -315,6 +313,9 @@ class Container(containers.DeclarativeContainer):
         contact_center.follow_up_tasks, contact_center.follow_up_outcomes,
         contact_center.handoff_tasks,
     )
+    projection_manager = providers.Singleton(
+        ProjectionManager, database.provided.owner_url, worker_pool, worker_mapper, projections,
+        followers=providers.Callable(followers_of, policies, consumers))
     stale_lead_policy = providers.Singleton(StaleLeadPolicy, bus, lead_queries, tenants, clock,
                                             schedule_stale_follow_up)
 

@@ -1,17 +1,22 @@
-"""Process managers run over the log: every event once in order, reactions through the bus,
-a replay after a crash is harmless because reactions are idempotent."""
+"""Process managers and log consumers run over the log: every event once in order, reactions
+through the bus, a replay after a crash is harmless because reactions are idempotent, and a
+reader that cannot go on says so in status and readiness, then carries on from where it
+stopped (ADR 0060)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from adapters.postgres.health import HealthChecks
+from adapters.projections.manager import Follower, ProjectionManager
 from adapters.projections.policies import PolicyRunner
 from application.leads.actions import ScoreLeadHandler
 from application.leads.commands import ScoreLead
 from application.policies import Policy, Reaction
 from domain.leads import Lead
-from tests.conftest import TenantSession
+from tests.conftest import TenantSession, status_when
 
 
 class ScoreEveryCapturedLead(Policy):
@@ -72,3 +77,99 @@ def test_a_caught_up_policy_is_idle_although_other_transactions_commit(
             conn.execute("SELECT pg_current_xact_id()")
         assert runner.step() == 0
     assert runner.catch_up() == 0
+
+
+class Outage:
+    """Fails every event of one tenant while ``down``; counts what it let through."""
+
+    def __init__(self, tenant_id: str, error: Exception) -> None:
+        self.tenant_id, self.error = UUID(tenant_id), error
+        self.down = True
+        self.handled: list[UUID] = []
+
+    def __call__(self, event: Any) -> None:
+        if event.tenant_id != self.tenant_id:
+            return
+        if self.down:
+            raise self.error
+        if event.originator_id not in self.handled:
+            self.handled.append(event.originator_id)
+
+
+class FlakyConsumer:
+    event_classes = (Lead.LeadCaptured,)
+
+    def __init__(self, outage: Outage) -> None:
+        self.name = f"test-flaky-{uuid4().hex[:8]}"
+        self.handle = outage
+
+
+class FlakyPolicy(Policy):
+    event_classes = (Lead.LeadCaptured,)
+
+    def __init__(self, outage: Outage) -> None:
+        self.name = f"test-flaky-{uuid4().hex[:8]}"
+        self.outage = outage
+
+    def react(self, event: Any) -> list[Reaction]:
+        self.outage(event)
+        return []
+
+
+def follow_until_recovered(container: Any, tenant: TenantSession, kind: str,
+                           make_runner: Any, error: Exception) -> None:
+    """Two leads, then ``make_runner(outage)`` run as the runtime does while the outage fails
+    them: the failure must show in status and readiness (degraded, still ready), and after
+    the outage the runner must carry on by itself from where it stopped, the failure
+    cleared."""
+    for n in range(2):
+        tenant.post("/v1/leads", json={"email": f"{kind}{n}@example.com", "source": "web"})
+    outage = Outage(tenant.id, error)
+    runner = make_runner(outage)
+    runner.ensure_tracking()
+    manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
+                                container.worker_mapper(), [],
+                                followers=[Follower(runner.tracking_name, runner.topics, kind)])
+    health = HealthChecks(container.app_pool(), manager, container.vendor_circuits())
+    stop, wake = threading.Event(), threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, wake), kwargs={"idle": 0.05})
+    thread.start()
+    try:
+        failing = status_when(manager, lambda s: s.failures >= 2)
+        assert failing.kind == kind and not failing.needs_rebuild
+        assert failing.last_error.startswith(f"{type(error).__name__} after ")
+        assert failing.pending >= 1 and outage.handled == []
+        readiness = health.readiness()
+        assert readiness.ready and readiness.degraded
+        assert readiness.checks["projections"]["failing"] == [runner.tracking_name]
+        outage.down = False
+        recovered = status_when(manager, lambda s: s.failing_since is None and s.pending == 0)
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(timeout=30)
+    assert (recovered.failures, recovered.last_error) == (0, None)
+    assert len(outage.handled) == 2  # both events, once each, after the outage
+    assert not health.readiness().degraded
+
+
+def test_a_consumer_stopped_by_a_vendor_outage_says_so_and_carries_on_after_it(
+        container: Any, tenant: TenantSession) -> None:
+    from adapters.projections.consumers import ConsumerRunner
+    from application.conversations.ports import TransportUnavailable
+
+    follow_until_recovered(
+        container, tenant, "consumer",
+        lambda outage: ConsumerRunner(FlakyConsumer(outage), container.worker_pool(),
+                                      container.worker_mapper()),
+        TransportUnavailable("twilio: 503"))
+
+
+def test_a_policy_that_cannot_react_says_so_and_carries_on_once_it_can(
+        container: Any, tenant: TenantSession) -> None:
+    follow_until_recovered(
+        container, tenant, "policy",
+        lambda outage: PolicyRunner(FlakyPolicy(outage), container.worker_pool(),
+                                    container.worker_mapper(), container.bus(),
+                                    tenant_id=UUID(tenant.id)),
+        RuntimeError("the handler's dependency is down"))

@@ -29,6 +29,7 @@ from domain.contacts import Contact
 from domain.leads import Lead
 from domain.shared import Email, Score, Slug
 from tests.conftest import ROOT
+from tests.conftest import status_when as reader_status_when
 from tests.integration.counting import TABLES, ScoreCounts
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -260,11 +261,7 @@ def test_a_projection_that_cannot_apply_a_batch_says_so_and_resumes_once_it_can(
     thread.start()
 
     def status_when(done: Any) -> Any:
-        deadline = time.monotonic() + 30
-        while not done(status := manager.status()[0]):
-            assert time.monotonic() < deadline, status
-            time.sleep(0.05)
-        return status
+        return reader_status_when(manager, done)
 
     try:
         failing = status_when(lambda s: s.failures >= 2)

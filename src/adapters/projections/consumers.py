@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
+from adapters.projections.follow import follow
 from adapters.projections.reader import Position, prefetch_keys, read_after
 from adapters.projections.runner import MAX_ID
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
@@ -18,6 +19,10 @@ from application.consumers import LogConsumer
 from application.conversations.ports import TransportUnavailable
 
 log = logging.getLogger("frontdesk.consumers")
+
+
+def consumer_tracking_name(consumer: LogConsumer) -> str:
+    return f"consumer:{consumer.name}"
 
 
 class ConsumerRunner:
@@ -28,7 +33,7 @@ class ConsumerRunner:
         self.consumer = consumer
         self._pool, self._mapper = pool, mapper
         self.topics = [get_topic(c) for c in consumer.event_classes]
-        self.tracking_name = f"consumer:{consumer.name}"
+        self.tracking_name = consumer_tracking_name(consumer)
         self.batch_size = batch_size
         self.position: Position | None = None
 
@@ -79,22 +84,7 @@ class ConsumerRunner:
 
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
             still_claimed: Callable[[], bool] = lambda: True) -> None:
-        backoff = 0.5
-        while not stop.is_set() and still_claimed():
-            try:
-                seen = self.step()
-                backoff = 0.5
-            except TransportUnavailable as down:
-                log.warning("%s: %s; retrying in %.1fs", self.consumer.name, down, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 60.0)
-                continue
-            except Exception:
-                log.exception("consumer %s failed; retrying", self.consumer.name)
-                self.position = None
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 60.0)
-                continue
-            if seen == 0:
-                wake.wait(idle)
-                wake.clear()
+        """A vendor outage (``TransportUnavailable``) is expected: one log line per retry,
+        up to a minute apart; it is recorded as a failure like any other (ADR 0060)."""
+        follow(self, self._pool, stop, wake, log, idle=idle, max_backoff=60.0,
+               expected=(TransportUnavailable,), still_claimed=still_claimed)

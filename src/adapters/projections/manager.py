@@ -9,11 +9,12 @@ runner, blocked on the tracking row, finds its position moved and carries on fro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from eventsourcing.utils import get_topic
 from psycopg import sql
 from sqlalchemy import MetaData, Table
 from sqlalchemy.dialects import postgresql
@@ -22,10 +23,14 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import WORKER_ROLE, DictPool, bound_statements, fetch_value
 from adapters.postgres.rls import tenant_table_ddl
+from adapters.projections.consumers import consumer_tracking_name
+from adapters.projections.policies import policy_tracking_name
 from adapters.projections.reader import Position
 from adapters.projections.runner import ProjectionRunner, topics_of
 from adapters.projections.tables import TABLES
 from adapters.projections.tracking import load_tracking, reset_tracking
+from application.consumers import LogConsumer
+from application.policies import Policy
 from application.projections.base import Projection
 
 REBUILD_SCHEMA = "frontdesk_rebuild"
@@ -48,10 +53,29 @@ class ProjectionStatus:
     failures: int = 0
     last_error: str | None = None
     """The error's class and where: ``CheckViolation after 812:40``."""
+    kind: str = "projection"
+    """``projection``, or ``policy`` / ``consumer``: a reader with a position and no view."""
 
     @property
     def needs_rebuild(self) -> bool:
-        return self.stored_version != self.code_version
+        return self.kind == "projection" and self.stored_version != self.code_version
+
+
+@dataclass(frozen=True, slots=True)
+class Follower:
+    """A policy or log consumer as status sees it: its tracking row and the topics it reads.
+    It has no view, so nothing to rebuild; it creates its row when it first runs."""
+    tracking_name: str
+    topics: list[str] | None
+    kind: str
+
+
+def followers_of(policies: Iterable[Policy], consumers: Iterable[LogConsumer]
+                 ) -> list[Follower]:
+    return [*(Follower(policy_tracking_name(p), [get_topic(c) for c in p.event_classes],
+                       "policy") for p in policies),
+            *(Follower(consumer_tracking_name(c), [get_topic(e) for e in c.event_classes],
+                       "consumer") for c in consumers)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +88,13 @@ class RebuildReport:
 class ProjectionManager:
     def __init__(self, owner_url: str, worker_pool: DictPool, mapper: PersonalDataMapper,
                  projections: Sequence[Projection],
-                 tables: Mapping[str, Table] = TABLES) -> None:
+                 tables: Mapping[str, Table] = TABLES,
+                 followers: Sequence[Follower] = ()) -> None:
+        """``followers``: the policies and consumers, whose positions and failures ``status``
+        reports after the projections'."""
         self._owner_url, self._pool, self._mapper = owner_url, worker_pool, mapper
         self.projections = {p.name: p for p in projections}
+        self.followers = list(followers)
         self._tables = tables
 
     def get(self, name: str) -> Projection:
@@ -127,39 +155,43 @@ class ProjectionManager:
     # -- status -----------------------------------------------------------------------------
 
     def status(self, timeout: float | None = None) -> list[ProjectionStatus]:
-        """Every projection's position and lag. With ``timeout`` (a probe: /health/ready,
-        /metrics), waiting for a connection and each query are bounded by it, so an
-        unreachable or overloaded database is reported within seconds, not after the pool's
-        own wait (``PoolTimeout`` or ``QueryCanceled`` is raised)."""
-        result = []
+        """Every projection's position and lag, then every policy's and consumer's.
+
+        With ``timeout`` (a probe: /health/ready, /metrics), waiting for a connection and each
+        query are bounded by it, so an unreachable or overloaded database is reported within
+        seconds, not after the pool's own wait (``PoolTimeout`` or ``QueryCanceled``)."""
+        readers = [(p.name, topics_of(p), p.version, "projection")
+                   for p in self.projections.values()]
+        readers += [(f.tracking_name, f.topics, 1, f.kind) for f in self.followers]
         with self._pool.connection(timeout=timeout) as conn, conn.transaction():
             if timeout is not None:
                 bound_statements(conn, timeout)
-            for projection in self.projections.values():
-                row = conn.execute(
-                    "SELECT version, last_tx::text AS tx, last_id, horizon::text AS horizon, "
-                    "events_processed, updated_at::text AS updated_at, "
-                    "failing_since::text AS failing_since, failures, last_error "
-                    "FROM projection_tracking "
-                    "WHERE name = %s", (projection.name,)).fetchone()
-                position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
-                pending = fetch_value(
-                    conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
-                    "notification_id) > (%s::xid8, %s) AND (%s::text[] IS NULL OR "
-                    "topic = ANY(%s)) LIMIT 1000001) p",
-                    (str(position.tx), position.id, topics_of(projection),
-                     topics_of(projection)))
-                result.append(ProjectionStatus(
-                    name=projection.name, code_version=projection.version,
-                    stored_version=row["version"] if row else None,
-                    position=position if row else None,
-                    horizon=int(row["horizon"]) if row else 0,
-                    events_processed=row["events_processed"] if row else 0,
-                    pending=pending, updated_at=row["updated_at"] if row else None,
-                    failing_since=row["failing_since"] if row else None,
-                    failures=row["failures"] if row else 0,
-                    last_error=row["last_error"] if row else None))
-        return result
+            return [self._status_of(conn, *reader) for reader in readers]
+
+    @staticmethod
+    def _status_of(conn: psycopg.Connection[Any], name: str, topics: list[str] | None,
+                   code_version: int, kind: str) -> ProjectionStatus:
+        row = conn.execute(
+            "SELECT version, last_tx::text AS tx, last_id, horizon::text AS horizon, "
+            "events_processed, updated_at::text AS updated_at, "
+            "failing_since::text AS failing_since, failures, last_error "
+            "FROM projection_tracking WHERE name = %s", (name,)).fetchone()
+        position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
+        pending = fetch_value(
+            conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
+            "notification_id) > (%s::xid8, %s) AND (%s::text[] IS NULL OR "
+            "topic = ANY(%s)) LIMIT 1000001) p",
+            (str(position.tx), position.id, topics, topics))
+        return ProjectionStatus(
+            name=name, code_version=code_version,
+            stored_version=row["version"] if row else None,
+            position=position if row else None,
+            horizon=int(row["horizon"]) if row else 0,
+            events_processed=row["events_processed"] if row else 0,
+            pending=pending, updated_at=row["updated_at"] if row else None,
+            failing_since=row["failing_since"] if row else None,
+            failures=row["failures"] if row else 0,
+            last_error=row["last_error"] if row else None, kind=kind)
 
     def count_events(self, projection: Projection) -> int:
         with self._pool.connection() as conn:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
+from adapters.projections.follow import follow
 from adapters.projections.reader import Position, prefetch_keys, read_after
 from adapters.projections.runner import MAX_ID
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
@@ -19,6 +20,10 @@ from application.ports import CommandContext
 from domain.shared.errors import DomainError
 
 log = logging.getLogger("frontdesk.policies")
+
+
+def policy_tracking_name(policy: Policy) -> str:
+    return f"policy:{policy.name}"
 
 
 class PolicyRunner:
@@ -34,7 +39,7 @@ class PolicyRunner:
         self._pool, self._mapper, self._bus = pool, mapper, bus
         self.topics = [get_topic(c) for c in policy.event_classes]
         self.tenant_id = tenant_id
-        self.tracking_name = f"policy:{policy.name}" + (
+        self.tracking_name = policy_tracking_name(policy) + (
             f":tenant:{tenant_id}" if tenant_id is not None else "")
         self.batch_size = batch_size
         self.position: Position | None = None
@@ -88,17 +93,4 @@ class PolicyRunner:
 
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
             still_claimed: Callable[[], bool] = lambda: True) -> None:
-        backoff = 0.5
-        while not stop.is_set() and still_claimed():
-            try:
-                seen = self.step()
-                backoff = 0.5
-            except Exception:
-                log.exception("policy %s failed; retrying", self.policy.name)
-                self.position = None
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if seen == 0:
-                wake.wait(idle)
-                wake.clear()
+        follow(self, self._pool, stop, wake, log, idle=idle, still_claimed=still_claimed)

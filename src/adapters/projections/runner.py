@@ -18,9 +18,10 @@ from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.buffer import BufferedRows, TableWriter
 from adapters.projections.collector import collector_paused
+from adapters.projections.follow import PositionMoved, follow
 from adapters.projections.reader import EventRow, Position, RowBatch, read_rows_after
 from adapters.projections.tables import TABLES
-from adapters.projections.tracking import advance_tracking, load_tracking, record_failure
+from adapters.projections.tracking import advance_tracking, load_tracking
 from application.projections.base import Event, Projection, RowKey
 
 log = logging.getLogger("frontdesk.projections")
@@ -37,10 +38,6 @@ def topics_of(projection: Projection) -> list[str] | None:
     if projection.handles_all:
         return None
     return [get_topic(c) for c in projection.event_classes]
-
-
-class PositionMoved(Exception):
-    """The tracking row changed under us (a rebuild was swapped in): reload and continue."""
 
 
 class ProjectionRunner:
@@ -136,47 +133,9 @@ class ProjectionRunner:
 
     # -- forever ----------------------------------------------------------------------------
 
-    def _record_failure(self, error: Exception) -> None:
-        """Say in the tracking row that this projection is stuck, and since when (status,
-        readiness and metrics show it); the next committed batch clears it."""
-        try:
-            with self._pool.connection() as conn:
-                record_failure(conn, self.tracking_name, error, self.position)
-        except psycopg.Error as unrecorded:
-            log.warning("projection %s: failure not recorded (%s)", self.tracking_name,
-                        unrecorded.__class__.__name__)
-
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
             linger: float = 0.01, still_claimed: Callable[[], bool] = lambda: True) -> None:
-        """Follow the log until ``stop`` (or until the claim on this projection is lost);
-        ``wake`` is set after commits, here or in other processes.
-
-        After a wake-up it lingers ``linger`` seconds when the last batch was small, so that
-        under load one batch carries many commits (each batch costs a few round trips)."""
-        backoff = 0.5
-        while not stop.is_set() and still_claimed():
-            try:
-                applied = self.step()
-                backoff = 0.5
-            except PositionMoved:
-                self.position = None
-                continue
-            except psycopg.OperationalError as error:
-                log.warning("projection %s: database unavailable (%s)", self.tracking_name,
-                            error.__class__.__name__)
-                self.position = None
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            except Exception as error:
-                log.exception("projection %s failed; retrying", self.tracking_name)
-                self._record_failure(error)
-                self.position = None
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if applied == 0:
-                wake.wait(idle)
-                wake.clear()
-            if applied < self.batch_size and linger > 0:
-                stop.wait(linger)
+        """Follow the log until ``stop`` (or until the claim on this projection is lost),
+        lingering ``linger`` seconds after a small batch (see ``follow``)."""
+        follow(self, self._pool, stop, wake, log, idle=idle, linger=linger,
+               still_claimed=still_claimed)

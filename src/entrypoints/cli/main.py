@@ -187,10 +187,11 @@ def projections_list() -> None:
 
 @projections_app.command("status")
 def projections_status() -> None:
-    """Name, version, position, lag of every projection."""
+    """Name, version, position, lag and failure of every projection, then of every policy
+    and consumer (``policy:…``, ``consumer:…``: readers of the log without a view)."""
     container = _container()
     _prepare(container)
-    table = Table("projection", "version (code/stored)", "position", "events processed",
+    table = Table("reader", "version (code/stored)", "position", "events processed",
                   "pending", "updated", "failing")
     table.columns[0].no_wrap = True
     for status in container.projection_manager().status():
