@@ -6,6 +6,7 @@ Everything else takes its collaborators as constructor arguments; tests override
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -34,6 +35,7 @@ from adapters.payments.stripe_webhooks import StripeWebhooks
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.database import DatabaseRoles, DictPool
 from adapters.privacy.compaction import ErasureCompactor
+from adapters.privacy.retention import Retention
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager, followers_of
 from adapters.projections.notify import CommitNotifier
@@ -233,6 +235,13 @@ class Container(containers.DeclarativeContainer):
         ErasureCompactor, worker_pool,
         providers.Callable(lambda ps: [p.name for p in ps], projections),
         providers.Callable(personal_tables, projections))
+    retention = providers.Singleton(
+        Retention, worker_pool,
+        idempotency_keys=providers.Callable(
+            lambda hours: timedelta(hours=hours), settings.provided.idempotency_retention_hours),
+        auth_events=providers.Callable(
+            lambda days: timedelta(days=days) if days else None,
+            settings.provided.auth_events_retention_days))
 
     # -- conversations, AI assistant, outbox (issue 4) ---------------------------------------
     conversations = providers.Container(ConversationsContainer, settings=settings,

@@ -15,16 +15,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
-from eventsourcing.utils import get_topic
 
 from adapters.observability.service import FROZEN_OBJECTS
 from adapters.projections.consumers import ConsumerRunner
 from adapters.projections.notify import NotificationListener
 from adapters.projections.policies import PolicyRunner
 from adapters.projections.runner import ProjectionRunner, topics_of
-from application.consumers import LogConsumer
-from application.policies import Policy
-from application.projections.base import Projection
 from entrypoints.container import Container
 
 log = logging.getLogger("frontdesk.runtime")
@@ -74,9 +70,13 @@ class Runtime:
         notifier = self._c.notifier()
         notifier.start()
         self._c.committer()  # wires commits to the notifier
+        pool, mapper = self._c.worker_pool(), self._c.worker_mapper()
         if self._projections:
             for projection in self._c.projections():
-                self._spawn(f"projection-{projection.name}", self._run_projection, projection,
+                runner = self.runners[projection.name] = ProjectionRunner(projection, pool,
+                                                                          mapper)
+                self._spawn(f"projection-{projection.name}", self._follow,
+                            f"projection:{projection.name}", runner,
                             self._subscribe(topics_of(projection)))
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
@@ -84,15 +84,23 @@ class Runtime:
                                                   origin=notifier.origin)
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
-            self._spawn("stale-lead-policy", self._run_stale_policy)
-            self._spawn("erasure-compactor", self._run_compactor)
+            settings = self._c.settings()
+            self._spawn("stale-lead-policy", self._run_periodic, "policy:stale-leads",
+                        self._stale_leads, settings.stale_policy_interval)
+            self._spawn("erasure-compactor", self._run_periodic, "privacy:compaction",
+                        self._c.compactor().run_once, settings.compaction_interval)
+            self._spawn("retention", self._run_periodic, "privacy:retention",
+                        self._c.retention().run_once, settings.retention_interval)
             self._spawn("contact-center", self._run_contact_center, self._subscribe())
             for policy in self._c.policies():
-                self._spawn(f"policy-{policy.name}", self._run_policy, policy,
-                            self._subscribe(map(get_topic, policy.event_classes)))
+                follower: PolicyRunner | ConsumerRunner = PolicyRunner(policy, pool, mapper,
+                                                                       self._c.bus())
+                self._spawn(f"policy-{policy.name}", self._follow, follower.tracking_name,
+                            follower, self._subscribe(follower.topics))
             for consumer in self._c.consumers():
-                self._spawn(f"consumer-{consumer.name}", self._run_consumer, consumer,
-                            self._subscribe(map(get_topic, consumer.event_classes)))
+                follower = ConsumerRunner(consumer, pool, mapper)
+                self._spawn(f"consumer-{consumer.name}", self._follow, follower.tracking_name,
+                            follower, self._subscribe(follower.topics))
 
     def stop(self) -> None:
         self._stop.set()
@@ -136,50 +144,18 @@ class Runtime:
                 log.warning("%s: lost the database (%s); retrying", key, error.__class__.__name__)
                 self._stop.wait(self._claim_retry)
 
-    def _run_projection(self, projection: Projection, wake: threading.Event) -> None:
-        runner = ProjectionRunner(projection, self._c.worker_pool(), self._c.worker_mapper())
-        self.runners[projection.name] = runner
-
+    def _follow(self, key: str, runner: ProjectionRunner | PolicyRunner | ConsumerRunner,
+                wake: threading.Event) -> None:
+        """Run ``runner`` while this process holds the claim ``key``. Policies and consumers
+        create their tracking rows here, under the claim, so a database that is down at start
+        is retried like any later outage (the manager creates the projections' rows)."""
         def work(still_claimed: Callable[[], bool]) -> None:
+            if not isinstance(runner, ProjectionRunner):
+                runner.ensure_tracking()
             runner.position = None
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
-        self._claimed(f"projection:{projection.name}", work)
-
-    def _run_policy(self, policy: Policy, wake: threading.Event) -> None:
-        runner = PolicyRunner(policy, self._c.worker_pool(), self._c.worker_mapper(),
-                              self._c.bus())
-        runner.ensure_tracking()
-
-        def work(still_claimed: Callable[[], bool]) -> None:
-            runner.position = None
-            runner.run(self._stop, wake, still_claimed=still_claimed)
-
-        self._claimed(f"policy:{policy.name}", work)
-
-    def _run_compactor(self) -> None:
-        compactor = self._c.compactor()
-        interval = self._c.settings().compaction_interval
-
-        def work(still_claimed: Callable[[], bool]) -> None:
-            while not self._stop.is_set() and still_claimed():
-                try:
-                    compactor.run_once()
-                except Exception:
-                    log.exception("erasure compaction failed")
-                self._stop.wait(interval)
-
-        self._claimed("privacy:compaction", work)
-
-    def _run_consumer(self, consumer: LogConsumer, wake: threading.Event) -> None:
-        runner = ConsumerRunner(consumer, self._c.worker_pool(), self._c.worker_mapper())
-        runner.ensure_tracking()
-
-        def work(still_claimed: Callable[[], bool]) -> None:
-            runner.position = None
-            runner.run(self._stop, wake, still_claimed=still_claimed)
-
-        self._claimed(f"consumer:{consumer.name}", work)
+        self._claimed(key, work)
 
     def _subscribe(self, topics: Iterable[str] | None = None) -> threading.Event:
         """Woken at once by commits of ``topics`` (None: any), soon after by the others."""
@@ -197,21 +173,23 @@ class Runtime:
         self._claimed("policy:contact-center",
                       lambda still_claimed: loop.run(self._stop, wake, still_claimed))
 
-    def _run_stale_policy(self) -> None:
-        policy = self._c.stale_lead_policy()
-        interval = self._c.settings().stale_policy_interval
-
+    def _run_periodic(self, key: str, job: Callable[[], object], interval: float) -> None:
+        """Run ``job`` every ``interval`` seconds while this process holds the claim ``key``;
+        a failure is logged and the job runs again at the next interval."""
         def work(still_claimed: Callable[[], bool]) -> None:
             while not self._stop.is_set() and still_claimed():
                 try:
-                    scheduled = policy.run_once()
-                    if scheduled:
-                        log.info("stale-lead policy scheduled %d follow-ups", scheduled)
+                    job()
                 except Exception:
-                    log.exception("stale-lead policy failed")
+                    log.exception("%s failed", key)
                 self._stop.wait(interval)
 
-        self._claimed("policy:stale-leads", work)
+        self._claimed(key, work)
+
+    def _stale_leads(self) -> None:
+        scheduled = self._c.stale_lead_policy().run_once()
+        if scheduled:
+            log.info("stale-lead policy scheduled %d follow-ups", scheduled)
 
 
 class _ClaimCheck:

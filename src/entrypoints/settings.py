@@ -86,6 +86,14 @@ class Settings(BaseSettings):
                                   alias="FRONTDESK_MEMORY_EF_SEARCH",
                                   description="HNSW candidate list of tenant-wide searches")
     compaction_interval: float = Field(default=30.0, alias="FRONTDESK_COMPACTION_INTERVAL")
+    idempotency_retention_hours: float = Field(
+        default=24.0, ge=1.0, alias="FRONTDESK_IDEMPOTENCY_RETENTION_HOURS",
+        description="how long a stored answer replays a retried write (Idempotency-Key)")
+    auth_events_retention_days: int = Field(
+        default=400, ge=0, alias="FRONTDESK_AUTH_EVENTS_RETENTION_DAYS",
+        description="how long login and access-change entries are kept; 0 keeps them")
+    retention_interval: float = Field(default=3600.0, gt=0,
+                                      alias="FRONTDESK_RETENTION_INTERVAL")
     retriever: Literal["memory", "lexical"] = Field(
         default="memory", alias="FRONTDESK_RETRIEVER",
         description="what AI replies draw on: the memory index (knowledge and the contact's "

@@ -56,6 +56,7 @@ def test_projections_status_rebuild_and_as_of(cli: Any, tenant: TenantSession) -
     tenant.read(f"/v1/leads/{created.json()['id']}", created.headers["x-frontdesk-position"])
     status = cli("projections", "status").output
     assert "lead_pipeline" in status and "contacts" in status
+    assert "policy:open-case-on-conversion" in status and "consumer:outbox-" in status
     rebuilt = cli("projections", "rebuild", "lead_pipeline").output
     assert "swapped in" in rebuilt
     tenant.read(f"/v1/leads/{created.json()['id']}", created.headers["x-frontdesk-position"])
@@ -87,6 +88,23 @@ def test_events_dump_decodes_a_tenants_events(cli: Any, tenant: TenantSession) -
 
     refused = CliRunner().invoke(app, ["events", "dump", "--after", "yesterday"])
     assert refused.exit_code == 2 and "TX:ID" in refused.output
+
+
+def test_privacy_prune_deletes_stored_answers_past_their_period(
+        cli: Any, tenant: TenantSession, owner_url: str) -> None:
+    import psycopg
+
+    tenant.post("/v1/leads", json={"email": "prune@example.com", "source": "cli"},
+                headers={"Idempotency-Key": "prune-me"})
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        conn.execute("UPDATE idempotency_keys SET created_at = now() - interval '2 days' "
+                     "WHERE tenant_id = %s", (tenant.id,))
+        output = cli("privacy", "prune").output
+        left = conn.execute("SELECT count(*) FROM idempotency_keys WHERE tenant_id = %s",
+                            (tenant.id,)).fetchone()
+    assert left == (0,)
+    removed = int(output.split("removed ")[1].split()[0])
+    assert removed >= 1 and "login entries" in output
 
 
 def test_leads_import_from_the_cli(cli: Any, tenant: TenantSession, tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ class Cluster:
         return sorted([f"projection:{p.name}" for p in c.projections()]
                       + [f"policy:{p.name}" for p in c.policies()]
                       + [f"consumer:{x.name}" for x in c.consumers()]
-                      + ["policy:stale-leads", "privacy:compaction", "policy:contact-center"])
+                      + ["policy:stale-leads", "privacy:compaction", "privacy:retention",
+                         "policy:contact-center"])
 
     def holders(self) -> dict[str, list[str]]:
         """Claim key -> the processes (application names) holding its advisory lock."""

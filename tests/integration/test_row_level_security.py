@@ -98,14 +98,23 @@ def test_another_tenant_cannot_insert_rows_for_the_first(app_conn: Any,
                          (seeded.id, uuid.uuid4()))
 
 
-def test_the_event_log_is_append_only_for_the_service(app_conn: Any,
+def test_the_event_log_is_append_only_for_the_service(container: Any, app_conn: Any,
                                                       seeded: TenantSession) -> None:
+    """The API role only appends to the event log and the login trail; the worker role may
+    delete login entries past their retention (ADR 0061) but change none of them."""
     as_tenant(app_conn, seeded.id)
     for statement in ("UPDATE events SET topic = 'x'", "DELETE FROM events",
-                      "TRUNCATE events"):
+                      "TRUNCATE events", "UPDATE auth_events SET actor = 'x'",
+                      "DELETE FROM auth_events", "TRUNCATE auth_events"):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             app_conn.execute(statement)
         app_conn.rollback()
+    with psycopg.connect(container.database().worker_url) as worker:
+        for statement in ("UPDATE events SET topic = 'x'", "DELETE FROM events",
+                          "UPDATE auth_events SET actor = 'x'", "TRUNCATE auth_events"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                worker.execute(statement)
+            worker.rollback()
 
 
 def test_the_read_models_are_read_only_for_the_service(app_conn: Any,

@@ -38,7 +38,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(leads_app, name="leads")
 keys_app = typer.Typer(help="Key-encryption keys and data keys.", no_args_is_help=True)
 memories_app = typer.Typer(help="The memory index.", no_args_is_help=True)
-privacy_app = typer.Typer(help="Erasure maintenance.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Erasure and retention maintenance.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
@@ -432,6 +432,17 @@ def privacy_compact() -> None:
     console.print(f"{result.erasures} erasures compacted; tables rewritten: "
                   f"{', '.join(result.tables) or '-'}"
                   + ("; waiting for projections to purge more" if result.waiting else ""))
+
+
+@privacy_app.command("prune")
+def privacy_prune() -> None:
+    """Delete what is kept only for a while (the worker does this every hour): stored answers
+    of Idempotency-Keys, login entries past their retention, ended rate-limit windows."""
+    container = _container()
+    _prepare(container)
+    pruned = container.retention().run_once()
+    console.print(f"removed {pruned.idempotency_keys} stored answers, {pruned.auth_events} "
+                  f"login entries, {pruned.rate_counters} rate windows")
 
 
 if __name__ == "__main__":
