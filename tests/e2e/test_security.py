@@ -234,6 +234,23 @@ def test_responses_carry_request_id_and_security_headers(tenant: TenantSession) 
     assert generated.headers["x-request-id"] != "bad id with spaces"
 
 
+def test_unknown_routes_and_methods_carry_request_id_and_security_headers(
+        tenant: TenantSession) -> None:
+    """The router answers these before any route exists to run middleware (security gap 1,
+    now closed): they too get the request id, the headers and a problem+json body."""
+    unknown_route = tenant.get("/v1/no-such-thing", headers={"X-Request-ID": "trace-404"})
+    unknown_method = tenant.client.patch("/v1/leads", headers={**tenant.headers,
+                                                               "X-Request-ID": "trace-405"})
+    for response, status, request_id in ((unknown_route, 404, "trace-404"),
+                                         (unknown_method, 405, "trace-405")):
+        assert response.status_code == status
+        assert response.headers["x-request-id"] == request_id
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        assert response.headers["cache-control"] == "no-store"
+        assert_problem(response, status)
+
+
 def test_a_nul_character_is_a_422_and_stores_nothing(client: Any, tenant: TenantSession) -> None:
     """PostgreSQL cannot store NUL in text: found by schemathesis as a 500 at login."""
     login = client.post("/v1/auth/login", json={"tenant": "bright\x00smile",

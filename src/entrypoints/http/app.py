@@ -191,8 +191,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
                       "analytics": _value(analytics), "stripe": _value(stripe),
                       **{name: _value(v) for name, v in conversation_deps.items()},
                       **contact_center_api.dependencies(container)},
-        middleware=[request_context,
-                    DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
+        middleware=[DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
                     limits, require_roles],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[open_gate, watch, started],
@@ -229,4 +228,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         logging_config=None,
     )
     document_problems(app)
+    # Request id, security headers, access log and request metrics around everything the app
+    # answers, routing included: as route middleware they missed the 404s and 405s of
+    # unknown routes and methods, which the router answers before any route's middleware.
+    app.asgi_handler = request_context(app.asgi_handler)
     return app
