@@ -1,7 +1,8 @@
-"""Background work of a process: projection runners, the commit notifier, the listener for
-other processes' commits, and the stale-lead policy. ``serve`` runs it in-process; ``worker``
-runs only this. Each projection (and the policy) is claimed with a PostgreSQL advisory lock, so
-several processes never do the same work twice, and a standby takes over when the holder dies.
+"""Background work of a process: projection runners, policies, consumers, periodic jobs, the
+commit notifier and the listener for other processes' commits. ``serve`` runs it in-process;
+``worker`` runs only this. Each runner and job is claimed with a PostgreSQL advisory lock, so
+several processes never do the same work twice; the processes share the claims about evenly
+(``entrypoints.claims``), and the others take a process's claims over when it dies.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from adapters.projections.consumers import ConsumerRunner
 from adapters.projections.notify import NotificationListener
 from adapters.projections.policies import PolicyRunner
 from adapters.projections.runner import ProjectionRunner, topics_of
+from entrypoints.claims import CHECK_EVERY, ClaimCheck, FairShare, candidate_key, others_want
 from entrypoints.container import Container
 
 log = logging.getLogger("frontdesk.runtime")
+Work = Callable[[Callable[[], bool]], None]
+"""What a claim's holder does, given a check whether the claim is still its own."""
 
 
 def tune_interpreter() -> None:
@@ -65,19 +69,20 @@ class Runtime:
         self._wakes: list[threading.Event] = []
         self._listener: NotificationListener | None = None
         self.runners: dict[str, ProjectionRunner] = {}
+        self._fair = FairShare()
 
     def start(self) -> None:
         notifier = self._c.notifier()
         notifier.start()
         self._c.committer()  # wires commits to the notifier
         pool, mapper = self._c.worker_pool(), self._c.worker_mapper()
+        claims: list[tuple[str, str, Work]] = []  # thread name, claim key, what to do
         if self._projections:
             for projection in self._c.projections():
                 runner = self.runners[projection.name] = ProjectionRunner(projection, pool,
                                                                           mapper)
-                self._spawn(f"projection-{projection.name}", self._follow,
-                            f"projection:{projection.name}", runner,
-                            self._subscribe(topics_of(projection)))
+                claims.append((f"projection-{projection.name}", f"projection:{projection.name}",
+                               self._following(runner, self._subscribe(topics_of(projection)))))
         if self._listen:
             self._listener = NotificationListener(self._c.database().worker_url,
                                                   notifier.wake_local,
@@ -85,22 +90,33 @@ class Runtime:
             self._spawn("commit-listener", self._listener.run)
         if self._policies:
             settings = self._c.settings()
-            self._spawn("stale-lead-policy", self._run_periodic, "policy:stale-leads",
-                        self._stale_leads, settings.stale_policy_interval)
-            self._spawn("erasure-compactor", self._run_periodic, "privacy:compaction",
-                        self._c.compactor().run_once, settings.compaction_interval)
-            self._spawn("retention", self._run_periodic, "privacy:retention",
-                        self._c.retention().run_once, settings.retention_interval)
-            self._spawn("contact-center", self._run_contact_center, self._subscribe())
+            claims += [
+                ("stale-lead-policy", "policy:stale-leads",
+                 self._periodically("policy:stale-leads", self._stale_leads,
+                                    settings.stale_policy_interval)),
+                ("erasure-compactor", "privacy:compaction",
+                 self._periodically("privacy:compaction", self._c.compactor().run_once,
+                                    settings.compaction_interval)),
+                ("retention", "privacy:retention",
+                 self._periodically("privacy:retention", self._c.retention().run_once,
+                                    settings.retention_interval)),
+                ("contact-center", "policy:contact-center",
+                 self._contact_center(self._subscribe()))]
             for policy in self._c.policies():
                 follower: PolicyRunner | ConsumerRunner = PolicyRunner(policy, pool, mapper,
                                                                        self._c.bus())
-                self._spawn(f"policy-{policy.name}", self._follow, follower.tracking_name,
-                            follower, self._subscribe(follower.topics))
+                claims.append((f"policy-{policy.name}", follower.tracking_name,
+                               self._following(follower, self._subscribe(follower.topics))))
             for consumer in self._c.consumers():
                 follower = ConsumerRunner(consumer, pool, mapper)
-                self._spawn(f"consumer-{consumer.name}", self._follow, follower.tracking_name,
-                            follower, self._subscribe(follower.topics))
+                claims.append((f"consumer-{consumer.name}", follower.tracking_name,
+                               self._following(follower, self._subscribe(follower.topics))))
+        self._fair.claims = len(claims)
+        if claims:
+            self._spawn("claim-sharing", self._fair.keep_presence,
+                        self._c.database().worker_url, self._stop)
+        for name, key, work in claims:
+            self._spawn(name, self._claimed, key, work)
 
     def stop(self) -> None:
         self._stop.set()
@@ -121,41 +137,71 @@ class Runtime:
         thread.start()
         self._threads.append(thread)
 
-    def _claimed(self, key: str, work: Callable[[Callable[[], bool]], None]) -> None:
-        """Hold an advisory lock named ``key`` on a dedicated connection while doing ``work``.
+    def _claimed(self, key: str, work: Work) -> None:
+        """Hold an advisory lock named ``key`` on a dedicated connection while doing ``work``,
+        sharing the claims fairly with the other processes (``entrypoints.claims``).
 
         A standby keeps its connection between attempts: reconnecting for every attempt cost
         a PostgreSQL backend start per claim and retry interval (two dozen claims per
-        process)."""
+        process). The connection also holds the key's candidate lock."""
         url = self._c.database().worker_url
+        patience = 3 * self._claim_retry
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True) as claim:
+                    claim.execute("SELECT pg_advisory_lock_shared(hashtext(%s))",
+                                  (candidate_key(key),))
+                    free_since: float | None = None
                     while not self._stop.is_set():
                         got = claim.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
                                             (key,)).fetchone()
-                        if got and got[0]:
-                            log.info("claimed %s", key)
-                            work(_ClaimCheck(claim))
-                            claim.execute("SELECT pg_advisory_unlock_all()")
-                        else:
+                        if not (got and got[0]):
+                            free_since = None
                             self._stop.wait(self._claim_retry)
+                            continue
+                        now = time.monotonic()
+                        free_since = free_since or now
+                        if (self._fair.full() and now - free_since < patience
+                                and others_want(claim, key)):
+                            # Full: leave it to a process with room, unless none takes it.
+                            claim.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                            self._stop.wait(self._claim_retry)
+                            continue
+                        free_since = None
+                        if self._hold(claim, key, work):
+                            self._stop.wait(patience + self._claim_retry)
             except psycopg.Error as error:
                 log.warning("%s: lost the database (%s); retrying", key, error.__class__.__name__)
                 self._stop.wait(self._claim_retry)
 
-    def _follow(self, key: str, runner: ProjectionRunner | PolicyRunner | ConsumerRunner,
-                wake: threading.Event) -> None:
-        """Run ``runner`` while this process holds the claim ``key``. Policies and consumers
-        create their tracking rows here, under the claim, so a database that is down at start
-        is retried like any later outage (the manager creates the projections' rows)."""
+    def _hold(self, claim: psycopg.Connection[Any], key: str, work: Work) -> bool:
+        """Do ``work`` under the claim just taken, then release it; True when it was given
+        back to even out the claims."""
+        self._fair.took()
+        check = ClaimCheck(claim, key, self._fair)
+        try:
+            log.info("claimed %s", key)
+            work(check)
+        finally:
+            self._fair.released(check.given_back)
+        claim.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        if check.given_back:
+            log.info("gave %s back: %d claims, %d processes, a share of %d", key,
+                     self._fair.claims, self._fair.processes, self._fair.share)
+        return check.given_back
+
+    def _following(self, runner: ProjectionRunner | PolicyRunner | ConsumerRunner,
+                   wake: threading.Event) -> Work:
+        """Run ``runner`` while the claim is held. Policies and consumers create their
+        tracking rows here, under the claim, so a database that is down at start is retried
+        like any later outage (the manager creates the projections' rows)."""
         def work(still_claimed: Callable[[], bool]) -> None:
             if not isinstance(runner, ProjectionRunner):
                 runner.ensure_tracking()
             runner.position = None
             runner.run(self._stop, wake, still_claimed=still_claimed)
 
-        self._claimed(key, work)
+        return work
 
     def _subscribe(self, topics: Iterable[str] | None = None) -> threading.Event:
         """Woken at once by commits of ``topics`` (None: any), soon after by the others."""
@@ -163,48 +209,33 @@ class Runtime:
         self._wakes.append(wake)
         return wake
 
-    def _run_contact_center(self, wake: threading.Event) -> None:
+    def _contact_center(self, wake: threading.Event) -> Work:
         from entrypoints.contact_center_runtime import ContactCenterLoop
 
         loop = ContactCenterLoop(self._c.contact_center.dispatcher(),
                                  self._c.contact_center.timers(), self._c.consistency(),
                                  self._c.worker_pool(),
                                  interval=self._c.settings().contact_center_interval)
-        self._claimed("policy:contact-center",
-                      lambda still_claimed: loop.run(self._stop, wake, still_claimed))
+        return lambda still_claimed: loop.run(self._stop, wake, still_claimed)
 
-    def _run_periodic(self, key: str, job: Callable[[], object], interval: float) -> None:
-        """Run ``job`` every ``interval`` seconds while this process holds the claim ``key``;
-        a failure is logged and the job runs again at the next interval."""
+    def _periodically(self, key: str, job: Callable[[], object], interval: float) -> Work:
+        """Run ``job`` every ``interval`` seconds while the claim is held; a failure is
+        logged and the job runs again at the next interval. Between runs the claim is checked
+        every few seconds, so it can be given back without waiting out a long interval."""
         def work(still_claimed: Callable[[], bool]) -> None:
             while not self._stop.is_set() and still_claimed():
                 try:
                     job()
                 except Exception:
                     log.exception("%s failed", key)
-                self._stop.wait(interval)
+                due = time.monotonic() + interval
+                while (left := due - time.monotonic()) > 0 and still_claimed():
+                    if self._stop.wait(min(left, CHECK_EVERY)):
+                        return
 
-        self._claimed(key, work)
+        return work
 
     def _stale_leads(self) -> None:
         scheduled = self._c.stale_lead_policy().run_once()
         if scheduled:
             log.info("stale-lead policy scheduled %d follow-ups", scheduled)
-
-
-class _ClaimCheck:
-    """Is the claim connection (and so the advisory lock) still alive? Checked every 5 s."""
-
-    def __init__(self, claim: psycopg.Connection[Any]) -> None:
-        self._claim = claim
-        self._checked = time.monotonic()
-
-    def __call__(self) -> bool:
-        if time.monotonic() - self._checked < 5.0:
-            return True
-        try:
-            self._claim.execute("SELECT 1")
-        except psycopg.Error:
-            return False
-        self._checked = time.monotonic()
-        return True
