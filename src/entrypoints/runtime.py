@@ -92,14 +92,11 @@ class Runtime:
             settings = self._c.settings()
             claims += [
                 ("stale-lead-policy", "policy:stale-leads",
-                 self._periodically("policy:stale-leads", self._stale_leads,
-                                    settings.stale_policy_interval)),
+                 self._periodically(self._stale_leads, settings.stale_policy_interval)),
                 ("erasure-compactor", "privacy:compaction",
-                 self._periodically("privacy:compaction", self._c.compactor().run_once,
-                                    settings.compaction_interval)),
+                 self._periodically(self._c.compactor().run_once, settings.compaction_interval)),
                 ("retention", "privacy:retention",
-                 self._periodically("privacy:retention", self._c.retention().run_once,
-                                    settings.retention_interval)),
+                 self._periodically(self._c.retention().run_once, settings.retention_interval)),
                 ("contact-center", "policy:contact-center",
                  self._contact_center(self._subscribe()))]
             for policy in self._c.policies():
@@ -218,7 +215,7 @@ class Runtime:
                                  interval=self._c.settings().contact_center_interval)
         return lambda still_claimed: loop.run(self._stop, wake, still_claimed)
 
-    def _periodically(self, key: str, job: Callable[[], object], interval: float) -> Work:
+    def _periodically(self, job: Callable[[], object], interval: float) -> Work:
         """Run ``job`` every ``interval`` seconds while the claim is held; a failure is
         logged and the job runs again at the next interval. Between runs the claim is checked
         every few seconds, so it can be given back without waiting out a long interval."""
@@ -227,7 +224,7 @@ class Runtime:
                 try:
                     job()
                 except Exception:
-                    log.exception("%s failed", key)
+                    log.exception("%s failed", threading.current_thread().name)
                 due = time.monotonic() + interval
                 while (left := due - time.monotonic()) > 0 and still_claimed():
                     if self._stop.wait(min(left, CHECK_EVERY)):
