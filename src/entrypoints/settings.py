@@ -92,8 +92,8 @@ class Settings(BaseSettings):
     auth_events_retention_days: int = Field(
         default=400, ge=0, alias="FRONTDESK_AUTH_EVENTS_RETENTION_DAYS",
         description="how long login and access-change entries are kept; 0 keeps them")
-    retention_interval: float = Field(default=3600.0, gt=0,
-                                      alias="FRONTDESK_RETENTION_INTERVAL")
+    retention_interval: float = Field(default=3600.0, gt=0, alias="FRONTDESK_RETENTION_INTERVAL",
+                                      description="seconds between the worker's retention runs")
     retriever: Literal["memory", "lexical"] = Field(
         default="memory", alias="FRONTDESK_RETRIEVER",
         description="what AI replies draw on: the memory index (knowledge and the contact's "

@@ -133,11 +133,17 @@ def test_readiness_stays_ready_when_the_lag_cannot_be_counted_within_the_probe_b
     and reported unknown. Lag never fails readiness, so neither does its absence."""
     import psycopg
 
-    from adapters.postgres.health import HealthChecks
+    from adapters.postgres.health import PROBE_TIMEOUT, HealthChecks
 
-    health = HealthChecks(container.app_pool(), container.projection_manager(),
-                          container.vendor_circuits(), timeout=0.5)
-    assert health.readiness().checks["projections"]["lag"]  # counted when nothing holds it up
+    def probe(timeout: float) -> HealthChecks:
+        return HealthChecks(container.app_pool(), container.projection_manager(),
+                            container.vendor_circuits(), timeout=timeout)
+
+    # Counted when nothing holds it up, at the production bound: the count now covers the
+    # policies and consumers too (19 queries, the followers' whole topics pending here, as no
+    # runtime of this process runs them); at 0.5 s this failed once in seven runs.
+    assert probe(PROBE_TIMEOUT).readiness().checks["projections"]["lag"]
+    health = probe(0.5)  # the held-up case need not wait the full bound
     with psycopg.connect(owner_url) as locker:
         locker.execute("LOCK TABLE projection_tracking IN ACCESS EXCLUSIVE MODE")
         readiness = health.readiness()

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from adapters.postgres.health import HealthChecks
-from adapters.projections.manager import Follower, ProjectionManager
+from adapters.projections.manager import ProjectionManager, TrackedReader
 from adapters.projections.policies import PolicyRunner
 from application.leads.actions import ScoreLeadHandler
 from application.leads.commands import ScoreLead
@@ -127,9 +127,9 @@ def follow_until_recovered(container: Any, tenant: TenantSession, kind: str,
     outage = Outage(tenant.id, error)
     runner = make_runner(outage)
     runner.ensure_tracking()
+    reader = TrackedReader(runner.tracking_name, runner.topics, kind)
     manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
-                                container.worker_mapper(), [],
-                                followers=[Follower(runner.tracking_name, runner.topics, kind)])
+                                container.worker_mapper(), [], followers=[reader])
     health = HealthChecks(container.app_pool(), manager, container.vendor_circuits())
     stop, wake = threading.Event(), threading.Event()
     thread = threading.Thread(target=runner.run, args=(stop, wake), kwargs={"idle": 0.05})

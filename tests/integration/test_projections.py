@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -260,9 +261,7 @@ def test_a_projection_that_cannot_apply_a_batch_says_so_and_resumes_once_it_can(
     thread = threading.Thread(target=runner.run, args=(stop, wake), kwargs={"idle": 0.05})
     thread.start()
 
-    def status_when(done: Any) -> Any:
-        return reader_status_when(manager, done)
-
+    status_when = partial(reader_status_when, manager)
     try:
         failing = status_when(lambda s: s.failures >= 2)
         assert failing.failing_since is not None

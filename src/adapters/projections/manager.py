@@ -62,19 +62,20 @@ class ProjectionStatus:
 
 
 @dataclass(frozen=True, slots=True)
-class Follower:
+class TrackedReader:
     """A policy or log consumer as status sees it: its tracking row and the topics it reads.
-    It has no view, so nothing to rebuild; it creates its row when it first runs."""
+    It has no view, so nothing to rebuild; it creates its row when it first runs. (Not
+    ``follow.Follower``, which is the retry loop's view of any runner.)"""
     tracking_name: str
     topics: list[str] | None
     kind: str
 
 
 def followers_of(policies: Iterable[Policy], consumers: Iterable[LogConsumer]
-                 ) -> list[Follower]:
-    return [*(Follower(policy_tracking_name(p), [get_topic(c) for c in p.event_classes],
+                 ) -> list[TrackedReader]:
+    return [*(TrackedReader(policy_tracking_name(p), [get_topic(c) for c in p.event_classes],
                        "policy") for p in policies),
-            *(Follower(consumer_tracking_name(c), [get_topic(e) for e in c.event_classes],
+            *(TrackedReader(consumer_tracking_name(c), [get_topic(e) for e in c.event_classes],
                        "consumer") for c in consumers)]
 
 
@@ -89,7 +90,7 @@ class ProjectionManager:
     def __init__(self, owner_url: str, worker_pool: DictPool, mapper: PersonalDataMapper,
                  projections: Sequence[Projection],
                  tables: Mapping[str, Table] = TABLES,
-                 followers: Sequence[Follower] = ()) -> None:
+                 followers: Sequence[TrackedReader] = ()) -> None:
         """``followers``: the policies and consumers, whose positions and failures ``status``
         reports after the projections'."""
         self._owner_url, self._pool, self._mapper = owner_url, worker_pool, mapper
