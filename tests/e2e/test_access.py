@@ -209,25 +209,46 @@ def _app_with(owner_url: str, **settings: Any) -> Any:
 
 def test_failed_logins_are_throttled_per_account_and_per_ip(owner_url: str,
                                                             tenant: TenantSession) -> None:
+    # Behind a trusted proxy the client is the X-Forwarded-For address: this test's own
+    # (a documentation address, unique per run), so failed logins of other tests from the
+    # test client's address do not count against its budget, whatever order they run in.
     app = _app_with(owner_url, FRONTDESK_LOGIN_THROTTLE_PER_ACCOUNT=3,
                     FRONTDESK_LOGIN_THROTTLE_PER_IP=6, FRONTDESK_RATE_LIMIT_PER_IP=0,
-                    FRONTDESK_RATE_LIMIT_PER_TENANT=0)
-    victim, bystander = add_user(tenant, ["agent"]), add_user(tenant, ["agent"])
+                    FRONTDESK_RATE_LIMIT_PER_TENANT=0, FRONTDESK_TRUST_FORWARDED_FOR=True)
+    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    proxied = {"X-Forwarded-For": f"{address}, 10.0.0.1"}
+    victim, bystander, third = (add_user(tenant, ["agent"]) for _ in range(3))
     with TestClient(app) as client:
         for _ in range(3):
-            assert login(client, tenant.slug, victim["email"], "wrong password!").status_code \
-                == 401
-        throttled = login(client, tenant.slug, victim["email"])  # even the right password
+            assert login(client, tenant.slug, victim["email"], "wrong password!",
+                         **proxied).status_code == 401
+        throttled = login(client, tenant.slug, victim["email"], **proxied)  # even the right one
         assert throttled.status_code == 429
         assert 1 <= int(throttled.headers["retry-after"]) <= 900
         assert throttled.json()["type"].endswith("/too-many-attempts")
-        assert login(client, tenant.slug, bystander["email"]).status_code == 200
-        for _ in range(3):  # the IP's budget (6 failures) runs out across accounts
-            login(client, tenant.slug, bystander["email"], "wrong password!")
-        assert login(client, tenant.slug, bystander["email"]).status_code == 429
+        assert login(client, tenant.slug, bystander["email"], **proxied).status_code == 200
+        for _ in range(3):  # the address's budget (6 failures) runs out across accounts
+            login(client, tenant.slug, bystander["email"], "wrong password!", **proxied)
+        assert login(client, tenant.slug, third["email"], **proxied).status_code == 429
+        # From another address that account logs in: the budget was this address's.
+        other = {"X-Forwarded-For": f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"}
+        assert login(client, tenant.slug, third["email"], **other).status_code == 200
     audit = tenant.get("/v1/audit", params={"resource_id": victim["id"],
                                             "action": "login.failed"}).json()["items"]
-    assert len(audit) == 3 and all(e["ip"] == "testclient" for e in audit)
+    assert len(audit) == 3 and all(e["ip"] == address for e in audit)
+
+
+def test_a_forwarded_address_is_not_believed_unless_the_proxy_is_trusted(
+        owner_url: str, tenant: TenantSession) -> None:
+    app = _app_with(owner_url, FRONTDESK_RATE_LIMIT_PER_IP=0, FRONTDESK_RATE_LIMIT_PER_TENANT=0)
+    user = add_user(tenant, ["agent"])
+    with TestClient(app) as client:
+        forged = {"X-Forwarded-For": "2001:db8::1"}
+        assert login(client, tenant.slug, user["email"], "wrong password!",
+                     **forged).status_code == 401
+    audit = tenant.get("/v1/audit", params={"resource_id": user["id"],
+                                            "action": "login.failed"}).json()["items"]
+    assert [e["ip"] for e in audit] == ["testclient"]
 
 
 @pytest.fixture(scope="module")
