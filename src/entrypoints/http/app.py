@@ -8,13 +8,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from pydantic import BaseModel
 
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
@@ -27,11 +28,13 @@ from entrypoints.http.deps import (
     AccessHandlers,
     AnalyticsQueries,
     CaseHandlers,
+    Constant,
     ContactHandlers,
     IdentityHandlers,
     LeadHandlers,
     ReadSide,
     StripeHooks,
+    resolve_constants_in_line,
 )
 from entrypoints.http.middleware import request_context
 from entrypoints.http.openapi import document_problems
@@ -69,8 +72,11 @@ and (in later releases) cases, conversations and the contact center.
 """
 
 
-def _value(value: Any) -> Provide:
-    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+def _as_json(model: BaseModel) -> msgspec.Raw:
+    """An answer model encoded by pydantic's own serializer straight to JSON bytes, which
+    msgspec copies as they are. Litestar's pydantic plugin otherwise dumps the model to
+    Python objects (``model_dump(mode="json")``) that msgspec then encodes a second time."""
+    return msgspec.Raw(model.__pydantic_serializer__.to_json(model))
 
 
 def _pool_checker(pool: Any) -> Callable[[], None]:
@@ -184,12 +190,12 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
                         ApiKeysController, AuditController, CasesController,
                         AnalyticsController, StripeWebhooksController, *conversation_routes,
                         *contact_center_api.CONTROLLERS],
-        dependencies={"bus": _value(container.bus()), "contacts": _value(contacts),
-                      "leads": _value(leads), "identity": _value(identity),
-                      "reads": _value(reads), "health": _value(health),
-                      "access": _value(access), "cases": _value(cases),
-                      "analytics": _value(analytics), "stripe": _value(stripe),
-                      **{name: _value(v) for name, v in conversation_deps.items()},
+        dependencies={"bus": Constant(container.bus()), "contacts": Constant(contacts),
+                      "leads": Constant(leads), "identity": Constant(identity),
+                      "reads": Constant(reads), "health": Constant(health),
+                      "access": Constant(access), "cases": Constant(cases),
+                      "analytics": Constant(analytics), "stripe": Constant(stripe),
+                      **{name: Constant(v) for name, v in conversation_deps.items()},
                       **contact_center_api.dependencies(container)},
         middleware=[DefineMiddleware(auth, exclude=["^/schema"], exclude_from_auth_key="public"),
                     limits, require_roles],
@@ -226,8 +232,10 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
                   Tag(name="audit", description="Who did what, when, from where")]),
         debug=False,
         logging_config=None,
+        type_encoders={BaseModel: _as_json},
     )
     document_problems(app)
+    resolve_constants_in_line(app)
     # Request id, security headers, access log and request metrics around everything the app
     # answers, routing included: as route middleware they missed the 404s and 405s of
     # unknown routes and methods, which the router answers before any route's middleware.

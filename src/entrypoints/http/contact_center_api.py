@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.di import Provide
 from litestar.openapi.spec import Tag
 
 from entrypoints.container import Container
 from entrypoints.http.contact_center_deps import ContactCenterHandlers
+from entrypoints.http.deps import Constant
 from entrypoints.http.routes.agents import AgentsController
 from entrypoints.http.routes.queues import QueuesController
 from entrypoints.http.routes.scripts import DispositionsController, ScriptsController
@@ -25,4 +25,4 @@ TAG = Tag(name="contact center", description="Agents, queues with SLAs, tasks an
 
 def dependencies(container: Container) -> dict[str, Any]:
     handlers = ContactCenterHandlers.build(container.contact_center)
-    return {"cc": Provide(lambda: handlers, use_cache=True, sync_to_thread=False)}
+    return {"cc": Constant(handlers)}
