@@ -94,9 +94,11 @@ def measure(scheduling: str) -> None:
     if "c" in sections:
         layouts = {"production": True, "make run": False}
         report["c"] = {name: http_load.run(owner_url, seconds=int(seconds * 2), connections=32,
-                                           workers=2, separate_worker=separate)
+                                           rounds=rounds, workers=2, separate_worker=separate)
                        for name, separate in layouts.items()}
-        print("\n(c) HTTP, 32 concurrent connections, wrk, `frontdesk serve --workers 2`")
+        print(f"\n(c) HTTP, 32 concurrent connections, wrk, `frontdesk serve --workers 2`, "
+              f"{rounds} rounds of {int(seconds * 2)} s per endpoint: the median round (by p95), "
+              "then every round's p95")
         for layout, c in report["c"].items():  # type: ignore[attr-defined]
             if layout == "production":
                 print("    production layout (runbook): projections in one `frontdesk worker` "
@@ -108,11 +110,15 @@ def measure(scheduling: str) -> None:
                     if layout == "production" else ""
                 print(f"      {name:16s} {r['rps']:7.0f} req/s  p50 {r['p50_ms']:6.1f} ms  "
                       f"p95 {r['p95_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
-                      f"errors {r['errors']}{target}")
-            backlog = c["POST /v1/leads"]
-            print(f"      after the POST run the projections had {backlog['backlog_after']:,} "
-                  f"event applications to go and caught up in {backlog['catch_up_s']:.1f} s; "
-                  "the GET run starts after that")
+                      f"errors {sum(x['errors'] for x in r['rounds'])}{target}")
+                print(f"      {'':16s} rounds: " + ", ".join(
+                    f"{x['rps']:.0f} req/s p95 {x['p95_ms']:.1f} ms" for x in r["rounds"]))
+            backlog = c["POST /v1/leads"]["rounds"]
+            print("      after each POST round the projections had "
+                  + ", ".join(f"{x['backlog_after']:,}" for x in backlog)
+                  + " event applications to go and caught up in "
+                  + ", ".join(f"{x['catch_up_s']:.1f}" for x in backlog)
+                  + " s; the next round starts after that")
         print("    (wrk's percentiles include its coordinated-omission correction: a stalled "
               "request also counts the requests it held back)")
 
