@@ -15,6 +15,20 @@ from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# The highest committed transaction id stored (an event's, or the last one a reader applied),
+# and the next transaction id the cluster will hand out: in a database this cluster wrote, the
+# first is always below the second. Read as the worker role: it sees every tenant's events
+# (the owner does not, under forced row-level security).
+POSITIONS = """
+SELECT greatest((SELECT max(tx_id) FROM events),
+                (SELECT max(last_tx) FROM projection_tracking))::text AS highest,
+       pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid
+"""
+
+
+class CounterBehindLog(RuntimeError):
+    """The cluster's transaction counter is behind the stored positions (security gap 16)."""
+
 
 def migrate(roles: DatabaseRoles) -> None:
     """Bring the schema to head (idempotent) and (re)set the app and worker passwords."""
@@ -34,3 +48,26 @@ def migrate(roles: DatabaseRoles) -> None:
             raw.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                 sql.Identifier(role), sql.Literal(password)))
     engine.dispose()
+    check_counter_ahead_of_log(roles)
+
+
+def check_counter_ahead_of_log(roles: DatabaseRoles) -> None:
+    """Refuse to run on a database whose stored positions are ahead of the cluster's
+    transaction counter.
+
+    Positions are PostgreSQL transaction ids (ADR 0002). A logical restore (`pg_restore`)
+    into a cluster whose counter is behind the source's gives every new event a position
+    below the restored ones, so projections, outboxes, policies and the compactor, all
+    past those positions, would skip every new event without an error. Every process
+    migrates at start, so none of them starts on such a database; the runbook's restore
+    section says how to move the counter on."""
+    with psycopg.connect(roles.worker_url) as conn:
+        row = conn.execute(POSITIONS).fetchone()
+    assert row is not None
+    highest, next_xid = row
+    if highest is not None and int(highest) >= int(next_xid):
+        raise CounterBehindLog(
+            f"the database's transaction counter ({next_xid}) is behind the positions stored in "
+            f"it (up to {highest}): new events would sort before them and every reader would "
+            "skip them. This follows a logical restore into another cluster; see the runbook, "
+            "Restore, step 3, before starting Frontdesk on this database")

@@ -80,7 +80,7 @@ def resolve_constants_in_line(app: Litestar) -> int:
     Litestar resolves the dependencies a handler names that do not depend on each other as
     one batch, concurrently in an anyio task group, whenever there are two or more. For
     constants that is a task group and a task each for nothing: about a tenth of an API
-    process's CPU per request for `POST /v1/leads` (``leads`` and ``bus``, ADR 0053). A batch
+    process's CPU per request for `POST /v1/leads` (``leads`` and ``bus``, ADR 0063). A batch
     made only of constants is split into batches of one, which Litestar awaits in line.
     Batches with any other dependency are left as they are."""
     changed = 0
