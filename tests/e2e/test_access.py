@@ -399,3 +399,35 @@ def test_refused_requests_are_4xx_with_headers_and_count_against_the_address(
         codes = [limited.get("/v1/leads", headers={"Authorization": f"Bearer {bad}"}).status_code
                  for bad in ("x", "fdk_000000000000_nope", "y", "z", "w")]
     assert set(codes) <= {401, 429} and codes[-1] == 429, codes
+
+
+def test_cross_origin_requests_are_allowed_only_from_the_configured_origins(
+        owner_url: str, tenant: TenantSession) -> None:
+    app = _app_with(owner_url, FRONTDESK_CORS_ORIGINS="https://app.example, https://ops.example")
+    with TestClient(app) as client:
+        preflight = client.options("/v1/leads", headers={
+            "Origin": "https://ops.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Idempotency-Key"})
+        assert preflight.status_code in (200, 204)
+        assert preflight.headers["access-control-allow-origin"] == "https://ops.example"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        assert "idempotency-key" in preflight.headers["access-control-allow-headers"].lower()
+
+        refused = client.options("/v1/leads", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in refused.headers
+
+        read = client.get("/v1/leads", headers={**tenant.headers,
+                                                "Origin": "https://app.example"})
+        assert read.status_code == 200
+        assert read.headers["access-control-allow-origin"] == "https://app.example"
+        assert "x-frontdesk-position" in read.headers["access-control-expose-headers"].lower()
+        foreign = client.get("/v1/leads", headers={**tenant.headers,
+                                                   "Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in foreign.headers
+
+    # Without the setting no origin is allowed at all.
+    with TestClient(_app_with(owner_url)) as client:
+        plain = client.get("/v1/leads", headers={**tenant.headers,
+                                                 "Origin": "https://app.example"})
+        assert plain.status_code == 200 and "access-control-allow-origin" not in plain.headers
