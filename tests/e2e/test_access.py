@@ -207,6 +207,11 @@ def _app_with(owner_url: str, **settings: Any) -> Any:
     return create_app(built)
 
 
+def _documentation_address() -> str:
+    """An IPv6 documentation address (2001:db8::/32) of its own for one test run."""
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+
+
 def test_failed_logins_are_throttled_per_account_and_per_ip(owner_url: str,
                                                             tenant: TenantSession) -> None:
     # Behind a trusted proxy the client is the X-Forwarded-For address: this test's own
@@ -215,7 +220,7 @@ def test_failed_logins_are_throttled_per_account_and_per_ip(owner_url: str,
     app = _app_with(owner_url, FRONTDESK_LOGIN_THROTTLE_PER_ACCOUNT=3,
                     FRONTDESK_LOGIN_THROTTLE_PER_IP=6, FRONTDESK_RATE_LIMIT_PER_IP=0,
                     FRONTDESK_RATE_LIMIT_PER_TENANT=0, FRONTDESK_TRUST_FORWARDED_FOR=True)
-    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    address = _documentation_address()
     proxied = {"X-Forwarded-For": f"{address}, 10.0.0.1"}
     victim, bystander, third = (add_user(tenant, ["agent"]) for _ in range(3))
     with TestClient(app) as client:
@@ -231,7 +236,7 @@ def test_failed_logins_are_throttled_per_account_and_per_ip(owner_url: str,
             login(client, tenant.slug, bystander["email"], "wrong password!", **proxied)
         assert login(client, tenant.slug, third["email"], **proxied).status_code == 429
         # From another address that account logs in: the budget was this address's.
-        other = {"X-Forwarded-For": f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"}
+        other = {"X-Forwarded-For": _documentation_address()}
         assert login(client, tenant.slug, third["email"], **other).status_code == 200
     audit = tenant.get("/v1/audit", params={"resource_id": victim["id"],
                                             "action": "login.failed"}).json()["items"]

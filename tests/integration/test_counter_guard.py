@@ -7,23 +7,16 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from adapters.postgres.database import DatabaseRoles
 from adapters.postgres.migrate import CounterBehindLog, check_counter_ahead_of_log, migrate
+from entrypoints.database import provision_database
+from entrypoints.settings import Settings
 
 NAME = "test:restored-from-a-cluster-further-on"
 
 
-def _roles(owner_url: str) -> DatabaseRoles:
-    from entrypoints.settings import Settings
-
-    settings = Settings(DATABASE_URL=owner_url)
-    return DatabaseRoles(owner_url=owner_url, app_password=settings.app_db_password,
-                         worker_password=settings.worker_db_password)
-
-
 def test_positions_ahead_of_the_transaction_counter_stop_every_process_from_starting(
         owner_url: str, container: object) -> None:
-    roles = _roles(owner_url)
+    roles = provision_database(Settings(DATABASE_URL=owner_url), run_migrations=False)
     check_counter_ahead_of_log(roles)  # a database as this cluster wrote it passes
     with psycopg.connect(owner_url, autocommit=True) as conn:
         # What a restore from a cluster 10 million transactions further on leaves behind: a

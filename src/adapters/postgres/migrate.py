@@ -11,7 +11,7 @@ from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles
+from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles, connect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -61,10 +61,10 @@ def check_counter_ahead_of_log(roles: DatabaseRoles) -> None:
     past those positions, would skip every new event without an error. Every process
     migrates at start, so none of them starts on such a database; the runbook's restore
     section says how to move the counter on."""
-    with psycopg.connect(roles.worker_url) as conn:
+    with connect(roles.worker_url) as conn:
         row = conn.execute(POSITIONS).fetchone()
-    assert row is not None
-    highest, next_xid = row
+    assert row is not None  # an aggregate query always answers one row
+    highest, next_xid = row["highest"], row["next_xid"]
     if highest is not None and int(highest) >= int(next_xid):
         raise CounterBehindLog(
             f"the database's transaction counter ({next_xid}) is behind the positions stored in "

@@ -88,13 +88,14 @@ def resolve_constants_in_line(app: Litestar) -> int:
         if not isinstance(route, HTTPRoute):
             continue
         for _, model in route.route_handler_map.values():
-            batches = model.dependency_batches
-            in_line = [[{d} for d in batch] if len(batch) > 1
-                       and all(isinstance(d.provide, Constant) for d in batch) else [batch]
-                       for batch in batches]
-            flat = [b for group in in_line for b in group]
-            if len(flat) != len(batches):
-                model.dependency_batches = flat
+            batches: list[set[Any]] = []
+            for batch in model.dependency_batches:
+                if len(batch) > 1 and all(isinstance(d.provide, Constant) for d in batch):
+                    batches.extend({d} for d in batch)
+                else:
+                    batches.append(batch)
+            if len(batches) != len(model.dependency_batches):
+                model.dependency_batches = batches
                 changed += 1
     return changed
 
