@@ -26,9 +26,9 @@ T = TypeVar("T")
 @contextmanager
 def private_postgres(directory: Path) -> Iterator[str]:
     """A second embedded PostgreSQL under ``directory``; yields its owner URL."""
-    import pgserver
+    from adapters.postgres.embedded import start_server
 
-    server = pgserver.get_server(directory, cleanup_mode="delete")
+    server = start_server(directory, cleanup_mode="delete")
     try:
         yield server.get_uri("postgres")
     finally:

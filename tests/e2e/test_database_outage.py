@@ -23,9 +23,9 @@ from tests.serving import served
 @pytest.fixture
 def own_postgres(tmp_path: Path) -> Iterator[Any]:
     """A second embedded PostgreSQL, so crashing it harms no other test."""
-    import pgserver
+    from adapters.postgres.embedded import start_server
 
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
+    server = start_server(tmp_path / "pg", cleanup_mode="delete")
     try:
         yield server
     finally:
@@ -33,9 +33,9 @@ def own_postgres(tmp_path: Path) -> Iterator[Any]:
 
 
 def _crash(server: Any) -> None:
-    from pgserver._commands import pg_ctl
+    from adapters.postgres.embedded import pg_ctl
 
-    pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=server.pgdata, user=server.system_user)
+    pg_ctl(server, "-w", "-m", "immediate", "stop")
 
 
 def _probe_while_down(url: str) -> dict[str, httpx.Response | Exception]:

@@ -100,9 +100,9 @@ def database_files(container: Any) -> list[Path]:
 
 
 def pg_dump(container: Any) -> bytes:
-    import pgserver
+    from adapters.postgres.embedded import binaries
 
-    binary = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
+    binary = binaries() / "pg_dump"
     return subprocess.run([str(binary), "--data-only", "--dbname",
                            container.database().owner_url], check=True,
                           capture_output=True).stdout

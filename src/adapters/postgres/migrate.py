@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from alembic import command
@@ -43,12 +44,27 @@ def migrate(roles: DatabaseRoles) -> None:
         command.upgrade(config, "head")
         raw = connection.connection.driver_connection
         assert raw is not None
+        update_vector_extension(raw)
         for role, password in ((APP_ROLE, roles.app_password),
                                (WORKER_ROLE, roles.worker_password)):
             raw.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                 sql.Identifier(role), sql.Literal(password)))
     engine.dispose()
     check_counter_ahead_of_log(roles)
+
+
+def update_vector_extension(conn: psycopg.Connection[Any]) -> None:
+    """Bring the catalog's pgvector to the version of the server's library: a database made by
+    an earlier build keeps the version it was created with (ADR 0064)."""
+    row = conn.execute("SELECT e.extversion, a.default_version FROM pg_extension e "
+                       "JOIN pg_available_extensions a ON a.name = e.extname "
+                       "WHERE e.extname = 'vector'").fetchone()
+    if row is not None and _numbers(row[0]) < _numbers(row[1]):
+        conn.execute("ALTER EXTENSION vector UPDATE")
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def check_counter_ahead_of_log(roles: DatabaseRoles) -> None:

@@ -445,5 +445,19 @@ def privacy_prune() -> None:
                   f"login entries, {pruned.rate_counters} rate windows")
 
 
+def main() -> None:
+    """The ``frontdesk`` command. A database it must not start on (another PostgreSQL's data
+    directory, a restore behind the cluster's counter) is refused in a sentence, not a
+    traceback; nothing was changed."""
+    from adapters.postgres.embedded import DataDirectoryIncompatible
+    from adapters.postgres.migrate import CounterBehindLog
+
+    try:
+        app()
+    except (DataDirectoryIncompatible, CounterBehindLog) as refused:
+        Console(stderr=True).print(f"frontdesk: {refused}", markup=False, highlight=False)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    app()
+    main()
