@@ -48,8 +48,10 @@ def owner_url() -> Iterator[str]:
     server.drop(name)
 
 
-@pytest.fixture(scope="session")
-def container(owner_url: str) -> Iterator[Any]:
+@contextmanager
+def built_container(owner_url: str) -> Iterator[Any]:
+    """The composition root on the database at ``owner_url``, migrated, its projections'
+    tables and tracking rows created; its pools closed at the end."""
     from dependency_injector import providers
 
     from entrypoints.container import Container
@@ -66,9 +68,17 @@ def container(owner_url: str) -> Iterator[Any]:
     built.settings.override(providers.Object(settings))
     built.database()
     built.projection_manager().ensure()
-    yield built
-    built.datastore().close()
-    built.worker_pool().close()
+    try:
+        yield built
+    finally:
+        built.datastore().close()
+        built.worker_pool().close()
+
+
+@pytest.fixture(scope="session")
+def container(owner_url: str) -> Iterator[Any]:
+    with built_container(owner_url) as built:
+        yield built
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,29 @@ class ScoreCounts(Projection):
                                        "last_score": event.score})
 
 
+def create_counting_schema(container: Any) -> str:
+    """A private schema with the counting table, readable by the worker role, and its own
+    tracking row (``ScoreCounts.name@<schema>``) at the start of the log."""
+    from uuid import uuid4
+
+    import psycopg
+    from psycopg import sql
+
+    from adapters.projections.manager import ProjectionManager
+    from adapters.projections.tracking import reset_tracking
+
+    schema = f"exactly_once_{uuid4().hex[:8]}"
+    manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
+                                container.worker_mapper(), [ScoreCounts(uuid4())], tables=TABLES)
+    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO frontdesk_worker").format(
+            sql.Identifier(schema)))
+        manager._create_tables(conn, ScoreCounts(uuid4()), schema)
+        reset_tracking(conn, f"{ScoreCounts.name}@{schema}", 1)
+    return schema
+
+
 def run_forever(owner_url: str, schema: str, tenant_id: str) -> None:
     """Entry point of the subprocess that the crash test kills."""
     import threading

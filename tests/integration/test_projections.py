@@ -24,14 +24,13 @@ from adapters.projections.as_of import compute_as_of
 from adapters.projections.collector import collector_paused
 from adapters.projections.reader import Position, read_after, read_rows_after
 from adapters.projections.runner import LARGE_BATCH, ProjectionRunner
-from adapters.projections.tracking import reset_tracking
 from application.projections import LeadPipelineProjection
 from domain.contacts import Contact
 from domain.leads import Lead
 from domain.shared import Email, Score, Slug
 from tests.conftest import ROOT
 from tests.conftest import status_when as reader_status_when
-from tests.integration.counting import TABLES, ScoreCounts
+from tests.integration.counting import TABLES, ScoreCounts, create_counting_schema
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -186,17 +185,7 @@ def test_a_tailing_reader_misses_no_event_while_8_writers_append(container: Any)
 @pytest.fixture
 def counting_schema(container: Any) -> Any:
     """A private schema with the counting table and its own tracking row."""
-    from adapters.projections.manager import ProjectionManager
-
-    schema = f"exactly_once_{uuid4().hex[:8]}"
-    manager = ProjectionManager(container.database().owner_url, container.worker_pool(),
-                                container.worker_mapper(), [ScoreCounts(uuid4())], tables=TABLES)
-    with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO frontdesk_worker").format(
-            sql.Identifier(schema)))
-        manager._create_tables(conn, ScoreCounts(uuid4()), schema)
-        reset_tracking(conn, f"{ScoreCounts.name}@{schema}", 1)
+    schema = create_counting_schema(container)
     yield schema
     with psycopg.connect(container.database().owner_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

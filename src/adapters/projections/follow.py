@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
 from adapters.postgres.database import DictPool
 from adapters.projections.reader import Position
@@ -18,6 +19,26 @@ from adapters.projections.tracking import record_failure
 
 class PositionMoved(Exception):
     """The tracking row changed under us (a rebuild was swapped in): reload and continue."""
+
+
+class BackendTerminated(Exception):
+    """The server ended the connection while a batch ran, more than once at the same position:
+    a statement of the batch may be what kills its backend, and every crash restarts the whole
+    database for every tenant."""
+
+
+LOST_BEFORE_FAILING = 3
+"""Connections lost at one position before the batch is reported failing."""
+LOST_BACKOFF, LOST_MAX_BACKOFF = 2.0, 300.0
+"""Seconds before retrying a batch whose connection was lost, doubled at each loss at the same
+position: a few crashes a minute at first, one every five minutes at most (ADR 0064)."""
+
+
+def lost_mid_batch(error: psycopg.OperationalError) -> bool:
+    """Our backend went away without a word (killed or crashed): no SQLSTATE. A shutdown, a
+    crash of another backend or a server still recovering says why (57P01-57P03), and a
+    connection that could not be had is a pool timeout: those are the database unavailable."""
+    return error.sqlstate is None and not isinstance(error, PoolTimeout)
 
 
 class Follower(Protocol):
@@ -32,12 +53,12 @@ class Follower(Protocol):
 
 
 def note_failure(pool: DictPool, follower: Follower, error: Exception,
-                 log: logging.Logger) -> None:
-    """Say in the tracking row that ``follower`` is stuck after its position, and since when;
-    its next committed batch clears it."""
+                 log: logging.Logger, at: Position | None = None) -> None:
+    """Say in the tracking row that ``follower`` is stuck after ``at`` (default: its position),
+    and since when; its next committed batch clears it."""
     try:
         with pool.connection() as conn:
-            record_failure(conn, follower.tracking_name, error, follower.position)
+            record_failure(conn, follower.tracking_name, error, at or follower.position)
     except psycopg.Error as unrecorded:
         log.warning("%s: failure not recorded (%s)", follower.tracking_name,
                     unrecorded.__class__.__name__)
@@ -53,25 +74,41 @@ def follow(follower: Follower, pool: DictPool, stop: threading.Event, wake: thre
     - A moved position (a rebuild swapped in) is reloaded at once.
     - The database being unreachable is waited out (back-off up to 10 s) and not recorded:
       the readiness probe reports the database itself.
+    - A connection lost during a batch, again and again at the same position, is a batch that
+      may crash its backend: retried with a steeper back-off and, from the third loss,
+      recorded as ``BackendTerminated`` (ADR 0064).
     - Any other error is recorded as a failure and the same position is retried with
       back-off; nothing is ever skipped. ``expected`` errors (a vendor outage) are logged
       as one line, not with a traceback.
     - After a small batch it lingers ``linger`` seconds, so that under load one batch carries
       many commits (each batch costs a few round trips)."""
     backoff = 0.5
+    lost_at: Position | None = None  # where the last connection was lost mid-batch
+    losses = 0  # how many times in a row, there
     while not stop.is_set() and still_claimed():
         try:
             handled = follower.step()
-            backoff = 0.5
+            backoff, losses = 0.5, 0
         except PositionMoved:
             follower.position = None
             continue
         except psycopg.OperationalError as error:
-            log.warning("%s: database unavailable (%s)", follower.tracking_name,
-                        error.__class__.__name__)
+            wait = backoff
+            if lost_mid_batch(error) and follower.position is not None:
+                losses = losses + 1 if follower.position == lost_at else 1
+                lost_at = follower.position
+                wait = min(LOST_BACKOFF * 2 ** (losses - 1), LOST_MAX_BACKOFF)
+                log.warning("%s: connection lost during a batch (%d in a row at %s); retrying "
+                            "in %.0fs", follower.tracking_name, losses, lost_at.text(), wait)
+            else:
+                log.warning("%s: database unavailable (%s)", follower.tracking_name,
+                            error.__class__.__name__)
+                backoff = min(backoff * 2, 10.0)
             follower.position = None
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+            stop.wait(wait)
+            if losses >= LOST_BEFORE_FAILING and not stop.is_set():
+                # Recorded after the wait: the server was still restarting at the loss.
+                note_failure(pool, follower, BackendTerminated(), log, at=lost_at)
             continue
         except Exception as error:
             if isinstance(error, expected):
