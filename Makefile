@@ -44,8 +44,10 @@ test-fuzz: $(STAMP)
 test-portability: $(STAMP)
 	$(BIN)/pytest -m portability tests/portability
 
+## The domain, and the application suite on the in-memory store only (no database).
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -q tests/unit
+	$(BIN)/pytest -x -q tests/application -k "not postgres"
 
 ## Benchmarks: prints figures next to baselines measured in the same run.
 bench: $(STAMP)

@@ -54,7 +54,7 @@ def command_rate(container: Any, tenant_id: uuid.UUID, clients: int, seconds: fl
     from application.leads.commands import CaptureLead
     from application.ports import CommandContext
 
-    bus, handler = container.bus(), container.capture_lead()
+    bus = container.bus()
     ctx = CommandContext(tenant_id=tenant_id, actor="bench")
     counts = [0] * clients
     stop = threading.Event()
@@ -62,7 +62,7 @@ def command_rate(container: Any, tenant_id: uuid.UUID, clients: int, seconds: fl
     def client(n: int) -> None:
         while not stop.is_set():
             email = f"{uuid.uuid4().hex}@bench.example"
-            outcome = bus.execute(handler, CaptureLead(
+            outcome = bus.execute(CaptureLead(
                 name="Bench Person", email=email, phone=None, source="bench",
                 campaign="speed", channel="web", notes="benchmark lead"), ctx)
             assert isinstance(outcome, Executed)

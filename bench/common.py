@@ -50,7 +50,7 @@ def new_tenant(container: Any, password: str = "bench password 123") -> tuple[An
     from application.identity import ProvisionTenant
 
     slug = f"bench-{uuid.uuid4().hex[:8]}"
-    created = container.provision_tenant()(ProvisionTenant(
+    created = container.identity.provision_tenant()(ProvisionTenant(
         name="Bench", slug=slug, admin_email=f"admin@{slug}.example", admin_password=password))
     return created, slug
 

@@ -38,7 +38,7 @@ def _knowledge(container: Any, ctx: Any, passages: int) -> None:
     from application.knowledge import AddKnowledge
     from application.projections.knowledge import KnowledgeProjection
 
-    handler, bus = container.conversations.add_knowledge(), container.bus()
+    bus = container.bus()
     per_document = 10
     for n in range(passages // per_document):
         topic = TOPICS[n % len(TOPICS)]
@@ -46,7 +46,7 @@ def _knowledge(container: Any, ctx: Any, passages: int) -> None:
             f"About {topic} (part {n}.{k}): our clinic offers {topic} with care; the price of "
             f"{topic} option {k} is {100 + 10 * k} EUR and an appointment takes {k + 1} hours."
             for k in range(per_document))
-        bus.execute(handler, AddKnowledge(f"{topic.title()} {n}", text), ctx)
+        bus.execute(AddKnowledge(f"{topic.title()} {n}", text), ctx)
     ProjectionRunner(KnowledgeProjection(), container.worker_pool(),
                      container.worker_mapper()).catch_up()
     # The default retriever reads the memory index (issue 6): embed the passages there too.
@@ -58,16 +58,16 @@ def _conversation(container: Any, ctx: Any, messages: int) -> Any:
     from application.contacts.commands import RegisterContact
     from application.conversations.commands import PostMessage, StartConversation
 
-    bus, c = container.bus(), container.conversations
-    contact = bus.execute(container.register_contact(), RegisterContact(
+    bus = container.bus()
+    contact = bus.execute(RegisterContact(
         name="Bench", email=f"{uuid.uuid4().hex}@bench.example", phone=None), ctx).result
-    conversation = bus.execute(c.start(), StartConversation(contact.id, "webchat"), ctx).result
+    conversation = bus.execute(StartConversation(contact.id, "webchat"), ctx).result
     for n in range(messages - 1):
-        bus.execute(c.post_message(), PostMessage(
+        bus.execute(PostMessage(
             conversation.id, None, "customer",
             f"Message {n}: I would like to know more about {TOPICS[n % len(TOPICS)]} and the "
             f"price, and whether you have an appointment next week."), ctx)
-    bus.execute(c.post_message(), PostMessage(
+    bus.execute(PostMessage(
         conversation.id, None, "customer", "How much is teeth whitening and how long is it?"),
         ctx)
     return conversation.id
@@ -84,7 +84,7 @@ def reply_overhead(container: Any, tenant_id: uuid.UUID, *, messages: int = 200,
                                             "context_token_budget": 4000})
     _knowledge(container, ctx, passages)
     assistant = AiAssistant(container.unit_of_work(), container.bus(), InstantModel(),
-                            c.context(), c.assistant_settings(), c.record_ai_reply())
+                            c.context(), c.assistant_settings())
     timings: list[float] = []
     per_conversation = 50
     for _ in range(samples // per_conversation):

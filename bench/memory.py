@@ -188,8 +188,8 @@ def search(container: Any, tenant_id: uuid.UUID, samples: list[tuple[uuid.UUID, 
 
     reader = container.reader()
     candidates = PgMemoryCandidates(reader, container.settings().memory_ef_search)
-    embedder = container.embedder()
-    memory_search = container.memory_search()
+    embedder = container.knowledge.embedder()
+    memory_search = container.knowledge.memory_search()
     model = embedder.model
 
     def exact(vector: list[float]) -> list[MemoryCandidate]:
@@ -278,8 +278,7 @@ def erasure(container: Any, tenant_id: uuid.UUID, texts: Texts) -> dict[str, flo
         held = conn.execute("SELECT count(*) AS n FROM memories WHERE contact_id = %s",
                             (person.id,)).fetchone()["n"]
     started = time.perf_counter()
-    container.bus().execute(container.erase_contact(), EraseContact(person.id),
-                            CommandContext(tenant_id, "bench"))
+    container.bus().execute(EraseContact(person.id), CommandContext(tenant_id, "bench"))
     command_s = time.perf_counter() - started
     started = time.perf_counter()
     for runner in runners:
@@ -289,7 +288,7 @@ def erasure(container: Any, tenant_id: uuid.UUID, texts: Texts) -> dict[str, flo
         left = conn.execute("SELECT count(*) AS n FROM memories WHERE contact_id = %s",
                             (person.id,)).fetchone()["n"]
     started = time.perf_counter()
-    compaction = container.compactor().run_once()
+    compaction = container.privacy.compactor().run_once()
     compact_s = time.perf_counter() - started
     with psycopg.connect(container.settings().database_url) as conn:
         size = conn.execute("SELECT pg_total_relation_size('memories')").fetchone()[0]
@@ -341,11 +340,11 @@ def freshness(rate: float, seconds: float) -> dict[str, float]:
         poller = threading.Thread(target=poll)
         poller.start()
         ctx = CommandContext(tenant.id, "bench")
-        bus, handler = container.bus(), container.capture_lead()
+        bus = container.bus()
         interval, started, n = 1 / rate, time.perf_counter(), 0
         while time.perf_counter() - started < seconds:
             n += 1
-            result = bus.execute(handler, CaptureLead(
+            result = bus.execute(CaptureLead(
                 name=f"Fresh {n}", email=f"fresh{n}-{uuid.uuid4().hex[:6]}@bench.example",
                 phone=None, source="web", notes=texts.note()), ctx)
             with lock:

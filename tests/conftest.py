@@ -175,7 +175,7 @@ def stripe_api(owner_url: str, *, api_key: str, api_base: str, webhook_secret: s
                         STRIPE_API_BASE=api_base, **NO_RATE_LIMITS)  # type: ignore[arg-type]
     built = Container()
     built.settings.override(providers.Object(settings))
-    built.payment_gateway.override(providers.Object(StripeGateway(
+    built.cases.payment_gateway.override(providers.Object(StripeGateway(
         api_key, api_base=api_base, success_url="http://127.0.0.1/paid",
         circuits=built.circuits(), **gateway)))
     built.database()

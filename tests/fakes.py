@@ -35,6 +35,8 @@ class InMemoryEventStore:
         self.responses: dict[tuple[UUID, str], tuple[str, StoredResponse, str]] = {}
         self.position = 0
         self.forgotten: set[UUID] = set()
+        self.log: list[Any] = []
+        """Every committed event, in commit order (what a reader of the log would see)."""
         self._lock = threading.Lock()
 
     def load(self, tenant_id: UUID, aggregate_id: UUID) -> TenantAggregate | None:
@@ -80,7 +82,9 @@ class InMemoryEventStore:
                 for claim in agg.claims - original:
                     self.claims[(tenant_id, claim)] = agg.id
                 if events:
-                    self.events.setdefault(agg.id, []).extend(copy.deepcopy(events))
+                    copies = copy.deepcopy(events)
+                    self.events.setdefault(agg.id, []).extend(copies)
+                    self.log.extend(copies)
                     self.tenant_of[agg.id] = tenant_id
             if idempotency is not None:
                 self.responses[(tenant_id, idempotency.key)] = (

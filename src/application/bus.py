@@ -1,6 +1,11 @@
-"""The command bus: runs one handler in one unit of work and owns the commit.
+"""The command bus: finds a command's handler by the command's type, runs it in one unit of
+work at one moment, and owns the commit.
 
-Handlers load, call an aggregate method and stage the aggregate; the bus commits. It retries a
+Each bounded context registers its handlers in one mapping from command type to handler
+(``COMMAND_HANDLERS`` of its ``handlers`` module, or a function building it when handlers have
+collaborators); the composition root merges them. Handlers load, call an aggregate method and
+stage the aggregate; the bus reads the clock once per attempt (``CommandContext.at``) and
+commits. It retries a
 command whose unique claim was taken (concurrently, or while its first, speculative attempt
 assumed the claim free): the retry looks claims up, sees the winner and decides again. It runs
 again, from the store, a command whose first attempt took aggregates the caller had loaded as
@@ -12,9 +17,10 @@ for every retry with that key.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any, Generic, Protocol, TypeVar
 
 from application.ports import (
     ClaimTaken,
@@ -27,6 +33,7 @@ from application.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from domain.ports import Clock
 from domain.shared.aggregate import TenantAggregate
 from domain.shared.errors import Conflict, DomainError, StaleVersion
 
@@ -37,6 +44,25 @@ R_co = TypeVar("R_co", covariant=True)
 
 class Handler(Protocol[C, R_co]):
     def __call__(self, command: C, uow: UnitOfWork, ctx: CommandContext) -> R_co: ...
+
+
+Handlers = Mapping[type[Any], Handler[Any, Any]]
+"""Command type → its one handler."""
+
+
+def merge_handlers(*mappings: Handlers) -> dict[type[Any], Handler[Any, Any]]:
+    """The contexts' mappings as one; a command type registered twice is a wiring error."""
+    merged: dict[type[Any], Handler[Any, Any]] = {}
+    for mapping in mappings:
+        twice = merged.keys() & mapping.keys()
+        if twice:
+            raise ValueError(f"registered twice: {sorted(t.__name__ for t in twice)}")
+        merged.update(mapping)
+    return merged
+
+
+class NoHandler(LookupError):
+    """A command type no context registered (a wiring error, never the client's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,26 +100,39 @@ bad value), ``error`` (anything else)."""
 
 class CommandBus:
     def __init__(self, uow_factory: UnitOfWorkFactory, idempotency: IdempotencyStore,
-                 *, attempts: int = 4, observe: CommandObserver | None = None) -> None:
+                 clock: Clock, *, handlers: Handlers, attempts: int = 4,
+                 observe: CommandObserver | None = None) -> None:
         self._uow_factory = uow_factory
         self._idempotency = idempotency
+        self._clock = clock
+        self._handlers = dict(handlers)
         self._attempts = attempts
         self._observe = observe
 
+    @property
+    def handlers(self) -> Handlers:
+        return MappingProxyType(self._handlers)
+
+    def handler_of(self, command: Any) -> Handler[Any, Any]:
+        try:
+            return self._handlers[type(command)]
+        except KeyError:
+            raise NoHandler(f"no handler is registered for {type(command).__name__}") from None
+
     def execute(
         self,
-        handler: Handler[C, R],
-        command: C,
+        command: Any,
         ctx: CommandContext,
-        idempotency: Idempotency[R] | None = None,
+        idempotency: Idempotency[Any] | None = None,
         *,
         seeds: Sequence[TenantAggregate] = (),
-    ) -> Executed[R] | Replayed:
+    ) -> Executed[Any] | Replayed:
         """``seeds``: aggregates the caller loaded earlier in this request and did not change.
         The first attempt takes them as current instead of loading them (``UnitOfWork.seed``)
         and the commit verifies it; if that attempt fails (a concurrent write: the store moved
         on; or a domain rule, which a stale state may have broken), the command runs again
         from the store, as if it had not been seeded."""
+        handler = self.handler_of(command)
         if self._observe is None:
             return self._execute(handler, command, ctx, idempotency, seeds)
         started = time.perf_counter()
@@ -132,7 +171,7 @@ class CommandBus:
             for aggregate in seeds if seeded else ():
                 uow.seed(aggregate)
             try:
-                result = handler(command, uow, ctx)
+                result = handler(command, uow, replace(ctx, at=self._clock.now()))
             except DomainError:
                 if seeded:
                     continue

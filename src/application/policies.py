@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.bus import Handler
-
 
 @dataclass(frozen=True, slots=True)
 class Reaction:
-    handler: Handler[Any, Any]
     command: Any
     tenant_id: UUID
     actor: str

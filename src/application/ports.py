@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
@@ -14,11 +15,20 @@ A = TypeVar("A", bound=TenantAggregate)
 
 @dataclass(frozen=True, slots=True)
 class CommandContext:
-    """Who acts, for which tenant. The tenant comes from the verified token only."""
+    """Who acts, for which tenant, and when. The tenant comes from the verified token only;
+    the moment (``at``) is read from the clock by the command bus, once per attempt."""
 
     tenant_id: UUID
     actor: str
     roles: frozenset[str] = frozenset()
+    at: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """The moment of this attempt: every event a handler triggers happens at it."""
+        if self.at is None:
+            raise RuntimeError("a command runs through the CommandBus, which sets its moment")
+        return self.at
 
 
 @dataclass(frozen=True, slots=True)

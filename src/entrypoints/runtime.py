@@ -2,7 +2,8 @@
 commit notifier and the listener for other processes' commits. ``serve`` runs it in-process;
 ``worker`` runs only this. Each runner and job is claimed with a PostgreSQL advisory lock, so
 several processes never do the same work twice; the processes share the claims about evenly
-(``entrypoints.claims``), and the others take a process's claims over when it dies.
+(``adapters.postgres.advisory_claims``), and the others take a process's claims over when it
+dies.
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ from typing import Any
 import psycopg
 
 from adapters.observability.service import FROZEN_OBJECTS
+from adapters.postgres.advisory_claims import (
+    CHECK_EVERY,
+    ClaimCheck,
+    FairShare,
+    candidate_key,
+    others_want,
+)
 from adapters.projections.consumers import ConsumerRunner
 from adapters.projections.notify import NotificationListener
 from adapters.projections.policies import PolicyRunner
 from adapters.projections.runner import ProjectionRunner, topics_of
-from entrypoints.claims import CHECK_EVERY, ClaimCheck, FairShare, candidate_key, others_want
 from entrypoints.container import Container
 
 log = logging.getLogger("frontdesk.runtime")
@@ -31,26 +38,14 @@ Work = Callable[[Callable[[], bool]], None]
 
 
 def tune_interpreter() -> None:
-    """The GIL switch interval of an API process: 5 ms (Python's default), set explicitly.
-
-    A thread back from the database may wait up to this long for the GIL while another runs
-    Python. Half a millisecond was tried for latency, but with the request threads and the
-    projection runners of a process all wanting the GIL, forced switches every 0.5 ms cost
-    CPU: `make bench-load` (2 cores, mixed traffic) measured 2.4-2.9 ms of server CPU per
-    request at 5 ms against 3.0-4.0 ms at 0.5 ms, 375-445 requests/s against 280-370, with
-    no better p95; `make bench` (c) saw no p95 gain either."""
+    """The GIL switch interval of an API process: 5 ms, Python's default, set explicitly;
+    a shorter one cost CPU and gained nothing (ADR 0006)."""
     sys.setswitchinterval(0.005)
 
 
 def settle_heap() -> int:
-    """Once a process has started (modules, container, app, pools, runners), move every object
-    it has built into the collector's permanent generation and return how many.
-
-    An API process holds about 270,000 tracked objects after start-up, nearly all of them
-    for good. Under load a full collection walked all of them every few seconds: 100-270 ms
-    with the GIL held, every request of the process waiting through it (`make bench` (c) and
-    (e), measured with a gc callback; ADR 0056). Frozen, they are no longer walked; what the
-    process allocates afterwards is collected as before."""
+    """Once a process has started, move what it built into the collector's permanent
+    generation, which full collections no longer walk (ADR 0056); returns how many objects."""
     gc.collect()
     gc.freeze()
     frozen = gc.get_freeze_count()
@@ -94,9 +89,11 @@ class Runtime:
                 ("stale-lead-policy", "policy:stale-leads",
                  self._periodically(self._stale_leads, settings.stale_policy_interval)),
                 ("erasure-compactor", "privacy:compaction",
-                 self._periodically(self._c.compactor().run_once, settings.compaction_interval)),
+                 self._periodically(self._c.privacy.compactor().run_once,
+                                    settings.compaction_interval)),
                 ("retention", "privacy:retention",
-                 self._periodically(self._c.retention().run_once, settings.retention_interval)),
+                 self._periodically(self._c.privacy.retention().run_once,
+                                    settings.retention_interval)),
                 ("contact-center", "policy:contact-center",
                  self._contact_center(self._subscribe()))]
             for policy in self._c.policies():
@@ -136,7 +133,7 @@ class Runtime:
 
     def _claimed(self, key: str, work: Work) -> None:
         """Hold an advisory lock named ``key`` on a dedicated connection while doing ``work``,
-        sharing the claims fairly with the other processes (``entrypoints.claims``).
+        sharing the claims fairly with the other processes (``adapters.postgres.advisory_claims``).
 
         A standby keeps its connection between attempts: reconnecting for every attempt cost
         a PostgreSQL backend start per claim and retry interval (two dozen claims per
@@ -233,6 +230,6 @@ class Runtime:
         return work
 
     def _stale_leads(self) -> None:
-        scheduled = self._c.stale_lead_policy().run_once()
+        scheduled = self._c.leads.stale_lead_policy().run_once()
         if scheduled:
             log.info("stale-lead policy scheduled %d follow-ups", scheduled)

@@ -132,7 +132,7 @@ class CallCenter:
             execute_as_tenant(conn, self.tenant_uuid, [(
                 "INSERT INTO users (tenant_id, id, email, password_hash, roles) "
                 "VALUES (%s, %s, %s, %s, %s)",
-                (self.tenant_uuid, user_id, email, container.passwords().hash(PASSWORD),
+                (self.tenant_uuid, user_id, email, container.identity.passwords().hash(PASSWORD),
                  list(roles)))])
         login = self.side.client.post("/v1/auth/login", json={
             "tenant": self.tenant.slug, "email": email, "password": PASSWORD})

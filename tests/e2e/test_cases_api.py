@@ -5,18 +5,10 @@ errors as problem+json that change nothing, and tenant isolation."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
-import pytest
 from pypdf import PdfReader
 
-from adapters.clock import ManualClock
-from application.cases.commands import AcceptQuote
-from application.cases.handlers import AcceptQuoteHandler
-from application.ports import CommandContext
-from domain.cases import QuoteExpired
 from tests.conftest import TenantSession
 from tests.support_cases import (
     QUOTE,
@@ -140,19 +132,6 @@ def test_bad_input_is_a_clear_problem_and_changes_nothing(container: Any,
     stale = tenant.post(f"{path}/complete", json={}, headers={"If-Match": '"2"'})
     assert stale.status_code == 409 and stale.json()["type"].endswith("/stale-version")
     assert len(events_of(tenant, case_id)) == before + 1  # only the valid payment
-
-
-def test_an_expired_quote_cannot_be_accepted(container: Any, tenant: TenantSession) -> None:
-    case_id = str(opened_case(tenant, container)["case_id"])
-    today = datetime.now(UTC).date()
-    assert tenant.post(f"/v1/cases/{case_id}/quote", json={
-        **QUOTE, "valid_until": today.isoformat()}).status_code == 200
-    two_days_later = ManualClock(datetime.now(UTC) + timedelta(days=2))
-    with pytest.raises(QuoteExpired, match=f"expired on {today.isoformat()}"):
-        container.bus().execute(AcceptQuoteHandler(two_days_later),
-                                AcceptQuote(UUID(case_id), None),
-                                CommandContext(UUID(tenant.id), "user:test"))
-    assert [e["type"] for e in events_of(tenant, case_id)] == ["CaseOpened", "QuoteIssued"]
 
 
 def test_manual_cases_lists_and_filters(container: Any, tenant: TenantSession) -> None:

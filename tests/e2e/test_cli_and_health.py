@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from typer.testing import CliRunner
 
 from adapters.clock import ManualClock
-from application.leads.actions import ScheduleStaleFollowUpHandler
+from application.bus import CommandBus
 from application.leads.stale_policy import StaleLeadPolicy
 from tests.conftest import TenantSession, stripe_api
 from tests.fake_stripe import sign
@@ -216,8 +216,9 @@ def test_stale_lead_policy_on_the_real_read_model(container: Any, tenant: Tenant
 
             return {UUID(tenant.id): timedelta(hours=24)}
 
-    policy = StaleLeadPolicy(container.bus(), container.lead_queries(), OneTenant(), clock,
-                             ScheduleStaleFollowUpHandler(clock))
+    bus = CommandBus(container.unit_of_work(), container.event_store(), clock,
+                     handlers=container.bus().handlers)
+    policy = StaleLeadPolicy(bus, container.leads.lead_queries(), OneTenant(), clock)
     assert policy.run_once() == 0
     clock.advance(timedelta(hours=2))
     assert policy.run_once() == 1

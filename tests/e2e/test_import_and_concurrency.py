@@ -37,12 +37,6 @@ def test_import_reports_each_row(tenant: TenantSession) -> None:
     assert sorted(item["name"] for item in listed) == ["Ana Ruiz", "Bob Lee"]
 
 
-def test_import_again_reports_duplicates_and_imports_nothing_new(tenant: TenantSession) -> None:
-    upload(tenant, CSV.encode())
-    again = upload(tenant, CSV.encode()).json()
-    assert (again["accepted"], again["duplicates"]) == (0, 3)
-
-
 def test_a_malformed_file_imports_nothing(tenant: TenantSession, container: Any) -> None:
     before = event_count(container, tenant)
     for content in (b"\xff\xfe\x00b\x00a\x00d", b"", b"name,favourite_colour\nAna,blue\n",

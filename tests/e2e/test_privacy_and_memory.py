@@ -81,7 +81,7 @@ def test_searches_use_only_current_model_rows_until_reembedded(
         conn.execute("UPDATE memories SET model = 'hashing-384@0' WHERE tenant_id = %s",
                      (tenant.id,))
     assert tenant.get(path, params={"query": "Fridays"}).json()["items"] == []
-    assert reembed(container.worker_pool(), container.embedder()) >= 1
+    assert reembed(container.worker_pool(), container.knowledge.embedder()) >= 1
     hits = tenant.get(path, params={"query": "Fridays"}).json()["items"]
     assert [h["text"] for h in hits] == ["Prefers appointments on Fridays"]
 
@@ -161,10 +161,10 @@ def test_erasure_leaves_no_personal_value_in_files_or_dump_and_rebuilds_work(
     # The compactor rewrites once every projection has moved past the erasure (the ones that
     # do not read ContactErased move past it within LAGGING seconds).
     deadline = time.monotonic() + 30
-    compaction = container.compactor().run_once()
+    compaction = container.privacy.compactor().run_once()
     while compaction.erasures == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
-        compaction = container.compactor().run_once()
+        compaction = container.privacy.compactor().run_once()
     assert compaction.erasures >= 1
     assert {"contacts", "lead_pipeline", "memories", "idempotency_keys"} <= set(
         compaction.tables)
@@ -305,7 +305,7 @@ def test_rotation_under_load_loses_nothing_and_the_old_kek_is_then_unneeded(
         while not stop.is_set():
             n += 1
             try:
-                service.bus().execute(service.capture_lead(), CaptureLead(
+                service.bus().execute(CaptureLead(
                     name=f"Load {n}", email=f"load{n}@keys.example", phone=None,
                     source="web", notes=f"load note {n}"), ctx)
                 history = service.event_store().of(tenant_id, uuid.UUID(leads[n % 20]))
@@ -326,8 +326,7 @@ def test_rotation_under_load_loses_nothing_and_the_old_kek_is_then_unneeded(
     assert errors == []
     assert report.keys >= 20 and report.from_keks == {"dev"} and report.to_kek == "k2"
     assert again.remaining == 0
-    service.bus().execute(service.record_key_rotation(),
-                          RecordKeyRotation(sorted(report.from_keks), "k2", report.keys),
+    service.bus().execute(RecordKeyRotation(sorted(report.from_keks), "k2", report.keys),
                           CommandContext(tenant_id, "cli:keys-rotate"))
     audit = container.event_store().of(tenant_id, keyring_id(tenant_id))
     assert [e.type for e in audit] == ["KeyRingStarted", "DataKeysRewrapped"]
@@ -399,7 +398,7 @@ def test_knowledge_and_a_contact_searched_in_one_round_trip_rank_as_separate_sea
                    notes="Otto is allergic to latex and penicillin")
     tenant.read(f"/v1/contacts/{mia['contact_id']}/memories", otto.headers["x-frontdesk-position"],
                 params={"query": "latex"})
-    search, tenant_id, mia_id = container.memory_search(), uuid.UUID(tenant.id), \
+    search, tenant_id, mia_id = container.knowledge.memory_search(), uuid.UUID(tenant.id), \
         uuid.UUID(mia["contact_id"])
     query = "Is Mia safe with latex gloves?"  # a name: the entity branch is searched too
     both = search.search_many(tenant_id, query, [SearchRequest("knowledge", None, 4),

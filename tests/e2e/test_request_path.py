@@ -45,7 +45,7 @@ def test_the_service_resolves_its_constants_in_line(client: TestClient[Any]) -> 
 
 
 def test_answers_are_pydantic_json(tenant: TenantSession) -> None:
-    from entrypoints.http.schemas import LeadPage
+    from entrypoints.http.leads.schemas import LeadPage
 
     created = tenant.post("/v1/leads", json={"name": "Zoë Ñúñez", "email": "zoe@json.example",
                                              "source": "web_form", "notes": "«quoted»"})

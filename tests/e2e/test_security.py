@@ -98,14 +98,14 @@ def test_admin_api_checks_its_token(client: Any) -> None:
 
 
 def test_admin_api_is_503_when_no_token_is_configured(container: Any) -> None:
+    from dependency_injector import providers
     from litestar.testing import TestClient
 
     from entrypoints.http.app import create_app
-    from entrypoints.http.deps import IdentityHandlers
 
-    app = create_app(container)
-    disabled = IdentityHandlers(container.provision_tenant(), container.authenticate(), None)
-    app.dependencies["identity"].dependency = lambda: disabled  # type: ignore[attr-defined]
+    unset = container.settings().model_copy(update={"admin_api_token": None})
+    with container.settings.override(providers.Object(unset)):
+        app = create_app(container)
     with TestClient(app) as client:
         response = client.post("/v1/admin/tenants",
                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},

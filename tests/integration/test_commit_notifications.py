@@ -43,7 +43,7 @@ def test_a_process_without_runtime_wakes_other_processes_after_commits(owner_url
         wake.clear()
         unrelated.clear()
         own.clear()
-        writer.bus().execute(writer.register_contact(), RegisterContact(
+        writer.bus().execute(RegisterContact(
             name="Noti Fied", email=f"n{uuid.uuid4().hex[:8]}@notify.example", phone=None),
             CommandContext(uuid.uuid4(), "test"))
         assert wake.wait(5.0), "the worker was not woken by the commit"

@@ -63,7 +63,7 @@ def test_a_crash_after_twilio_accepted_is_reconciled_not_resent(
     c = vendor_container.conversations
     ctx = CommandContext(tenant_id=UUID(desk.id), actor="system:outbox")
     # The dispatcher's first two steps, then the process dies before recording the outcome:
-    vendor_container.bus().execute(c.begin_dispatch(), BeginDispatch(conversation, message), ctx)
+    vendor_container.bus().execute(BeginDispatch(conversation, message), ctx)
     accepted = c.sms_transport().send(OutboundMessage(
         tenant_id=UUID(desk.id), conversation_id=conversation, message_id=message,
         channel="sms", to=number, sender=OUR_NUMBER, body=body))

@@ -12,11 +12,11 @@ from uuid import UUID, uuid4
 from adapters.postgres.health import HealthChecks
 from adapters.projections.manager import ProjectionManager, TrackedReader
 from adapters.projections.policies import PolicyRunner
-from application.leads.actions import ScoreLeadHandler
-from application.leads.commands import ScoreLead
+from application.leads.commands import CaptureLead, ScoreLead
 from application.policies import Policy, Reaction
+from application.ports import CommandContext
 from domain.leads import Lead
-from tests.conftest import TenantSession, status_when
+from tests.conftest import status_when
 
 
 class ScoreEveryCapturedLead(Policy):
@@ -25,21 +25,28 @@ class ScoreEveryCapturedLead(Policy):
     name = "test-score-captured"
     event_classes = (Lead.LeadCaptured,)
 
-    def __init__(self, handler: ScoreLeadHandler, tenant_id: str) -> None:
-        self.handler, self.tenant_id = handler, UUID(tenant_id)
+    def __init__(self, tenant_id: UUID) -> None:
+        self.tenant_id = tenant_id
 
     def react(self, event: Any) -> list[Reaction]:
         if event.tenant_id != self.tenant_id:
             return []
-        return [Reaction(self.handler, ScoreLead(event.originator_id, 1, 42, ["policy"]),
+        return [Reaction(ScoreLead(event.originator_id, 1, 42, ["policy"]),
                          event.tenant_id, f"system:{self.name}")]
 
 
-def test_a_policy_reacts_once_and_a_replay_changes_nothing(container: Any,
-                                                           tenant: TenantSession) -> None:
-    leads = [tenant.post("/v1/leads", json={"email": f"p{n}@example.com", "source": "web"})
-             .json()["id"] for n in range(3)]
-    policy = ScoreEveryCapturedLead(container.score_lead(), tenant.id)
+def capture(container: Any, tenant_id: UUID, email: str) -> UUID:
+    """A lead captured through the composition root's bus (as the API would)."""
+    outcome = container.bus().execute(
+        CaptureLead(name=None, email=email, phone=None, source="web"),
+        CommandContext(tenant_id=tenant_id, actor="user:test"))
+    return outcome.result.lead.id  # type: ignore[no-any-return]
+
+
+def test_a_policy_reacts_once_and_a_replay_changes_nothing(container: Any) -> None:
+    tenant_id = uuid4()
+    leads = [capture(container, tenant_id, f"p{n}@example.com") for n in range(3)]
+    policy = ScoreEveryCapturedLead(tenant_id)
 
     def runner() -> PolicyRunner:
         made = PolicyRunner(policy, container.worker_pool(), container.worker_mapper(),
@@ -56,21 +63,22 @@ def test_a_policy_reacts_once_and_a_replay_changes_nothing(container: Any,
                      (f"policy:{policy.name}",))
     runner().catch_up()
     for lead_id in leads:
-        history = tenant.get(f"/v1/leads/{lead_id}/events").json()["items"]
-        assert [e["type"] for e in history] == ["LeadCaptured", "LeadScored"]
-        assert history[1]["actor"] == "system:test-score-captured"
+        history = container.event_store().of(tenant_id, lead_id)
+        assert [e.type for e in history] == ["LeadCaptured", "LeadScored"]
+        assert history[1].actor == "system:test-score-captured"
 
 
 def test_a_caught_up_policy_is_idle_although_other_transactions_commit(
-        container: Any, tenant: TenantSession) -> None:
+        container: Any) -> None:
     """Moving past the horizon is not work: a runner that only advanced its position reports
     0, so it sleeps until woken. (It reported 1 once: every idle policy runner then wrote its
     position in a loop, each write moving the others' horizon: ~1,500 transactions/s.)"""
-    runner = PolicyRunner(ScoreEveryCapturedLead(container.score_lead(), tenant.id),
+    tenant_id = uuid4()
+    runner = PolicyRunner(ScoreEveryCapturedLead(tenant_id),
                           container.worker_pool(), container.worker_mapper(), container.bus(),
-                          tenant_id=UUID(tenant.id))
+                          tenant_id=tenant_id)
     runner.ensure_tracking()
-    tenant.post("/v1/leads", json={"email": "idle@example.com", "source": "web"})
+    capture(container, tenant_id, "idle@example.com")
     runner.catch_up()
     for _ in range(3):
         with container.worker_pool().connection() as conn:  # someone else commits a write
@@ -82,8 +90,8 @@ def test_a_caught_up_policy_is_idle_although_other_transactions_commit(
 class Outage:
     """Fails every event of one tenant while ``down``; counts what it let through."""
 
-    def __init__(self, tenant_id: str, error: Exception) -> None:
-        self.tenant_id, self.error = UUID(tenant_id), error
+    def __init__(self, tenant_id: UUID, error: Exception) -> None:
+        self.tenant_id, self.error = tenant_id, error
         self.down = True
         self.handled: list[UUID] = []
 
@@ -116,15 +124,15 @@ class FlakyPolicy(Policy):
         return []
 
 
-def follow_until_recovered(container: Any, tenant: TenantSession, kind: str,
+def follow_until_recovered(container: Any, tenant_id: UUID, kind: str,
                            make_runner: Any, error: Exception) -> None:
     """Two leads, then ``make_runner(outage)`` run as the runtime does while the outage fails
     them: the failure must show in status and readiness (degraded, still ready), and after
     the outage the runner must carry on by itself from where it stopped, the failure
     cleared."""
     for n in range(2):
-        tenant.post("/v1/leads", json={"email": f"{kind}{n}@example.com", "source": "web"})
-    outage = Outage(tenant.id, error)
+        capture(container, tenant_id, f"{kind}{n}@example.com")
+    outage = Outage(tenant_id, error)
     runner = make_runner(outage)
     runner.ensure_tracking()
     reader = TrackedReader(runner.tracking_name, runner.topics, kind)
@@ -154,22 +162,23 @@ def follow_until_recovered(container: Any, tenant: TenantSession, kind: str,
 
 
 def test_a_consumer_stopped_by_a_vendor_outage_says_so_and_carries_on_after_it(
-        container: Any, tenant: TenantSession) -> None:
+        container: Any) -> None:
     from adapters.projections.consumers import ConsumerRunner
     from application.conversations.ports import TransportUnavailable
 
     follow_until_recovered(
-        container, tenant, "consumer",
+        container, uuid4(), "consumer",
         lambda outage: ConsumerRunner(FlakyConsumer(outage), container.worker_pool(),
                                       container.worker_mapper()),
         TransportUnavailable("twilio: 503"))
 
 
 def test_a_policy_that_cannot_react_says_so_and_carries_on_once_it_can(
-        container: Any, tenant: TenantSession) -> None:
+        container: Any) -> None:
+    tenant_id = uuid4()
     follow_until_recovered(
-        container, tenant, "policy",
+        container, tenant_id, "policy",
         lambda outage: PolicyRunner(FlakyPolicy(outage), container.worker_pool(),
                                     container.worker_mapper(), container.bus(),
-                                    tenant_id=UUID(tenant.id)),
+                                    tenant_id=tenant_id),
         RuntimeError("the handler's dependency is down"))

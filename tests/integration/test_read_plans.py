@@ -87,7 +87,7 @@ def test_a_page_of_leads_looks_up_only_its_own_contacts(
     assert plan["Actual Rows"] == PAGE + 1
     assert rows_read(plan, "contacts") <= PAGE + 1
     # The page itself, through the API's reader: newest first, each with its contact.
-    page = container.lead_queries().page(big_tenant, LeadFilters(), limit=PAGE, cursor=None)
+    page = container.leads.lead_queries().page(big_tenant, LeadFilters(), limit=PAGE, cursor=None)
     assert [lead.created_at for lead in page.items] == [
         T0 + timedelta(minutes=n) for n in range(LEADS - 1, LEADS - 1 - PAGE, -1)]
     assert all(lead.email and lead.name == "N" for lead in page.items)

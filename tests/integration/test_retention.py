@@ -62,7 +62,7 @@ def test_old_stored_answers_login_entries_and_rate_windows_go_and_the_rest_stays
     assert kept_forever.run_once().auth_events == 0
     assert login_entries(owner_url, tenant) == logins_before
 
-    pruned = container.retention().run_once()  # the settings' defaults: 24 hours, 400 days
+    pruned = container.privacy.retention().run_once()  # the settings' defaults: 24 hours, 400 days
     assert pruned.idempotency_keys >= 2 and pruned.auth_events >= 1
     assert keys_of(owner_url, tenant) == {"fresh-key"}
     assert keys_of(owner_url, other_tenant) == set()

@@ -98,9 +98,8 @@ def test_a_message_queued_while_twilio_times_out_is_sent_exactly_once_after_it_r
                                 tenant_slug=lambda _: None, fail_max=2, reset_timeout=0.5)
     transitions = CircuitTransitions()
     transport.breaker.add_listener(transitions)
-    c = vendor_container.conversations
     outbox = [OutboxDispatcher(transport, vendor_container.unit_of_work(),
-                               vendor_container.bus(), c.begin_dispatch(), c.record_delivery())]
+                               vendor_container.bus())]
     fake_twilio.stall, fake_twilio.stall_after_work = STALL, answer_lost
     try:
         for _ in range(2):  # the send times out, then the look-up before a resend does

@@ -145,8 +145,9 @@ class CaseMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_amount_is_in_the_cases_currency(self) -> None:
-        money_events = [e for e in self.case.pending_events if hasattr(e, "currency")]
-        assert {e.currency for e in money_events} <= {self.case.currency}
+        amounts = [v for e in self.case.pending_events for v in vars(e).values()
+                   if isinstance(v, Money)]
+        assert {m.currency for m in amounts} <= {self.case.currency}
 
     @invariant()
     def no_external_reference_twice(self) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from application.cases.views import ProposalData
-from domain.shared import RuleViolated
 from domain.shared.money import Money
 
 
@@ -17,9 +16,7 @@ def _text(value: str) -> str:
 
 class FpdfProposalRenderer:
     def render(self, proposal: ProposalData) -> bytes:
-        case, quote = proposal.case, proposal.case.quote
-        if quote is None:
-            raise RuleViolated("this case has no quote yet: issue one first")
+        case, quote = proposal.case, proposal.quote
 
         def money(amount: int) -> str:
             return Money(amount, quote.currency).format()

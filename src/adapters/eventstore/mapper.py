@@ -174,14 +174,20 @@ class PersonalDataMapper(Mapper[UUID]):
         state = self._state(topic, data, originator_id, tenant_id, keys, decrypt, ciphers)
         state["originator_id"] = originator_id
         state["originator_version"] = originator_version
-        class_version = getattr(cls, "class_version", 1)
-        from_version = state.pop("class_version", 1)
-        while from_version < class_version:
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
+        upcast(cls, state)
         domain_event: Any = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event  # type: ignore[no-any-return]
+
+
+def upcast(cls: type, state: dict[str, Any]) -> None:
+    """Bring a stored event's state, in place, from the version it was stored at (absent: 1)
+    to its class's ``class_version``, one ``upcast_vN_vN+1`` at a time (ADR 0065)."""
+    class_version = getattr(cls, "class_version", 1)
+    from_version = state.pop("class_version", 1)
+    while from_version < class_version:
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+        from_version += 1
 
 
 @cache

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import reduce
 from typing import Any, cast
 from uuid import UUID
 
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.eventstore.group_commit import GroupCommitter
+from adapters.eventstore.history import flat_state, plain
 from adapters.eventstore.mapper import Ciphers, PersonalDataMapper, _resolve
 from adapters.eventstore.recorder import CommitUnit, HashedClaim, TenantEventRecorder
 from application.ports import HistoryEntry, IdempotencyRecord, StoredResponse
@@ -99,22 +99,10 @@ class TenantEventStore:
     def of(self, tenant_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
         entries = []
         for stored in self.recorder.select_aggregate(tenant_id, aggregate_id):
-            state = self.mapper.decode_state(stored)
-            data = {k: _plain(v) for k, v in state.items() if k not in _ENVELOPE}
+            cls = _resolve(stored.topic)
+            state = flat_state(cls, self.mapper.decode_state(stored))
+            data = {k: plain(v) for k, v in state.items() if k not in _ENVELOPE}
             entries.append(HistoryEntry(
-                type=_resolve(stored.topic).__name__, version=stored.originator_version,
-                at=_plain(state["timestamp"]), actor=str(state.get("actor", "")), data=data))
+                type=cls.__name__, version=stored.originator_version,
+                at=plain(state["timestamp"]), actor=str(state.get("actor", "")), data=data))
         return entries
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: ids and times as strings, containers walked."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value

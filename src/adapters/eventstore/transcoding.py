@@ -23,6 +23,8 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
+from adapters.eventstore.value_transcodings import VALUE_TRANSCODINGS
+
 _decode = msgspec.json.decode
 
 
@@ -55,6 +57,7 @@ class FrontdeskTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self._decoders: dict[str, Callable[[Any], Any]] = {}
+        self._flat: dict[str, Callable[[Any], Any]] = {}  # their data holds no markers
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
@@ -68,6 +71,8 @@ class FrontdeskTranscoder(JSONTranscoder):
         else:
             decoder = transcoding.decode
         self._decoders[transcoding.name] = decoder
+        if getattr(transcoding, "flat_data", False):
+            self._flat[transcoding.name] = transcoding.decode
 
     def decode(self, data: bytes) -> Any:
         value = _decode(data)
@@ -75,7 +80,7 @@ class FrontdeskTranscoder(JSONTranscoder):
                                        and len(value) == 2):
             return self._revive(value)
         # The common shape, a flat object of values and markers, without recursion.
-        decoders = self._decoders
+        decoders, flat = self._decoders, self._flat
         for key, item in value.items():
             kind = type(item)
             if kind is dict:
@@ -84,6 +89,9 @@ class FrontdeskTranscoder(JSONTranscoder):
                     marked = item.get("_data_", item)
                     if type(marked) is str:
                         value[key] = decoders[name](marked)
+                        continue
+                    if name in flat and marked is not item:  # Money: no walk of its data
+                        value[key] = flat[name](marked)
                         continue
                 value[key] = self._revive(item)
             elif kind is list:
@@ -115,6 +123,7 @@ class FrontdeskTranscoder(JSONTranscoder):
 
 def frontdesk_transcoder() -> JSONTranscoder:
     transcoder = FrontdeskTranscoder()
-    for transcoding in (CachedUUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
+    for transcoding in (CachedUUIDAsHex(), DatetimeAsISO(), DecimalAsStr(),
+                        *VALUE_TRANSCODINGS):
         transcoder.register(transcoding)
     return transcoder

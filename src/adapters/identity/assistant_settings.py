@@ -1,5 +1,6 @@
 """A tenant's assistant settings, kept in ``tenants.settings -> 'assistant'`` (read and written
-as that tenant, under row-level security), cached for a few seconds per process."""
+as that tenant, under row-level security), cached for a few seconds per process. What is saved
+and what is read back both become the domain's AssistantSettings, which refuses bad values."""
 
 from __future__ import annotations
 
@@ -12,36 +13,27 @@ from psycopg.types.json import Jsonb
 
 from adapters.eventstore.tenancy import execute_as_tenant, fetch_as_tenant
 from adapters.postgres.database import DictPool
-from application.conversations.ports import AssistantSettings
-from domain.conversations import DispositionCode, HandoffRules
-from domain.shared import InvalidValue
+from domain.conversations import AssistantSettings, HandoffRules
 
 
 def parse_settings(raw: dict[str, Any]) -> AssistantSettings:
-    """Settings from their stored form; unknown keys are ignored, bad values are 422s."""
+    """Settings from their stored form: unknown keys are ignored, missing ones take the
+    defaults; the value object raises InvalidValue (a 422) for what it refuses."""
     defaults = AssistantSettings()
     handoff = HandoffRules(
         keywords=tuple(str(k) for k in raw.get("handoff_keywords", ())),
         max_ai_turns=int(raw.get("max_ai_turns", defaults.handoff.max_ai_turns)),
         min_confidence=float(raw.get("min_confidence", defaults.handoff.min_confidence)))
-    budget = int(raw.get("context_token_budget", defaults.context_token_budget))
-    if not 200 <= budget <= 200_000:
-        raise InvalidValue("context_token_budget", "must be between 200 and 200000")
-    reply = int(raw.get("max_reply_tokens", defaults.max_reply_tokens))
-    if not 16 <= reply <= 8_000:
-        raise InvalidValue("max_reply_tokens", "must be between 16 and 8000")
-    senders = {str(k): str(v) for k, v in dict(raw.get("senders", {})).items()}
-    unknown = set(senders) - {"sms", "whatsapp", "email"}
-    if unknown:
-        raise InvalidValue("senders", f"unknown channels {sorted(unknown)}")
     return AssistantSettings(
         persona=str(raw.get("persona") or defaults.persona),
         rules=tuple(str(r) for r in raw.get("rules", ())),
         assistant_name=str(raw.get("assistant_name") or defaults.assistant_name),
-        handoff=handoff, context_token_budget=budget, max_reply_tokens=reply,
-        senders=senders,
-        dispositions=frozenset(DispositionCode(str(c)).value
-                               for c in raw.get("dispositions", ())),
+        handoff=handoff,
+        context_token_budget=int(raw.get("context_token_budget",
+                                         defaults.context_token_budget)),
+        max_reply_tokens=int(raw.get("max_reply_tokens", defaults.max_reply_tokens)),
+        senders={str(k): str(v) for k, v in dict(raw.get("senders", {})).items()},
+        dispositions=frozenset(str(c) for c in raw.get("dispositions", ())),
         auto_reply=bool(raw.get("auto_reply", False)))
 
 

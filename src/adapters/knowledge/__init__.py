@@ -1,3 +1,8 @@
-"""Knowledge retrieval over the knowledge_passages read model."""
+"""Knowledge retrieval: lexical, over the knowledge_passages read model, or from the memory
+index (``FRONTDESK_RETRIEVER``)."""
 
-__all__: list[str] = []
+RETRIEVAL_MODELS = ("knowledge_passages", "memories")
+"""The read models either retriever reads: a client's own writes are visible to a search once
+both have them."""
+
+__all__ = ["RETRIEVAL_MODELS"]

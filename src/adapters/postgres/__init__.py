@@ -1,4 +1,5 @@
-"""PostgreSQL: the embedded server, roles, connection settings, migrations and RLS DDL."""
+"""PostgreSQL: the embedded server, roles, connection settings, migrations, RLS DDL and the
+advisory-lock claims on background work."""
 
 from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles, connect
 from adapters.postgres.embedded import EmbeddedPostgres

@@ -65,7 +65,7 @@ class PolicyRunner:
                 for reaction in self.policy.react(event):
                     ctx = CommandContext(tenant_id=reaction.tenant_id, actor=reaction.actor)
                     try:
-                        self._bus.execute(reaction.handler, reaction.command, ctx)
+                        self._bus.execute(reaction.command, ctx)
                     except DomainError as refused:  # e.g. already done: idempotent replay
                         log.info("%s: %s refused: %s", self.policy.name,
                                  type(reaction.command).__name__, refused.message)

@@ -21,14 +21,6 @@ class OpenCase:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenCaseForLead:
-    """Issued by the case-opening process manager when a lead converts."""
-
-    lead_id: UUID
-    case_id: UUID
-
-
-@dataclass(frozen=True, slots=True)
 class QuoteLine:
     description: str
     quantity: int

@@ -30,39 +30,31 @@ class OpenCaseForConvertedLead:
     converted_at: datetime
 
 
-class OpenCaseForConvertedLeadHandler:
+def open_case_for_converted_lead(command: OpenCaseForConvertedLead, uow: UnitOfWork,
+                                 ctx: CommandContext) -> CaseView | None:
     """Opens the case at the moment of conversion, attributed to the lead's source and
     campaign. Returns None when the case already exists."""
-
-    def __init__(self, kind: str = DEFAULT_KIND) -> None:
-        self._kind = Slug(kind, "kind")
-
-    def __call__(self, command: OpenCaseForConvertedLead, uow: UnitOfWork,
-                 ctx: CommandContext) -> CaseView | None:
-        try:
-            uow.get(Case, command.case_id)
-        except NotFound:
-            pass
-        else:
-            return None
-        lead = uow.get(Lead, command.lead_id)
-        title = f"Enquiry from {lead.source}" + (f" ({lead.campaign})" if lead.campaign else "")
-        case = Case.open(case_id=command.case_id, tenant_id=ctx.tenant_id, actor=ctx.actor,
-                         at=command.converted_at, contact_id=lead.contact_id, lead_id=lead.id,
-                         kind=self._kind, title=title, source=lead.source,
-                         campaign=lead.campaign)
-        uow.add(case)
-        return CaseView.of(case)
+    try:
+        uow.get(Case, command.case_id)
+    except NotFound:
+        pass
+    else:
+        return None
+    lead = uow.get(Lead, command.lead_id)
+    title = f"Enquiry from {lead.source}" + (f" ({lead.campaign})" if lead.campaign else "")
+    case = Case.open(case_id=command.case_id, tenant_id=ctx.tenant_id, actor=ctx.actor,
+                     at=command.converted_at, contact_id=lead.contact_id, lead_id=lead.id,
+                     kind=Slug(DEFAULT_KIND, "kind"), title=title, source=lead.source,
+                     campaign=lead.campaign)
+    uow.add(case)
+    return CaseView.of(case)
 
 
 class OpenCaseOnConversion(Policy):
     name = "open-case-on-conversion"
     event_classes = (Lead.LeadConverted,)
 
-    def __init__(self, handler: OpenCaseForConvertedLeadHandler) -> None:
-        self._handler = handler
-
     def react(self, event: Any) -> Sequence[Reaction]:
         command = OpenCaseForConvertedLead(lead_id=event.originator_id, case_id=event.case_id,
                                            converted_at=event.timestamp)
-        return [Reaction(self._handler, command, event.tenant_id, ACTOR)]
+        return [Reaction(command, event.tenant_id, ACTOR)]

@@ -7,12 +7,10 @@ from uuid import UUID
 
 from application.aggregates import load_for_change
 from application.cases.commands import CreatePaymentLink, RecordPayment, RefundPayment
-from application.cases.handlers import attach_payment_link
-from application.cases.ports import PaymentGateway, RefundRequest
+from application.cases.ports import CheckoutRequest, PaymentGateway, RefundRequest
 from application.cases.views import CaseView
 from application.ports import CommandContext, UnitOfWork
 from domain.cases import MANUAL_METHODS, PROVIDER_METHOD, Case
-from domain.ports import Clock
 from domain.shared import InvalidValue
 from domain.shared.money import Money, currency_code
 
@@ -35,60 +33,69 @@ class RefundOutcome:
     external_reference: str | None
 
 
+def attach_payment_link(case: Case, invoice_id: UUID, gateway: PaymentGateway,
+                        ctx: CommandContext, request_id: UUID) -> None:
+    """Ask the provider for a payment page for what is still due on the invoice."""
+    assert case.currency is not None
+    invoice = case.ensure_payable_online(invoice_id)
+    due = invoice.amount - case.invoice_paid(invoice_id)
+    link = gateway.create_checkout(CheckoutRequest(
+        tenant_id=ctx.tenant_id, case_id=case.id, invoice_id=invoice_id, amount=due,
+        currency=case.currency,
+        description=invoice.description or f"Invoice {str(invoice_id)[:8]} ({case.kind})",
+        idempotency_key=str(request_id)))
+    case.record_payment_link(actor=ctx.actor, at=ctx.now, invoice_id=invoice_id,
+                             provider=link.provider, url=link.url, reference=link.reference)
+
+
 class CreatePaymentLinkHandler:
-    def __init__(self, clock: Clock, gateway: PaymentGateway) -> None:
-        self._clock, self._gateway = clock, gateway
+    def __init__(self, gateway: PaymentGateway) -> None:
+        self._gateway = gateway
 
     def __call__(self, command: CreatePaymentLink, uow: UnitOfWork,
                  ctx: CommandContext) -> CaseView:
         case = load_for_change(uow, Case, command.case_id, command.expected_version)
-        attach_payment_link(case, command.invoice_id, self._gateway, ctx, self._clock.now(),
-                            command.request_id)
+        attach_payment_link(case, command.invoice_id, self._gateway, ctx, command.request_id)
         uow.add(case)
         return CaseView.of(case)
 
 
-class RecordPaymentHandler:
+def record_payment(command: RecordPayment, uow: UnitOfWork,
+                   ctx: CommandContext) -> PaymentOutcome:
     """A payment recorded by hand (cash, bank transfer, card terminal, cheque). An external
     reference already recorded on any case of the tenant is ignored: the answer names it."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: RecordPayment, uow: UnitOfWork,
-                 ctx: CommandContext) -> PaymentOutcome:
-        if command.method not in MANUAL_METHODS:
-            raise InvalidValue("method", f"must be one of {sorted(MANUAL_METHODS)}")
-        amount = Money(command.amount, currency_code(command.currency))
-        case = load_for_change(uow, Case, command.case_id, command.expected_version)
-        reference = command.external_reference.strip() if command.external_reference else None
-        if reference:
-            holder = uow.owners_of([Case.payment_claim(reference)]).get(
-                Case.payment_claim(reference))
-            if holder is not None and holder != case.id:
-                other = uow.get(Case, holder)
-                existing = other.payment_with_reference(reference)
-                assert existing is not None
-                return PaymentOutcome(CaseView.of(case), existing.id, True, other.id)
-        recorded = case.receive_payment(actor=ctx.actor, at=self._clock.now(),
-                                        payment_id=command.payment_id, amount=amount,
-                                        method=command.method, invoice_id=command.invoice_id,
-                                        external_reference=reference)
-        if not recorded:
-            assert reference is not None
-            existing = case.payment_with_reference(reference)
+    if command.method not in MANUAL_METHODS:
+        raise InvalidValue("method", f"must be one of {sorted(MANUAL_METHODS)}")
+    amount = Money(command.amount, currency_code(command.currency))
+    case = load_for_change(uow, Case, command.case_id, command.expected_version)
+    reference = command.external_reference.strip() if command.external_reference else None
+    if reference:
+        holder = uow.owners_of([Case.payment_claim(reference)]).get(
+            Case.payment_claim(reference))
+        if holder is not None and holder != case.id:
+            other = uow.get(Case, holder)
+            existing = other.payment_with_reference(reference)
             assert existing is not None
-            return PaymentOutcome(CaseView.of(case), existing.id, True, case.id)
-        uow.add(case)
-        return PaymentOutcome(CaseView.of(case), command.payment_id, False, case.id)
+            return PaymentOutcome(CaseView.of(case), existing.id, True, other.id)
+    recorded = case.receive_payment(actor=ctx.actor, at=ctx.now,
+                                    payment_id=command.payment_id, amount=amount,
+                                    method=command.method, invoice_id=command.invoice_id,
+                                    external_reference=reference)
+    if not recorded:
+        assert reference is not None
+        existing = case.payment_with_reference(reference)
+        assert existing is not None
+        return PaymentOutcome(CaseView.of(case), existing.id, True, case.id)
+    uow.add(case)
+    return PaymentOutcome(CaseView.of(case), command.payment_id, False, case.id)
 
 
 class RefundPaymentHandler:
     """Return money. A payment made online is refunded at the provider first (with the
     refund id as idempotency key); if the provider is down nothing is recorded."""
 
-    def __init__(self, clock: Clock, gateway: PaymentGateway) -> None:
-        self._clock, self._gateway = clock, gateway
+    def __init__(self, gateway: PaymentGateway) -> None:
+        self._gateway = gateway
 
     def __call__(self, command: RefundPayment, uow: UnitOfWork,
                  ctx: CommandContext) -> RefundOutcome:
@@ -104,7 +111,7 @@ class RefundPaymentHandler:
                 payment_reference=payment.external_reference, amount=amount.amount,
                 currency=amount.currency))
             reference = refund.reference
-        case.refund_payment(actor=ctx.actor, at=self._clock.now(), refund_id=command.refund_id,
+        case.refund_payment(actor=ctx.actor, at=ctx.now, refund_id=command.refund_id,
                             payment_id=payment.id, amount=amount, reason=command.reason,
                             external_reference=reference)
         uow.add(case)

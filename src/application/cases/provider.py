@@ -13,7 +13,6 @@ from uuid import UUID, uuid5
 
 from application.ports import CommandContext, UnitOfWork
 from domain.cases import PROVIDER_METHOD, Case
-from domain.ports import Clock
 from domain.shared import Conflict
 from domain.shared.aggregate import Claim
 from domain.shared.money import Money
@@ -88,96 +87,82 @@ def _already(uow: UnitOfWork, *claims: Claim) -> bool:
     return bool(uow.owners_of(list(claims)))
 
 
-class RecordProviderPaymentHandler:
-    def __init__(self, clock: Clock, provider: str = PROVIDER_METHOD) -> None:
-        self._clock, self._provider = clock, provider
-
-    def __call__(self, command: RecordProviderPayment, uow: UnitOfWork,
-                 ctx: CommandContext) -> ProviderOutcome:
-        if _already(uow, Case.provider_event_claim(command.event_id),
-                    Case.payment_claim(command.payment_reference)):
-            return DUPLICATE
-        case = uow.get(Case, command.case_id)
-        invoice_id = command.invoice_id if command.invoice_id in case.invoices else None
-        recorded = case.receive_payment(
-            actor=ctx.actor, at=self._clock.now(),
-            payment_id=provider_id(self._provider, command.payment_reference),
-            amount=Money(command.amount, command.currency), method=self._provider,
-            invoice_id=invoice_id, external_reference=command.payment_reference,
-            provider_event_id=command.event_id)
-        if not recorded:
-            return DUPLICATE
-        uow.add(case)
-        return RECORDED
+def record_provider_payment(command: RecordProviderPayment, uow: UnitOfWork,
+                            ctx: CommandContext) -> ProviderOutcome:
+    if _already(uow, Case.provider_event_claim(command.event_id),
+                Case.payment_claim(command.payment_reference)):
+        return DUPLICATE
+    case = uow.get(Case, command.case_id)
+    invoice_id = command.invoice_id if command.invoice_id in case.invoices else None
+    recorded = case.receive_payment(
+        actor=ctx.actor, at=ctx.now,
+        payment_id=provider_id(PROVIDER_METHOD, command.payment_reference),
+        amount=Money(command.amount, command.currency), method=PROVIDER_METHOD,
+        invoice_id=invoice_id, external_reference=command.payment_reference,
+        provider_event_id=command.event_id)
+    if not recorded:
+        return DUPLICATE
+    uow.add(case)
+    return RECORDED
 
 
-class RecordProviderRefundsHandler:
+def record_provider_refunds(command: RecordProviderRefunds, uow: UnitOfWork,
+                            ctx: CommandContext) -> ProviderOutcome:
     """Each refund the provider lists is recorded once (by its reference, or by our refund id
     when it was made through Frontdesk). Without a list, the difference between the
     provider's cumulative refunded amount and what is recorded is recorded."""
-
-    def __init__(self, clock: Clock, provider: str = PROVIDER_METHOD) -> None:
-        self._clock, self._provider = clock, provider
-
-    def __call__(self, command: RecordProviderRefunds, uow: UnitOfWork,
-                 ctx: CommandContext) -> ProviderOutcome:
-        if _already(uow, Case.provider_event_claim(command.event_id)):
-            return DUPLICATE
-        case = uow.get(Case, command.case_id)
-        payment = case.payment_with_reference(command.payment_reference)
-        if payment is None:
-            raise PaymentNotRecordedYet("the refunded payment is not recorded yet; retry later")
-        at, event_id = self._clock.now(), command.event_id
-        recorded = 0
-        wanted = list(command.refunds)
-        if not wanted and command.cumulative_refunded is not None:
-            missing = command.cumulative_refunded - payment.refunded
-            if missing > 0:
-                wanted = [RefundSeen(f"{command.payment_reference}@{command.cumulative_refunded}",
-                                     missing)]
-        for seen in wanted:
-            if _already(uow, Case.refund_claim(seen.reference)):
-                continue
-            refund_id = seen.refund_id or provider_id(self._provider, seen.reference)
-            current = case.payment(payment.id)
-            amount = min(seen.amount, current.remaining)
-            if amount <= 0:
-                continue
-            if case.refund_payment(actor=ctx.actor, at=at, refund_id=refund_id,
-                                   payment_id=payment.id, amount=case.money(amount),
-                                   reason=None, external_reference=seen.reference,
-                                   provider_event_id=event_id if recorded == 0 else None):
-                recorded += 1
-        if recorded == 0:
-            return DUPLICATE
-        uow.add(case)
-        return RECORDED
-
-
-class RecordProviderDisputeHandler:
-    """A chargeback takes back at most what remains of the payment after refunds."""
-
-    def __init__(self, clock: Clock, provider: str = PROVIDER_METHOD) -> None:
-        self._clock, self._provider = clock, provider
-
-    def __call__(self, command: RecordProviderDispute, uow: UnitOfWork,
-                 ctx: CommandContext) -> ProviderOutcome:
-        if _already(uow, Case.provider_event_claim(command.event_id),
-                    Case.dispute_claim(command.dispute_reference)):
-            return DUPLICATE
-        case = uow.get(Case, command.case_id)
-        payment = case.payment_with_reference(command.payment_reference)
-        if payment is None:
-            raise PaymentNotRecordedYet("the disputed payment is not recorded yet; retry later")
-        amount = min(command.amount, payment.remaining)
+    if _already(uow, Case.provider_event_claim(command.event_id)):
+        return DUPLICATE
+    case = uow.get(Case, command.case_id)
+    payment = case.payment_with_reference(command.payment_reference)
+    if payment is None:
+        raise PaymentNotRecordedYet("the refunded payment is not recorded yet; retry later")
+    at, event_id = ctx.now, command.event_id
+    recorded = 0
+    wanted = list(command.refunds)
+    if not wanted and command.cumulative_refunded is not None:
+        missing = command.cumulative_refunded - payment.refunded
+        if missing > 0:
+            wanted = [RefundSeen(f"{command.payment_reference}@{command.cumulative_refunded}",
+                                 missing)]
+    for seen in wanted:
+        if _already(uow, Case.refund_claim(seen.reference)):
+            continue
+        refund_id = seen.refund_id or provider_id(PROVIDER_METHOD, seen.reference)
+        current = case.payment(payment.id)
+        amount = min(seen.amount, current.remaining)
         if amount <= 0:
-            return ignored("nothing of this payment is left to dispute")
-        if not case.dispute_payment(
-                actor=ctx.actor, at=self._clock.now(),
-                dispute_id=provider_id(self._provider, command.dispute_reference),
-                payment_id=payment.id, amount=case.money(amount), reason=command.reason,
-                external_reference=command.dispute_reference,
-                provider_event_id=command.event_id):
-            return DUPLICATE
-        uow.add(case)
-        return RECORDED
+            continue
+        if case.refund_payment(actor=ctx.actor, at=at, refund_id=refund_id,
+                               payment_id=payment.id, amount=case.money(amount),
+                               reason=None, external_reference=seen.reference,
+                               provider_event_id=event_id if recorded == 0 else None):
+            recorded += 1
+    if recorded == 0:
+        return DUPLICATE
+    uow.add(case)
+    return RECORDED
+
+
+def record_provider_dispute(command: RecordProviderDispute, uow: UnitOfWork,
+                            ctx: CommandContext) -> ProviderOutcome:
+    """A chargeback takes back at most what remains of the payment after refunds."""
+    if _already(uow, Case.provider_event_claim(command.event_id),
+                Case.dispute_claim(command.dispute_reference)):
+        return DUPLICATE
+    case = uow.get(Case, command.case_id)
+    payment = case.payment_with_reference(command.payment_reference)
+    if payment is None:
+        raise PaymentNotRecordedYet("the disputed payment is not recorded yet; retry later")
+    amount = min(command.amount, payment.remaining)
+    if amount <= 0:
+        return ignored("nothing of this payment is left to dispute")
+    if not case.dispute_payment(
+            actor=ctx.actor, at=ctx.now,
+            dispute_id=provider_id(PROVIDER_METHOD, command.dispute_reference),
+            payment_id=payment.id, amount=case.money(amount), reason=command.reason,
+            external_reference=command.dispute_reference,
+            provider_event_id=command.event_id):
+        return DUPLICATE
+    uow.add(case)
+    return RECORDED

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from application.ports import Page
 from domain.cases import Case
+from domain.shared import RuleViolated
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +133,18 @@ class CaseFilters:
 
 @dataclass(frozen=True, slots=True)
 class ProposalData:
-    """What a proposal document shows: the tenant's name and the case's current quote."""
+    """What a proposal document shows: the tenant's name and the case's current quote. A case
+    has no proposal before its first quote."""
 
     tenant_name: str
     case: CaseView
     extra: dict[str, str] = field(default_factory=dict)
+    quote: QuoteView = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.case.quote is None:
+            raise RuleViolated("this case has no quote yet: issue one first")
+        object.__setattr__(self, "quote", self.case.quote)
 
 
 class CaseQueries(Protocol):

@@ -16,7 +16,6 @@ from uuid import UUID
 from application.bus import CommandBus
 from application.contact_center.commands import ReserveTask
 from application.contact_center.ports import RoutingQueries
-from application.contact_center.reservations import ReserveTaskHandler
 from application.ports import CommandContext
 from domain.contact_center import route
 from domain.ports import Clock
@@ -27,10 +26,10 @@ log = logging.getLogger("frontdesk.dispatcher")
 
 
 class Dispatcher:
-    def __init__(self, bus: CommandBus, routing: RoutingQueries, clock: Clock,
-                 reserve: ReserveTaskHandler, *, per_queue: int = 500) -> None:
+    def __init__(self, bus: CommandBus, routing: RoutingQueries, clock: Clock, *,
+                 per_queue: int = 500) -> None:
         self._bus, self._routing, self._clock = bus, routing, clock
-        self._reserve, self._per_queue = reserve, per_queue
+        self._per_queue = per_queue
 
     def dispatch(self, tenant_id: UUID) -> int:
         """Route one tenant's waiting tasks; returns the number of reservations made."""
@@ -42,8 +41,7 @@ class Dispatcher:
         for assignment in route(snapshot.tasks, snapshot.agents, snapshot.queues,
                                 self._clock.now()):
             try:
-                self._bus.execute(self._reserve,
-                                  ReserveTask(assignment.task_id, assignment.agent_id), ctx)
+                self._bus.execute(ReserveTask(assignment.task_id, assignment.agent_id), ctx)
             except DomainError as refused:  # the snapshot was stale; the next pass decides
                 log.debug("reservation refused: %s", refused.message)
                 continue

@@ -21,11 +21,6 @@ from application.contact_center.commands import (
     CreateTaskFromSource,
     WithdrawTaskForSource,
 )
-from application.contact_center.tasks import CreateTaskFromSourceHandler
-from application.contact_center.work import (
-    CloseFollowUpFromTaskHandler,
-    WithdrawTaskForSourceHandler,
-)
 from application.policies import Policy, Reaction
 from domain.contact_center import Channel, SourceKind, Task
 from domain.conversations import Conversation
@@ -36,15 +31,12 @@ class FollowUpTaskPolicy(Policy):
     name = "follow-up-tasks"
     event_classes = (Lead.FollowUpScheduled,)
 
-    def __init__(self, handler: CreateTaskFromSourceHandler) -> None:
-        self._handler = handler
-
     def react(self, event: Any) -> list[Reaction]:
         command = CreateTaskFromSource(
             source_kind=SourceKind.LEAD_FOLLOW_UP.value, source_ref=str(event.follow_up_id),
             channel=Channel.VOICE.value, lead_id=event.originator_id,
             priority=0 if event.automatic else 1, not_before=event.due_at)
-        return [Reaction(self._handler, command, event.tenant_id, f"system:{self.name}")]
+        return [Reaction(command, event.tenant_id, f"system:{self.name}")]
 
 
 class HandoffTaskPolicy(Policy):
@@ -54,16 +46,13 @@ class HandoffTaskPolicy(Policy):
     name = "handoff-tasks"
     event_classes = (Conversation.HandedOff,)
 
-    def __init__(self, handler: CreateTaskFromSourceHandler) -> None:
-        self._handler = handler
-
     def react(self, event: Any) -> list[Reaction]:
         command = CreateTaskFromSource(
             source_kind=SourceKind.CONVERSATION_HANDOFF.value,
             source_ref=f"{event.originator_id}:{event.originator_version}",
             channel="", conversation_id=event.originator_id, priority=1,
             title=f"Hand-off: {event.reason}")
-        return [Reaction(self._handler, command, event.tenant_id, f"system:{self.name}")]
+        return [Reaction(command, event.tenant_id, f"system:{self.name}")]
 
 
 class FollowUpOutcomePolicy(Policy):
@@ -73,18 +62,14 @@ class FollowUpOutcomePolicy(Policy):
     name = "follow-up-outcomes"
     event_classes = (Task.TaskCompleted, Lead.FollowUpCompleted)
 
-    def __init__(self, close: CloseFollowUpFromTaskHandler,
-                 withdraw: WithdrawTaskForSourceHandler) -> None:
-        self._close, self._withdraw = close, withdraw
-
     def react(self, event: Any) -> list[Reaction]:
         actor = f"system:{self.name}"
         if isinstance(event, Lead.FollowUpCompleted):
             command = WithdrawTaskForSource(SourceKind.LEAD_FOLLOW_UP.value,
                                             str(event.follow_up_id),
                                             "the follow-up was completed on the lead")
-            return [Reaction(self._withdraw, command, event.tenant_id, actor)]
+            return [Reaction(command, event.tenant_id, actor)]
         if event.source_kind != SourceKind.LEAD_FOLLOW_UP.value:
             return []
-        return [Reaction(self._close, CloseFollowUpFromTask(event.originator_id),
+        return [Reaction(CloseFollowUpFromTask(event.originator_id),
                          event.tenant_id, actor)]

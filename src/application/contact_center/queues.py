@@ -10,7 +10,6 @@ from application.contact_center.commands import ChangeQueue, CreateQueue, QueueF
 from application.contact_center.views import QueueView
 from application.ports import CommandContext, UnitOfWork
 from domain.contact_center import Queue, QueueDefinition, ServiceLevel
-from domain.ports import Clock
 from domain.shared import Conflict, InvalidValue, NotFound
 from domain.shared.ids import new_id
 
@@ -45,43 +44,35 @@ def _check_escalation(uow: UnitOfWork, definition: QueueDefinition) -> None:
         raise InvalidValue("escalation_queue_id", "no such queue") from None
 
 
-class CreateQueueHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: CreateQueue, uow: UnitOfWork, ctx: CommandContext) -> QueueView:
-        definition = definition_of(command.fields)
-        _check_escalation(uow, definition)
-        queue = Queue.create(queue_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
-                             at=self._clock.now(), definition=definition)
-        _check_unique(uow, queue)
-        uow.add(queue)
-        return QueueView.of(queue)
+def create_queue(command: CreateQueue, uow: UnitOfWork, ctx: CommandContext) -> QueueView:
+    definition = definition_of(command.fields)
+    _check_escalation(uow, definition)
+    queue = Queue.create(queue_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
+                         at=ctx.now, definition=definition)
+    _check_unique(uow, queue)
+    uow.add(queue)
+    return QueueView.of(queue)
 
 
-class ChangeQueueHandler:
+def change_queue(command: ChangeQueue, uow: UnitOfWork, ctx: CommandContext) -> QueueView:
     """A partial update: the fields sent replace the queue's; tasks already waiting keep the
     SLA they entered with."""
+    unknown = set(command.changes) - _FIELDS
+    if unknown:
+        raise InvalidValue(sorted(unknown)[0], "is not a queue setting")
+    cleared = [name for name, value in command.changes.items()
+               if value is None and name not in _CLEARABLE]
+    if cleared:
+        raise InvalidValue(sorted(cleared)[0], "cannot be null; leave it out to keep it")
+    queue = load_for_change(uow, Queue, command.queue_id, command.expected_version)
+    current = QueueView.of(queue)
+    values: dict[str, Any] = {name: getattr(current, name) for name in _FIELDS}
+    merged = replace(QueueFields(**values), **command.changes)
+    definition = definition_of(merged)
+    _check_escalation(uow, definition)
+    if asdict(merged) != values:
+        queue.change(actor=ctx.actor, at=ctx.now, definition=definition)
+        _check_unique(uow, queue)
+        uow.add(queue)
+    return QueueView.of(queue)
 
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: ChangeQueue, uow: UnitOfWork, ctx: CommandContext) -> QueueView:
-        unknown = set(command.changes) - _FIELDS
-        if unknown:
-            raise InvalidValue(sorted(unknown)[0], "is not a queue setting")
-        cleared = [name for name, value in command.changes.items()
-                   if value is None and name not in _CLEARABLE]
-        if cleared:
-            raise InvalidValue(sorted(cleared)[0], "cannot be null; leave it out to keep it")
-        queue = load_for_change(uow, Queue, command.queue_id, command.expected_version)
-        current = QueueView.of(queue)
-        values: dict[str, Any] = {name: getattr(current, name) for name in _FIELDS}
-        merged = replace(QueueFields(**values), **command.changes)
-        definition = definition_of(merged)
-        _check_escalation(uow, definition)
-        if asdict(merged) != values:
-            queue.change(actor=ctx.actor, at=self._clock.now(), definition=definition)
-            _check_unique(uow, queue)
-            uow.add(queue)
-        return QueueView.of(queue)

@@ -19,7 +19,6 @@ from domain.contact_center import Agent, PinnedScript, Script, ScriptTarget, Tas
 from domain.contact_center.script import script_claim
 from domain.contact_center.task_values import slot_claim
 from domain.contact_center.values import MAX_CAPACITY
-from domain.ports import Clock
 from domain.shared import RuleViolated
 from domain.shared.ids import new_id
 
@@ -55,28 +54,20 @@ def reserve_into(uow: UnitOfWork, task: Task, agent_id: UUID, *, actor: str,
                  script=current_script(uow, task))
 
 
-class ReserveTaskHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: ReserveTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = uow.get(Task, command.task_id)
-        reserve_into(uow, task, command.agent_id, actor=ctx.actor, at=self._clock.now())
-        uow.add(task)
-        return TaskView.of(task)
+def reserve_task(command: ReserveTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
+    task = uow.get(Task, command.task_id)
+    reserve_into(uow, task, command.agent_id, actor=ctx.actor, at=ctx.now)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class TimeOutReservationHandler:
+def time_out_reservation(command: TimeOutReservation, uow: UnitOfWork,
+                         ctx: CommandContext) -> bool:
     """Idempotent: a reservation already answered, or not yet expired, is left alone."""
+    task = uow.get(Task, command.task_id)
+    if task.time_out(actor=ctx.actor, at=ctx.now,
+                     reservation_id=command.reservation_id):
+        uow.add(task)
+        return True
+    return False
 
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: TimeOutReservation, uow: UnitOfWork,
-                 ctx: CommandContext) -> bool:
-        task = uow.get(Task, command.task_id)
-        if task.time_out(actor=ctx.actor, at=self._clock.now(),
-                         reservation_id=command.reservation_id):
-            uow.add(task)
-            return True
-        return False

@@ -20,7 +20,6 @@ from domain.contact_center.values import parse_enum
 from domain.contacts import Contact
 from domain.conversations import Conversation
 from domain.leads import Lead
-from domain.ports import Clock
 from domain.shared import Conflict, InvalidValue, NotFound, RuleViolated
 from domain.shared.ids import new_id
 
@@ -35,7 +34,7 @@ class DuplicateTask(Conflict):
         self.existing_id = existing_id
 
 
-def _stage_task(uow: UnitOfWork, ctx: CommandContext, clock: Clock, *, queue: Queue,
+def _stage_task(uow: UnitOfWork, ctx: CommandContext, *, queue: Queue,
                 channel: str, priority: int, skills: dict[str, int], kind: SourceKind,
                 ref: str | None, contact_id: UUID | None, lead_id: UUID | None,
                 title: str | None, not_before: datetime | None) -> Task:
@@ -58,7 +57,7 @@ def _stage_task(uow: UnitOfWork, ctx: CommandContext, clock: Clock, *, queue: Qu
         if held:
             raise DuplicateTask(next(iter(held.values())))
     task = Task.create(task_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
-                       at=clock.now(), queue=queue.settings(),
+                       at=ctx.now, queue=queue.settings(),
                        channel=parse_enum(Channel, channel, "channel"), priority_value=priority,
                        skills=skills, source_kind=kind, source_ref=ref, contact_id=contact_id,
                        lead_id=lead_id, lead_stage=lead_stage, title=title,
@@ -80,28 +79,27 @@ class CreateTaskHandler:
     the same best agent from the same read model, and after the bus's last attempt the
     creation itself was refused with a 409.)"""
 
-    def __init__(self, clock: Clock, routing: RoutingQueries | None = None, *,
+    def __init__(self, routing: RoutingQueries | None = None, *,
                  route_on_arrival: bool = False, per_queue: int = 500) -> None:
-        self._clock, self._routing = clock, routing
+        self._routing = routing
         self._route, self._per_queue = route_on_arrival and routing is not None, per_queue
 
     def __call__(self, command: CreateTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
         queue = uow.get(Queue, command.queue_id)
         kind = parse_enum(SourceKind, command.source_kind, "source_kind")
-        task = _stage_task(uow, ctx, self._clock, queue=queue, channel=command.channel,
+        task = _stage_task(uow, ctx, queue=queue, channel=command.channel,
                            priority=command.priority, skills=command.required_skills,
                            kind=kind, ref=command.source_ref, contact_id=command.contact_id,
                            lead_id=command.lead_id, title=command.title,
                            not_before=command.not_before)
         if self._route and uow.speculative and task.status is TaskStatus.QUEUED:
-            self._offer(uow, task)
+            self._offer(uow, task, ctx.now)
         return TaskView.of(task)
 
-    def _offer(self, uow: UnitOfWork, task: Task) -> None:
+    def _offer(self, uow: UnitOfWork, task: Task, now: datetime) -> None:
         assert self._routing is not None
         snapshot = self._routing.snapshot(uow.tenant_id, per_queue=self._per_queue)
         line = [t for t in snapshot.tasks if t.id != task.id] + [task.as_waiting()]
-        now = self._clock.now()
         for assignment in route(line, snapshot.agents, snapshot.queues, now):
             if assignment.task_id == task.id:
                 with suppress(RuleViolated):  # a stale snapshot: the dispatcher will route it
@@ -123,8 +121,8 @@ class CreateTaskFromSourceHandler:
     cannot find it: on a command's speculative first attempt unknown claims read as free, and
     a refusal writes nothing for the commit to verify.)"""
 
-    def __init__(self, clock: Clock, queues: DefaultQueues) -> None:
-        self._clock, self._queues = clock, queues
+    def __init__(self, queues: DefaultQueues) -> None:
+        self._queues = queues
 
     def __call__(self, command: CreateTaskFromSource, uow: UnitOfWork,
                  ctx: CommandContext) -> TaskView:
@@ -137,7 +135,7 @@ class CreateTaskFromSourceHandler:
         if command.conversation_id is not None:
             conversation = uow.get(Conversation, command.conversation_id)
             channel, contact_id = conversation.channel.value, conversation.contact_id
-        task = _stage_task(uow, ctx, self._clock, queue=queue, channel=channel,
+        task = _stage_task(uow, ctx, queue=queue, channel=channel,
                            priority=command.priority, skills={}, kind=kind,
                            ref=command.source_ref, contact_id=contact_id,
                            lead_id=command.lead_id, title=command.title,

@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from application.bus import CommandBus, Executed, Handler
+from application.bus import CommandBus, Executed
 from application.contact_center.commands import (
     EnqueueDueTask,
     EscalateTask,
     TimeOutReservation,
 )
 from application.contact_center.ports import DueWork, RoutingQueries
-from application.contact_center.reservations import TimeOutReservationHandler
-from application.contact_center.service_level import EnqueueDueTaskHandler, EscalateTaskHandler
 from application.ports import CommandContext
 from domain.ports import Clock
 from domain.shared import DomainError
@@ -38,27 +36,24 @@ class TimerReport:
 
 
 class ContactCenterTimers:
-    def __init__(self, bus: CommandBus, routing: RoutingQueries, clock: Clock,
-                 time_out: TimeOutReservationHandler, escalate: EscalateTaskHandler,
-                 enqueue: EnqueueDueTaskHandler, *, batch: int = 500) -> None:
+    def __init__(self, bus: CommandBus, routing: RoutingQueries, clock: Clock, *,
+                 batch: int = 500) -> None:
         self._bus, self._routing, self._clock = bus, routing, clock
-        self._time_out, self._escalate, self._enqueue = time_out, escalate, enqueue
         self._batch = batch
 
     def run_once(self, tenant_id: UUID | None = None,
                  on_error: Callable[[UUID, Exception], None] | None = None) -> TimerReport:
         now = self._clock.now()
         due = self._routing.due_tasks(now, tenant_id, self._batch)
-        enqueued = self._run(due, self._enqueue, lambda d: EnqueueDueTask(d.task_id), on_error)
+        enqueued = self._run(due, lambda d: EnqueueDueTask(d.task_id), on_error)
         expired = self._routing.expired_reservations(now, tenant_id, self._batch)
-        timed_out = self._run(expired, self._time_out, lambda d: TimeOutReservation(
+        timed_out = self._run(expired, lambda d: TimeOutReservation(
             d.task_id, d.reservation_id) if d.reservation_id else None, on_error)
         held = self._routing.hold_breaches(now, tenant_id, self._batch)
-        breached = self._run(held, self._escalate, lambda d: EscalateTask(d.task_id), on_error)
+        breached = self._run(held, lambda d: EscalateTask(d.task_id), on_error)
         return TimerReport(timed_out=timed_out, breached=breached, enqueued=enqueued)
 
-    def _run(self, work: list[DueWork], handler: Handler[Any, bool],
-             command_of: Callable[[DueWork], Any],
+    def _run(self, work: list[DueWork], command_of: Callable[[DueWork], Any],
              on_error: Callable[[UUID, Exception], None] | None) -> int:
         done = 0
         for item in work:
@@ -66,8 +61,8 @@ class ContactCenterTimers:
             if command is None:
                 continue
             try:
-                outcome = self._bus.execute(handler, command,
-                                            CommandContext(tenant_id=item.tenant_id, actor=ACTOR))
+                outcome = self._bus.execute(command, CommandContext(tenant_id=item.tenant_id,
+                                                                    actor=ACTOR))
             except DomainError as error:
                 if on_error is not None:
                     on_error(item.task_id, error)

@@ -22,72 +22,59 @@ from domain.contact_center import DispositionCatalog, SourceKind, Task, catalog_
 from domain.contact_center.dispositions import known_disposition
 from domain.contact_center.task_values import FINAL
 from domain.leads import Lead
-from domain.ports import Clock
 from domain.shared import NotFound, RuleViolated
 
 
-class _TaskHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+def accept_task(command: AcceptTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
+    task = load_for_change(uow, Task, command.task_id, command.expected_version)
+    task.accept(actor=ctx.actor, at=ctx.now, as_agent=command.as_agent)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class AcceptTaskHandler(_TaskHandler):
-    def __call__(self, command: AcceptTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = load_for_change(uow, Task, command.task_id, command.expected_version)
-        task.accept(actor=ctx.actor, at=self._clock.now(), as_agent=command.as_agent)
-        uow.add(task)
-        return TaskView.of(task)
+def reject_task(command: RejectTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
+    task = load_for_change(uow, Task, command.task_id, command.expected_version)
+    task.reject(actor=ctx.actor, at=ctx.now, as_agent=command.as_agent,
+                reason=command.reason)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class RejectTaskHandler(_TaskHandler):
-    def __call__(self, command: RejectTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = load_for_change(uow, Task, command.task_id, command.expected_version)
-        task.reject(actor=ctx.actor, at=self._clock.now(), as_agent=command.as_agent,
-                    reason=command.reason)
-        uow.add(task)
-        return TaskView.of(task)
+def start_wrap_up(command: StartWrapUp, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
+    task = load_for_change(uow, Task, command.task_id, command.expected_version)
+    task.start_wrap_up(actor=ctx.actor, at=ctx.now, as_agent=command.as_agent)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class StartWrapUpHandler(_TaskHandler):
-    def __call__(self, command: StartWrapUp, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = load_for_change(uow, Task, command.task_id, command.expected_version)
-        task.start_wrap_up(actor=ctx.actor, at=self._clock.now(), as_agent=command.as_agent)
-        uow.add(task)
-        return TaskView.of(task)
-
-
-class CompleteTaskHandler(_TaskHandler):
+def complete_task(command: CompleteTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
     """The disposition must be a standard code or one of the tenant's catalog."""
-
-    def __call__(self, command: CompleteTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = load_for_change(uow, Task, command.task_id, command.expected_version)
-        try:
-            catalog: DispositionCatalog | None = uow.get(DispositionCatalog,
-                                                         catalog_id(ctx.tenant_id))
-        except NotFound:
-            catalog = None
-        task.complete(actor=ctx.actor, at=self._clock.now(), as_agent=command.as_agent,
-                      disposition=known_disposition(command.disposition, catalog),
-                      note=command.note)
-        uow.add(task)
-        return TaskView.of(task)
+    task = load_for_change(uow, Task, command.task_id, command.expected_version)
+    try:
+        catalog: DispositionCatalog | None = uow.get(DispositionCatalog,
+                                                     catalog_id(ctx.tenant_id))
+    except NotFound:
+        catalog = None
+    task.complete(actor=ctx.actor, at=ctx.now, as_agent=command.as_agent,
+                  disposition=known_disposition(command.disposition, catalog),
+                  note=command.note)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class CancelTaskHandler(_TaskHandler):
-    def __call__(self, command: CancelTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
-        task = load_for_change(uow, Task, command.task_id, command.expected_version)
-        task.cancel(actor=ctx.actor, at=self._clock.now(), reason=command.reason)
-        uow.add(task)
-        return TaskView.of(task)
+def cancel_task(command: CancelTask, uow: UnitOfWork, ctx: CommandContext) -> TaskView:
+    task = load_for_change(uow, Task, command.task_id, command.expected_version)
+    task.cancel(actor=ctx.actor, at=ctx.now, reason=command.reason)
+    uow.add(task)
+    return TaskView.of(task)
 
 
-class RecordTaskCsatHandler(_TaskHandler):
-    def __call__(self, command: RecordTaskCsat, uow: UnitOfWork,
-                 ctx: CommandContext) -> TaskView:
-        task = uow.get(Task, command.task_id)
-        task.record_csat(actor=ctx.actor, at=self._clock.now(), score=command.score)
-        uow.add(task)
-        return TaskView.of(task)
+def record_task_csat(command: RecordTaskCsat, uow: UnitOfWork,
+                     ctx: CommandContext) -> TaskView:
+    task = uow.get(Task, command.task_id)
+    task.record_csat(actor=ctx.actor, at=ctx.now, score=command.score)
+    uow.add(task)
+    return TaskView.of(task)
 
 
 class SourceTasks(Protocol):
@@ -96,11 +83,10 @@ class SourceTasks(Protocol):
         ...
 
 
-class WithdrawTaskForSourceHandler(_TaskHandler):
+class WithdrawTaskForSourceHandler:
     """Idempotent: no task, or a task already ended, is left alone."""
 
-    def __init__(self, clock: Clock, tasks: SourceTasks) -> None:
-        super().__init__(clock)
+    def __init__(self, tasks: SourceTasks) -> None:
         self._tasks = tasks
 
     def __call__(self, command: WithdrawTaskForSource, uow: UnitOfWork,
@@ -112,30 +98,29 @@ class WithdrawTaskForSourceHandler(_TaskHandler):
         task = uow.get(Task, task_id)
         if task.status in FINAL:
             return False
-        task.cancel(actor=ctx.actor, at=self._clock.now(), reason=command.reason)
+        task.cancel(actor=ctx.actor, at=ctx.now, reason=command.reason)
         uow.add(task)
         return True
 
 
-class CloseFollowUpFromTaskHandler(_TaskHandler):
+def close_follow_up_from_task(command: CloseFollowUpFromTask, uow: UnitOfWork,
+                              ctx: CommandContext) -> bool:
     """Reaction to a completed lead follow-up task: the lead's follow-up is completed with
     the task's disposition. A replay finds it completed and is refused (idempotent)."""
+    task = uow.get(Task, command.task_id)
+    if task.source_kind is not SourceKind.LEAD_FOLLOW_UP or task.lead_id is None \
+            or task.source_ref is None:
+        return False
+    lead = uow.get(Lead, task.lead_id)
+    follow_up_id = UUID(task.source_ref)
+    follow_up = lead.follow_ups.get(follow_up_id)
+    if follow_up is None:
+        raise RuleViolated("the lead has no such follow-up")
+    if follow_up.completed_at is not None or not lead.is_open:
+        return False
+    lead.complete_follow_up(actor=ctx.actor, at=ctx.now,
+                            follow_up_id=follow_up_id,
+                            outcome=f"task {task.id}: {task.disposition}")
+    uow.add(lead)
+    return True
 
-    def __call__(self, command: CloseFollowUpFromTask, uow: UnitOfWork,
-                 ctx: CommandContext) -> bool:
-        task = uow.get(Task, command.task_id)
-        if task.source_kind is not SourceKind.LEAD_FOLLOW_UP or task.lead_id is None \
-                or task.source_ref is None:
-            return False
-        lead = uow.get(Lead, task.lead_id)
-        follow_up_id = UUID(task.source_ref)
-        follow_up = lead.follow_ups.get(follow_up_id)
-        if follow_up is None:
-            raise RuleViolated("the lead has no such follow-up")
-        if follow_up.completed_at is not None or not lead.is_open:
-            return False
-        lead.complete_follow_up(actor=ctx.actor, at=self._clock.now(),
-                                follow_up_id=follow_up_id,
-                                outcome=f"task {task.id}: {task.disposition}")
-        uow.add(lead)
-        return True

@@ -5,21 +5,15 @@ from application.contacts.commands import (
     ChangeContactDetails,
     RegisterContact,
 )
-from application.contacts.handlers import (
-    ChangeContactConsentHandler,
-    ChangeContactDetailsHandler,
-    RegisterContactHandler,
-)
+from application.contacts.handlers import command_handlers
 from application.contacts.views import ContactQueries, ContactSnapshot, ContactView
 
 __all__ = [
     "ChangeContactConsent",
-    "ChangeContactConsentHandler",
     "ChangeContactDetails",
-    "ChangeContactDetailsHandler",
     "ContactQueries",
     "ContactSnapshot",
     "ContactView",
     "RegisterContact",
-    "RegisterContactHandler",
+    "command_handlers",
 ]

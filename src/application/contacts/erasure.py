@@ -39,9 +39,9 @@ class ErasureReceipt:
 
 
 class EraseContactHandler:
-    def __init__(self, clock: Clock, read_models: tuple[str, ...] = PURGED_READ_MODELS) -> None:
+    def __init__(self, read_models: tuple[str, ...] = PURGED_READ_MODELS) -> None:
         """``read_models``: the projections that purge a person on ContactErased."""
-        self._clock, self._read_models = clock, tuple(read_models)
+        self._read_models = tuple(read_models)
 
     def __call__(self, command: EraseContact, uow: UnitOfWork,
                  ctx: CommandContext) -> ErasureReceipt:
@@ -49,7 +49,7 @@ class EraseContactHandler:
         if contact.erased:  # asking again is answered again, and changes nothing
             return ErasureReceipt(contact.id, contact.modified_on, ctx.actor, True,
                                   self._read_models)
-        now = self._clock.now()
+        now = ctx.now
         contact.erase(actor=ctx.actor, at=now, reason=command.reason)
         uow.add(contact)
         uow.forget(contact.id)

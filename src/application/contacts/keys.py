@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import CommandContext, UnitOfWork
-from domain.ports import Clock
 from domain.privacy import TenantKeyRing, keyring_id
 from domain.shared import NotFound
 
@@ -17,18 +16,13 @@ class RecordKeyRotation:
     keys: int
 
 
-class RecordKeyRotationHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, command: RecordKeyRotation, uow: UnitOfWork,
-                 ctx: CommandContext) -> int:
-        now = self._clock.now()
-        try:
-            ring = uow.get(TenantKeyRing, keyring_id(ctx.tenant_id))
-        except NotFound:
-            ring = TenantKeyRing.start(tenant_id=ctx.tenant_id, actor=ctx.actor, at=now)
-        ring.record_rewrap(actor=ctx.actor, at=now, from_keks=command.from_keks,
-                           to_kek=command.to_kek, keys=command.keys)
-        uow.add(ring)
-        return ring.rotations
+def record_key_rotation(command: RecordKeyRotation, uow: UnitOfWork,
+                        ctx: CommandContext) -> int:
+    try:
+        ring = uow.get(TenantKeyRing, keyring_id(ctx.tenant_id))
+    except NotFound:
+        ring = TenantKeyRing.start(tenant_id=ctx.tenant_id, actor=ctx.actor, at=ctx.now)
+    ring.record_rewrap(actor=ctx.actor, at=ctx.now, from_keks=command.from_keks,
+                       to_kek=command.to_kek, keys=command.keys)
+    uow.add(ring)
+    return ring.rotations

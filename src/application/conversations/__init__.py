@@ -5,7 +5,6 @@ from application.conversations.context import ContextBuilder
 from application.conversations.inbound import Received, ReceiveInboundHandler, RecordCallHandler
 from application.conversations.outbox import OutboxDispatcher
 from application.conversations.ports import (
-    AssistantSettings,
     AssistantSettingsSource,
     LanguageModel,
     ModelUnavailable,
@@ -15,7 +14,6 @@ from application.conversations.views import ConversationQueries, ConversationVie
 
 __all__ = [
     "AiAssistant",
-    "AssistantSettings",
     "AssistantSettingsSource",
     "ContextBuilder",
     "ConversationQueries",

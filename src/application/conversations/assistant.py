@@ -16,7 +16,6 @@ from uuid import UUID
 from application.bus import CommandBus, Executed
 from application.conversations.commands import RecordAiReply
 from application.conversations.context import ContextBuilder, SentinelFilter
-from application.conversations.handlers import RecordAiReplyHandler, must_be_reachable
 from application.conversations.ports import (
     AssistantSettingsSource,
     Delta,
@@ -25,6 +24,7 @@ from application.conversations.ports import (
     ModelUnavailable,
     Restart,
 )
+from application.conversations.reachability import must_be_reachable
 from application.conversations.views import ConversationView
 from application.ports import CommandContext, UnitOfWorkFactory
 from domain.contacts import Contact
@@ -54,10 +54,9 @@ ReplyEvent = ReplyStarted | Delta | Restart | ReplyStored
 
 class AiAssistant:
     def __init__(self, uows: UnitOfWorkFactory, bus: CommandBus, model: LanguageModel,
-                 context: ContextBuilder, settings: AssistantSettingsSource,
-                 record: RecordAiReplyHandler) -> None:
+                 context: ContextBuilder, settings: AssistantSettingsSource) -> None:
         self._uows, self._bus, self._model = uows, bus, model
-        self._context, self._settings, self._record = context, settings, record
+        self._context, self._settings = context, settings
 
     def reply(self, ctx: CommandContext, conversation_id: UUID) -> Iterator[ReplyEvent]:
         settings = self._settings.for_tenant(ctx.tenant_id)
@@ -104,7 +103,7 @@ class AiAssistant:
         # The conversation the context was built from is taken as current rather than loaded
         # again (200 events); if something was recorded meanwhile (a message that arrived while
         # the model answered), the commit refuses and the bus stores the reply from the store.
-        outcome = self._bus.execute(self._record, command, ctx, seeds=(conversation,))
+        outcome = self._bus.execute(command, ctx, seeds=(conversation,))
         assert isinstance(outcome, Executed)
         view, delivered = outcome.result
         yield ReplyStored(view, message_id, text, delivered, provenance, outcome.position)

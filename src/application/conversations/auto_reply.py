@@ -14,7 +14,6 @@ from typing import Any
 from application.bus import CommandBus
 from application.conversations.assistant import AiAssistant
 from application.conversations.commands import HandOff
-from application.conversations.handlers import HandOffHandler
 from application.conversations.ports import AssistantSettingsSource, ModelUnavailable
 from application.ports import CommandContext, UnitOfWorkFactory
 from domain.conversations import AI_MAY_ANSWER, Channel, Conversation, Direction, HandoffReason
@@ -30,9 +29,9 @@ class AutoReply:
     event_classes = (Conversation.MessageReceived,)
 
     def __init__(self, assistant: AiAssistant, uows: UnitOfWorkFactory, bus: CommandBus,
-                 settings: AssistantSettingsSource, hand_off: HandOffHandler) -> None:
+                 settings: AssistantSettingsSource) -> None:
         self._assistant, self._uows, self._bus = assistant, uows, bus
-        self._settings, self._hand_off = settings, hand_off
+        self._settings = settings
 
     def handle(self, event: Any) -> None:
         if not self._settings.for_tenant(event.tenant_id).auto_reply:
@@ -52,7 +51,7 @@ class AutoReply:
                 pass
         except ModelUnavailable as down:
             log.warning("auto-reply: no model available (%s); handing off", down)
-            self._bus.execute(self._hand_off, HandOff(
+            self._bus.execute(HandOff(
                 conversation.id, None, "the assistant is unavailable",
                 HandoffReason.AI_UNAVAILABLE.value), ctx)
         except DomainError as refused:  # changed meanwhile (an agent joined, STOP)

@@ -9,14 +9,13 @@ from typing import Literal
 from uuid import UUID
 
 from application.conversations.ports import (
-    AssistantSettings,
     Passage,
     Prompt,
     PromptMessage,
     Retriever,
     TokenCounter,
 )
-from domain.conversations import Conversation, Direction, Message
+from domain.conversations import AssistantSettings, Conversation, Direction, Message
 
 PROMPT_VERSION = "conversations-v1"
 HANDOFF_SENTINEL = "[[HANDOFF]]"

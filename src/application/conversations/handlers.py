@@ -1,23 +1,28 @@
-"""Handlers for conversations: load (checking If-Match), call the aggregate, stage it."""
+"""The conversations context's command handlers (``command_handlers``): load (checking
+If-Match), call the aggregate, stage it. Inbound messages and calls are in ``inbound``."""
 
 from __future__ import annotations
 
 from contextlib import suppress
-from uuid import UUID
 
 from application.aggregates import load_for_change
+from application.bus import Handlers
 from application.conversations.commands import (
     BeginDispatch,
     HandOff,
     JoinConversation,
     PostMessage,
+    ReceiveInbound,
     RecordAiReply,
+    RecordCall,
     RecordDelivery,
     RecordSurvey,
     ResolveConversation,
     StartConversation,
 )
+from application.conversations.inbound import ReceiveInboundHandler, RecordCallHandler
 from application.conversations.ports import AssistantSettingsSource
+from application.conversations.reachability import address_on, agent_of, must_be_reachable
 from application.conversations.views import ConversationView
 from application.ports import CommandContext, UnitOfWork
 from domain.contact_center import DispositionCatalog, catalog_id
@@ -30,48 +35,21 @@ from domain.conversations import (
     HandoffReason,
     Rating,
 )
-from domain.conversations.errors import ConversationAlreadyOpen, OptedOut
-from domain.ports import Clock
-from domain.shared import InvalidValue, NotFound, RuleViolated
+from domain.conversations.errors import ConversationAlreadyOpen
+from domain.ports import PhoneNormaliser
+from domain.shared import InvalidValue, NotFound
 from domain.shared.ids import new_id
 
-CONSENT_CHANNEL = {Channel.SMS: "sms", Channel.WHATSAPP: "whatsapp", Channel.EMAIL: "email",
-                   Channel.VOICE: "voice"}
+
+class _WithSettings:
+    """A handler that reads the tenant's assistant settings (senders, hand-off rules,
+    dispositions)."""
+
+    def __init__(self, settings: AssistantSettingsSource) -> None:
+        self._settings = settings
 
 
-def agent_of(ctx: CommandContext) -> UUID:
-    """The acting user's id (actors are ``user:<uuid>``)."""
-    kind, _, raw = ctx.actor.partition(":")
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise InvalidValue("actor", f"a {kind or 'caller'} is not a user who can take "
-                                    "conversations") from None
-
-
-def address_on(contact: Contact, channel: Channel) -> str | None:
-    if channel is Channel.EMAIL:
-        return contact.email
-    if channel is Channel.WEBCHAT:
-        return None
-    return contact.phone
-
-
-def must_be_reachable(contact: Contact, channel: Channel) -> None:
-    """STOP means stop: nothing is written to a contact who opted out of the channel."""
-    consent = CONSENT_CHANNEL.get(channel)
-    if contact.erased:
-        raise RuleViolated("the contact was erased")
-    if consent is not None and contact.consents.get(consent) is False:
-        raise OptedOut(consent)
-
-
-class _Handler:
-    def __init__(self, clock: Clock, settings: AssistantSettingsSource) -> None:
-        self._clock, self._settings = clock, settings
-
-
-class StartConversationHandler(_Handler):
+class StartConversationHandler(_WithSettings):
     def __call__(self, command: StartConversation, uow: UnitOfWork,
                  ctx: CommandContext) -> ConversationView:
         channel = Channel.parse(command.channel)
@@ -87,13 +65,13 @@ class StartConversationHandler(_Handler):
         sender = self._settings.for_tenant(ctx.tenant_id).senders.get(channel.value)
         conversation = Conversation.start(
             conversation_id=new_id(), tenant_id=ctx.tenant_id, actor=ctx.actor,
-            at=self._clock.now(), contact_id=contact.id, channel=channel,
+            at=ctx.now, contact_id=contact.id, channel=channel,
             subject=command.subject, customer_address=customer_address, our_address=sender)
         uow.add(conversation)
         return ConversationView.of(conversation)
 
 
-class PostMessageHandler(_Handler):
+class PostMessageHandler(_WithSettings):
     """The customer's message (web chat, or any channel relayed by an integration) or an
     agent's reply; an agent's reply on SMS, WhatsApp or email goes out through the outbox."""
 
@@ -101,7 +79,7 @@ class PostMessageHandler(_Handler):
                  ctx: CommandContext) -> ConversationView:
         conversation = load_for_change(uow, Conversation, command.conversation_id,
                                        command.expected_version)
-        now = self._clock.now()
+        now = ctx.now
         if command.author == "customer":
             rules = self._settings.for_tenant(ctx.tenant_id).handoff
             conversation.receive(actor=ctx.actor, at=now, message_id=new_id(),
@@ -117,28 +95,26 @@ class PostMessageHandler(_Handler):
         return ConversationView.of(conversation)
 
 
-class HandOffHandler(_Handler):
-    def __call__(self, command: HandOff, uow: UnitOfWork,
-                 ctx: CommandContext) -> ConversationView:
-        conversation = load_for_change(uow, Conversation, command.conversation_id,
-                                       command.expected_version)
-        conversation.hand_off(actor=ctx.actor, at=self._clock.now(),
-                              reason=HandoffReason(command.code), detail=command.reason)
-        uow.add(conversation)
-        return ConversationView.of(conversation)
+def hand_off(command: HandOff, uow: UnitOfWork,
+             ctx: CommandContext) -> ConversationView:
+    conversation = load_for_change(uow, Conversation, command.conversation_id,
+                                   command.expected_version)
+    conversation.hand_off(actor=ctx.actor, at=ctx.now,
+                          reason=HandoffReason(command.code), detail=command.reason)
+    uow.add(conversation)
+    return ConversationView.of(conversation)
 
 
-class JoinConversationHandler(_Handler):
-    def __call__(self, command: JoinConversation, uow: UnitOfWork,
-                 ctx: CommandContext) -> ConversationView:
-        conversation = load_for_change(uow, Conversation, command.conversation_id,
-                                       command.expected_version)
-        conversation.join(actor=ctx.actor, at=self._clock.now(), agent_id=agent_of(ctx))
-        uow.add(conversation)
-        return ConversationView.of(conversation)
+def join_conversation(command: JoinConversation, uow: UnitOfWork,
+                      ctx: CommandContext) -> ConversationView:
+    conversation = load_for_change(uow, Conversation, command.conversation_id,
+                                   command.expected_version)
+    conversation.join(actor=ctx.actor, at=ctx.now, agent_id=agent_of(ctx))
+    uow.add(conversation)
+    return ConversationView.of(conversation)
 
 
-class ResolveConversationHandler(_Handler):
+class ResolveConversationHandler(_WithSettings):
     def __call__(self, command: ResolveConversation, uow: UnitOfWork,
                  ctx: CommandContext) -> ConversationView:
         conversation = load_for_change(uow, Conversation, command.conversation_id,
@@ -146,32 +122,31 @@ class ResolveConversationHandler(_Handler):
         codes = self._settings.for_tenant(ctx.tenant_id).dispositions
         with suppress(NotFound):  # the tenant's codes of POST /v1/dispositions count too
             codes = codes | frozenset(uow.get(DispositionCatalog, catalog_id(ctx.tenant_id)).codes)
-        conversation.resolve(actor=ctx.actor, at=self._clock.now(),
+        conversation.resolve(actor=ctx.actor, at=ctx.now,
                              disposition=DispositionCode(command.disposition),
                              tenant_codes=codes, note=command.note)
         uow.add(conversation)
         return ConversationView.of(conversation)
 
 
-class RecordSurveyHandler(_Handler):
-    def __call__(self, command: RecordSurvey, uow: UnitOfWork,
-                 ctx: CommandContext) -> ConversationView:
-        conversation = load_for_change(uow, Conversation, command.conversation_id,
-                                       command.expected_version)
-        now = self._clock.now()
-        if command.kind == "csat":
-            conversation.record_csat(actor=ctx.actor, at=now, score=Rating.csat(command.score),
-                                     comment=command.comment)
-        elif command.kind == "nps":
-            conversation.record_nps(actor=ctx.actor, at=now, score=Rating.nps(command.score),
-                                    comment=command.comment)
-        else:
-            raise InvalidValue("kind", "must be csat or nps")
-        uow.add(conversation)
-        return ConversationView.of(conversation)
+def record_survey(command: RecordSurvey, uow: UnitOfWork,
+                  ctx: CommandContext) -> ConversationView:
+    conversation = load_for_change(uow, Conversation, command.conversation_id,
+                                   command.expected_version)
+    now = ctx.now
+    if command.kind == "csat":
+        conversation.record_csat(actor=ctx.actor, at=now, score=Rating.csat(command.score),
+                                 comment=command.comment)
+    elif command.kind == "nps":
+        conversation.record_nps(actor=ctx.actor, at=now, score=Rating.nps(command.score),
+                                comment=command.comment)
+    else:
+        raise InvalidValue("kind", "must be csat or nps")
+    uow.add(conversation)
+    return ConversationView.of(conversation)
 
 
-class RecordAiReplyHandler(_Handler):
+class RecordAiReplyHandler(_WithSettings):
     """Stores a complete AI answer once (the assistant service generated it beforehand)."""
 
     def __call__(self, command: RecordAiReply, uow: UnitOfWork,
@@ -181,34 +156,44 @@ class RecordAiReplyHandler(_Handler):
             must_be_reachable(uow.get(Contact, conversation.contact_id), conversation.channel)
         rules = self._settings.for_tenant(ctx.tenant_id).handoff
         delivered = conversation.record_ai_reply(
-            actor=ctx.actor, at=self._clock.now(), message_id=command.message_id,
+            actor=ctx.actor, at=ctx.now, message_id=command.message_id,
             body=command.body, provenance=command.provenance, rules=rules)
         uow.add(conversation)
         return ConversationView.of(conversation), delivered
 
 
-class BeginDispatchHandler(_Handler):
-    def __call__(self, command: BeginDispatch, uow: UnitOfWork, ctx: CommandContext) -> int:
-        conversation = uow.get(Conversation, command.conversation_id)
-        attempt = conversation.begin_dispatch(actor=ctx.actor, at=self._clock.now(),
-                                              message_id=command.message_id)
-        uow.add(conversation)
-        return attempt
+def begin_dispatch(command: BeginDispatch, uow: UnitOfWork, ctx: CommandContext) -> int:
+    conversation = uow.get(Conversation, command.conversation_id)
+    attempt = conversation.begin_dispatch(actor=ctx.actor, at=ctx.now,
+                                          message_id=command.message_id)
+    uow.add(conversation)
+    return attempt
 
 
-class RecordDeliveryHandler(_Handler):
+def record_delivery(command: RecordDelivery, uow: UnitOfWork, ctx: CommandContext) -> bool:
     """The outbox's outcome, or a vendor's status callback (repeats are ignored)."""
+    conversation = uow.get(Conversation, command.conversation_id)
+    try:
+        status = Delivery(command.status)
+    except ValueError:
+        raise InvalidValue("status", "is not a delivery status") from None
+    changed = conversation.update_delivery(actor=ctx.actor, at=ctx.now,
+                                           message_id=command.message_id, status=status,
+                                           external_id=command.external_id,
+                                           error=command.error)
+    if changed:
+        uow.add(conversation)
+    return changed
 
-    def __call__(self, command: RecordDelivery, uow: UnitOfWork, ctx: CommandContext) -> bool:
-        conversation = uow.get(Conversation, command.conversation_id)
-        try:
-            status = Delivery(command.status)
-        except ValueError:
-            raise InvalidValue("status", "is not a delivery status") from None
-        changed = conversation.update_delivery(actor=ctx.actor, at=self._clock.now(),
-                                               message_id=command.message_id, status=status,
-                                               external_id=command.external_id,
-                                               error=command.error)
-        if changed:
-            uow.add(conversation)
-        return changed
+
+def command_handlers(settings: AssistantSettingsSource, phones: PhoneNormaliser) -> Handlers:
+    """The conversations context's handlers; those that read the assistant settings or
+    normalise addresses hold them."""
+    return {StartConversation: StartConversationHandler(settings),
+            PostMessage: PostMessageHandler(settings), HandOff: hand_off,
+            JoinConversation: join_conversation,
+            ResolveConversation: ResolveConversationHandler(settings),
+            RecordSurvey: record_survey, RecordAiReply: RecordAiReplyHandler(settings),
+            BeginDispatch: begin_dispatch, RecordDelivery: record_delivery,
+            ReceiveInbound: ReceiveInboundHandler(phones, settings),
+            RecordCall: RecordCallHandler(phones, settings)}

@@ -14,14 +14,14 @@ from datetime import datetime
 from uuid import UUID
 
 from application.conversations.commands import ReceiveInbound, RecordCall
-from application.conversations.handlers import CONSENT_CHANNEL
 from application.conversations.ports import AssistantSettingsSource
+from application.conversations.reachability import CONSENT_CHANNEL
 from application.leads.capture import capture_into
 from application.leads.commands import CaptureLead
 from application.ports import CommandContext, UnitOfWork
 from domain.contacts import Contact
 from domain.conversations import Channel, Conversation, ConversationStatus
-from domain.ports import Clock, PhoneNormaliser
+from domain.ports import PhoneNormaliser
 from domain.shared import Claim, Email, InvalidValue
 from domain.shared.ids import new_id
 
@@ -42,9 +42,8 @@ class Received:
 
 
 class _Inbound:
-    def __init__(self, clock: Clock, phones: PhoneNormaliser,
-                 settings: AssistantSettingsSource) -> None:
-        self._clock, self._phones, self._settings = clock, phones, settings
+    def __init__(self, phones: PhoneNormaliser, settings: AssistantSettingsSource) -> None:
+        self._phones, self._settings = phones, settings
 
     def _contact(self, uow: UnitOfWork, ctx: CommandContext, channel: Channel, address: str,
                  name: str | None, notes: str | None) -> tuple[Contact, bool]:
@@ -61,7 +60,7 @@ class _Inbound:
             return uow.get(Contact, owner), False
         captured = capture_into(uow, ctx, CaptureLead(
             name=name, email=email, phone=phone, source=channel.value, channel=channel.value,
-            notes=notes), self._clock, self._phones)
+            notes=notes), self._phones)
         return uow.get(Contact, captured.lead.contact_id), True
 
     def _open_conversation(self, uow: UnitOfWork, contact: Contact,
@@ -83,7 +82,7 @@ class ReceiveInboundHandler(_Inbound):
             if owner is not None:
                 return Received(conversation_id=owner, contact_id=None, message_id=None,
                                 duplicate=True)
-        now = self._clock.now()
+        now = ctx.now
         contact, created = self._contact(uow, ctx, channel, command.sender,
                                          command.sender_name, command.subject)
         conversation = self._thread(uow, channel, command.thread_ids) \
@@ -153,7 +152,7 @@ class RecordCallHandler(_Inbound):
     voice conversation, or a new one): answered, duration, recording URL."""
 
     def __call__(self, command: RecordCall, uow: UnitOfWork, ctx: CommandContext) -> Received:
-        now = self._clock.now()
+        now = ctx.now
         claim = Conversation.call_claim(command.call_sid)
         owner = uow.owners_of([claim], verify=True).get(claim)
         contact_id: UUID | None = None

@@ -16,17 +16,13 @@ from typing import Any
 
 from application.bus import CommandBus
 from application.conversations.commands import BeginDispatch, RecordDelivery
-from application.conversations.handlers import (
-    CONSENT_CHANNEL,
-    BeginDispatchHandler,
-    RecordDeliveryHandler,
-)
 from application.conversations.ports import (
     DeliveryRefused,
     MessageTransport,
     OutboundMessage,
     Receipt,
 )
+from application.conversations.reachability import CONSENT_CHANNEL
 from application.ports import CommandContext, UnitOfWorkFactory
 from domain.contacts import Contact
 from domain.conversations import Channel, Conversation, Delivery
@@ -38,11 +34,11 @@ log = logging.getLogger("frontdesk.outbox")
 class OutboxDispatcher:
     event_classes = (Conversation.MessageSent,)
 
-    def __init__(self, transport: MessageTransport, uows: UnitOfWorkFactory, bus: CommandBus,
-                 begin: BeginDispatchHandler, record: RecordDeliveryHandler) -> None:
+    def __init__(self, transport: MessageTransport, uows: UnitOfWorkFactory,
+                 bus: CommandBus) -> None:
         self.transport = transport
         self.name = f"outbox-{transport.name}"
-        self._uows, self._bus, self._begin, self._record = uows, bus, begin, record
+        self._uows, self._bus = uows, bus
 
     def handle(self, event: Any) -> None:
         if event.delivery != Delivery.QUEUED.value or event.channel not in self.transport.channels:
@@ -72,7 +68,7 @@ class OutboxDispatcher:
         if not outbound.to:
             self._outcome(ctx, outbound, Delivery.FAILED, None, "no address for the contact")
             return
-        self._bus.execute(self._begin, BeginDispatch(conversation.id, message.id), ctx)
+        self._bus.execute(BeginDispatch(conversation.id, message.id), ctx)
         try:
             receipt: Receipt = self.transport.send(outbound)
         except DeliveryRefused as refused:
@@ -83,7 +79,7 @@ class OutboxDispatcher:
 
     def _outcome(self, ctx: CommandContext, outbound: OutboundMessage, status: Delivery,
                  external_id: str | None, error: str | None) -> None:
-        self._bus.execute(self._record, RecordDelivery(
+        self._bus.execute(RecordDelivery(
             outbound.conversation_id, outbound.message_id, status.value, external_id, error), ctx)
 
 

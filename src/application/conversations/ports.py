@@ -4,12 +4,12 @@ tenant settings and the outbound transports (Twilio, SMTP)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 from uuid import UUID
 
-from domain.conversations import Delivery, HandoffRules
+from domain.conversations import AssistantSettings, Delivery
 
 # -- the language model ----------------------------------------------------------------------
 
@@ -105,24 +105,9 @@ class TokenCounter(Protocol):
 # -- tenant settings -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AssistantSettings:
-    """A tenant's assistant: persona and rules for the prompt, hand-off rules, the context
-    budget, sender addresses per channel and the tenant's own disposition codes."""
-
-    persona: str = "You are the friendly front-desk assistant of this business."
-    rules: tuple[str, ...] = ()
-    assistant_name: str = "Frontdesk assistant"
-    handoff: HandoffRules = field(default_factory=HandoffRules)
-    context_token_budget: int = 2000
-    max_reply_tokens: int = 400
-    senders: dict[str, str] = field(default_factory=dict)
-    dispositions: frozenset[str] = frozenset()
-    auto_reply: bool = False
-    """Answer inbound SMS, WhatsApp and email by itself (no agent asks for the reply)."""
-
-
 class AssistantSettingsSource(Protocol):
+    """A tenant's assistant settings (the domain value object, validated as it is read)."""
+
     def for_tenant(self, tenant_id: UUID) -> AssistantSettings: ...
 
 

@@ -1,5 +1,5 @@
 """Knowledge base: documents the assistant answers from."""
 
-from application.knowledge.handlers import AddKnowledge, AddKnowledgeHandler, KnowledgeAdded
+from application.knowledge.handlers import COMMAND_HANDLERS, AddKnowledge, KnowledgeAdded
 
-__all__ = ["AddKnowledge", "AddKnowledgeHandler", "KnowledgeAdded"]
+__all__ = ["COMMAND_HANDLERS", "AddKnowledge", "KnowledgeAdded"]

@@ -1,13 +1,14 @@
-"""Adding a knowledge-base document: split into passages once, stored as one event."""
+"""The knowledge context's commands and handlers (``COMMAND_HANDLERS``): adding a document
+splits it into passages once and stores it as one event."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.bus import Handlers
 from application.ports import CommandContext, UnitOfWork
 from domain.knowledge import KnowledgeDocument
-from domain.ports import Clock
 from domain.shared.ids import new_id
 
 
@@ -27,16 +28,13 @@ class KnowledgeAdded:
     version: int
 
 
-class AddKnowledgeHandler:
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
+def add_knowledge(command: AddKnowledge, uow: UnitOfWork, ctx: CommandContext) -> KnowledgeAdded:
+    document = KnowledgeDocument.add(document_id=new_id(), tenant_id=ctx.tenant_id,
+                                     actor=ctx.actor, at=ctx.now, title=command.title,
+                                     text=command.text, source=command.source)
+    uow.add(document)
+    return KnowledgeAdded(document.id, document.title, document.source,
+                          list(document.passages), document.version)
 
-    def __call__(self, command: AddKnowledge, uow: UnitOfWork,
-                 ctx: CommandContext) -> KnowledgeAdded:
-        document = KnowledgeDocument.add(document_id=new_id(), tenant_id=ctx.tenant_id,
-                                         actor=ctx.actor, at=self._clock.now(),
-                                         title=command.title, text=command.text,
-                                         source=command.source)
-        uow.add(document)
-        return KnowledgeAdded(document.id, document.title, document.source,
-                              list(document.passages), document.version)
+
+COMMAND_HANDLERS: Handlers = {AddKnowledge: add_knowledge}

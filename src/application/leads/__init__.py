@@ -1,6 +1,7 @@
 """Leads: commands, handlers, the stale-lead policy, snapshots and query ports."""
 
 from application.leads.capture import CapturedLead, CaptureLeadHandler
+from application.leads.handlers import command_handlers
 from application.leads.views import FollowUpView, LeadFilters, LeadQueries, LeadView
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "LeadFilters",
     "LeadQueries",
     "LeadView",
+    "command_handlers",
 ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.contacts.handlers import parse_reachability, reachability_claims
+from application.contacts.addresses import parse_reachability, reachability_claims
 from application.leads.commands import CaptureLead
 from application.leads.views import LeadView
 from application.ports import CommandContext, UnitOfWork
 from domain.contacts import Contact
 from domain.leads import DuplicateLead, Lead
-from domain.ports import Clock, PhoneNormaliser
+from domain.ports import PhoneNormaliser
 from domain.shared import InvalidValue, Slug
 from domain.shared.ids import new_id
 
@@ -23,15 +23,15 @@ class CapturedLead:
 
 
 class CaptureLeadHandler:
-    def __init__(self, clock: Clock, phones: PhoneNormaliser) -> None:
-        self._clock, self._phones = clock, phones
+    def __init__(self, phones: PhoneNormaliser) -> None:
+        self._phones = phones
 
     def __call__(self, command: CaptureLead, uow: UnitOfWork,
                  ctx: CommandContext) -> CapturedLead:
-        return capture_into(uow, ctx, command, self._clock, self._phones)
+        return capture_into(uow, ctx, command, self._phones)
 
 
-def capture_into(uow: UnitOfWork, ctx: CommandContext, command: CaptureLead, clock: Clock,
+def capture_into(uow: UnitOfWork, ctx: CommandContext, command: CaptureLead,
                  phones: PhoneNormaliser) -> CapturedLead:
     """Stage a captured lead (and its new contact, if any) in ``uow``; shared with CSV import.
 
@@ -44,7 +44,7 @@ def capture_into(uow: UnitOfWork, ctx: CommandContext, command: CaptureLead, clo
     source = Slug(command.source, "source")
     campaign = Slug(command.campaign, "campaign") if command.campaign else None
     channel = Slug(command.channel, "channel")
-    now = clock.now()
+    now = ctx.now
 
     owners = {claim.scope: owner
               for claim, owner in uow.owners_of(reachability_claims(email, phone)).items()}

@@ -9,7 +9,7 @@ from application.leads.capture import capture_into
 from application.leads.commands import CaptureLead, ImportLeads
 from application.ports import CommandContext, UnitOfWork
 from domain.leads import DuplicateLead
-from domain.ports import Clock, PhoneNormaliser
+from domain.ports import PhoneNormaliser
 from domain.shared import DomainError
 
 MAX_ROWS = 10_000
@@ -39,8 +39,8 @@ class ImportLeadsHandler:
     an open lead from that source (in the database or earlier in the same file).
     """
 
-    def __init__(self, clock: Clock, phones: PhoneNormaliser) -> None:
-        self._clock, self._phones = clock, phones
+    def __init__(self, phones: PhoneNormaliser) -> None:
+        self._phones = phones
 
     def __call__(self, command: ImportLeads, uow: UnitOfWork,
                  ctx: CommandContext) -> ImportReport:
@@ -53,7 +53,7 @@ class ImportLeadsHandler:
                 campaign=row.get("campaign") or None, channel=row.get("channel") or "import",
                 notes=row.get("notes") or None, region=row.get("region") or None)
             try:
-                captured = capture_into(uow, ctx, capture, self._clock, self._phones)
+                captured = capture_into(uow, ctx, capture, self._phones)
             except DuplicateLead as duplicate:
                 outcomes.append(RowOutcome(number, "duplicate", existing_id=duplicate.existing_id,
                                            reason=duplicate.message))

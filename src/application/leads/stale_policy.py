@@ -13,7 +13,6 @@ from typing import Protocol
 from uuid import UUID
 
 from application.bus import CommandBus, Executed
-from application.leads.actions import ScheduleStaleFollowUpHandler
 from application.leads.commands import ScheduleStaleFollowUp
 from application.leads.views import LeadQueries
 from application.ports import CommandContext
@@ -31,10 +30,9 @@ class TenantSettingsSource(Protocol):
 
 class StaleLeadPolicy:
     def __init__(self, bus: CommandBus, leads: LeadQueries, tenants: TenantSettingsSource,
-                 clock: Clock, handler: ScheduleStaleFollowUpHandler,
-                 batch: int = 500) -> None:
+                 clock: Clock, batch: int = 500) -> None:
         self._bus, self._leads, self._tenants = bus, leads, tenants
-        self._clock, self._handler, self._batch = clock, handler, batch
+        self._clock, self._batch = clock, batch
 
     def run_once(self, on_error: Callable[[UUID, Exception], None] | None = None) -> int:
         """Schedule follow-ups for every stale lead now; returns how many were scheduled."""
@@ -46,7 +44,7 @@ class StaleLeadPolicy:
                                                         limit=self._batch):
                 command = ScheduleStaleFollowUp(lead_id, int(stale_after.total_seconds()))
                 try:
-                    outcome = self._bus.execute(self._handler, command, ctx)
+                    outcome = self._bus.execute(command, ctx)
                 except DomainError as error:
                     if on_error is not None:
                         on_error(lead_id, error)

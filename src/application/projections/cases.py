@@ -61,11 +61,12 @@ class CasesProjection(Projection):
 
     @staticmethod
     def _quoted(event: Case.QuoteIssued, row: Row) -> Row:
-        quote = {"revision": event.revision, "currency": event.currency,
-                 "line_items": list(event.line_items), "total": event.total,
+        total = event.total
+        quote = {"revision": event.revision, "currency": total.currency,
+                 "line_items": list(event.line_items), "total": total.amount,
                  "valid_until": event.valid_until, "issued_at": event.timestamp.isoformat(),
                  "accepted_at": None}
-        return {"quote": quote, "currency": event.currency, "quoted": event.total,
+        return {"quote": quote, "currency": total.currency, "quoted": total.amount,
                 "status": CaseStatus.QUOTED.value}
 
     @staticmethod
@@ -80,11 +81,12 @@ class CasesProjection(Projection):
 
     @classmethod
     def _invoiced(cls, event: Case.InvoiceIssued, row: Row) -> Row:
-        invoice = {"id": str(event.invoice_id), "amount": event.amount,
+        amount = event.amount.amount
+        invoice = {"id": str(event.invoice_id), "amount": amount,
                    "due_date": event.due_date, "description": event.description,
                    "issued_at": event.timestamp.isoformat(), "payment_link": None}
         return {"invoices": [*row["invoices"], invoice],
-                "invoiced": row["invoiced"] + event.amount, "status": cls._started(row)}
+                "invoiced": row["invoiced"] + amount, "status": cls._started(row)}
 
     @staticmethod
     def _linked(event: Case.PaymentLinkCreated, row: Row) -> Row:
@@ -94,19 +96,21 @@ class CasesProjection(Projection):
 
     @classmethod
     def _paid(cls, event: Case.PaymentReceived, row: Row) -> Row:
-        payment = {"id": str(event.payment_id), "amount": event.amount, "method": event.method,
+        amount = event.amount.amount
+        payment = {"id": str(event.payment_id), "amount": amount, "method": event.method,
                    "invoice_id": _iso_id(event.invoice_id),
                    "external_reference": event.external_reference,
                    "received_at": event.timestamp.isoformat(), "refunded": 0, "disputed": 0}
-        return {"payments": [*row["payments"], payment], "paid": row["paid"] + event.amount,
+        return {"payments": [*row["payments"], payment], "paid": row["paid"] + amount,
                 "status": cls._started(row)}
 
     @staticmethod
     def _returned(column: str) -> Any:
         def change(event: Any, row: Row) -> Row:
-            payments = [{**p, column: p[column] + event.amount}
+            amount = event.amount.amount
+            payments = [{**p, column: p[column] + amount}
                         if p["id"] == str(event.payment_id) else p for p in row["payments"]]
-            return {"payments": payments, column: row[column] + event.amount}
+            return {"payments": payments, column: row[column] + amount}
 
         return change
 

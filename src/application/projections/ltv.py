@@ -26,7 +26,7 @@ PAID, REFUNDED, DISPUTED, PAYMENTS = range(4)  # positions in a by_case entry
 
 
 def _contact_key(event: Any) -> list[tuple[str, RowKey]]:
-    return [(CONTACTS, (event.tenant_id, event.contact_id, event.currency))]
+    return [(CONTACTS, (event.tenant_id, event.contact_id, event.amount.currency))]
 
 
 class LtvProjection(Projection):
@@ -56,12 +56,12 @@ class LtvProjection(Projection):
 
     @staticmethod
     def _received(event: Case.PaymentReceived, rows: ViewRows) -> None:
-        at, amount = event.timestamp, event.amount
-        key = (event.tenant_id, event.contact_id, event.currency)
+        at, amount, currency = event.timestamp, event.amount.amount, event.amount.currency
+        key = (event.tenant_id, event.contact_id, currency)
         contact = rows.get(CONTACTS, key)
         if contact is None:
             contact = {"tenant_id": event.tenant_id, "contact_id": event.contact_id,
-                       "currency": event.currency, "paid": 0, "refunded": 0, "disputed": 0,
+                       "currency": currency, "paid": 0, "refunded": 0, "disputed": 0,
                        "net": 0, "payments": 0, "cases": 0, "first_payment_at": at,
                        "last_payment_at": at, "cohort": f"{at.year:04d}-{at.month:02d}",
                        "by_case": {}}
@@ -78,16 +78,17 @@ class LtvProjection(Projection):
     @staticmethod
     def _returned(column: str, position: int) -> Any:
         def handler(event: Any, rows: ViewRows) -> None:
-            key = (event.tenant_id, event.contact_id, event.currency)
+            amount = event.amount.amount
+            key = (event.tenant_id, event.contact_id, event.amount.currency)
             contact = rows.get(CONTACTS, key)
             if contact is None:  # not expected: money goes back only after it came in
                 return
             case = str(event.originator_id)
             entry = list(contact["by_case"].get(case, (0, 0, 0, 0)))
-            entry[position] += event.amount
+            entry[position] += amount
             rows.put(CONTACTS, key, {
-                **contact, column: contact[column] + event.amount,
-                "net": contact["net"] - event.amount,
+                **contact, column: contact[column] + amount,
+                "net": contact["net"] - amount,
                 "by_case": {**contact["by_case"], case: entry}})
 
         return handler

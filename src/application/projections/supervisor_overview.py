@@ -19,9 +19,18 @@ from domain.contacts import Contact
 
 QUEUES, AGENTS, TASKS = "cc_queues", "cc_agents", "cc_tasks"
 
-_QUEUE_FIELDS = ("name", "description", "required_skills", "strategy", "target_answer_seconds",
-                 "target_percentage", "max_hold_seconds", "escalation_queue_id",
+_QUEUE_FIELDS = ("name", "description", "required_skills", "strategy",
                  "reservation_timeout_seconds", "default_for")
+
+
+def _queue_settings(event: Queue.QueueCreated | Queue.QueueChanged) -> Row:
+    """The queue's columns; the service level is kept as four columns."""
+    level = event.service_level
+    return {**{f: getattr(event, f) for f in _QUEUE_FIELDS},
+            "target_answer_seconds": level.target_answer_seconds,
+            "target_percentage": level.target_percentage,
+            "max_hold_seconds": level.max_hold_seconds,
+            "escalation_queue_id": level.escalation_queue_id}
 
 
 def _task(event: Any) -> list[tuple[str, RowKey]]:
@@ -86,7 +95,7 @@ class SupervisorOverviewProjection(Projection):
     def _queue_created(event: Queue.QueueCreated, rows: ViewRows) -> None:
         rows.put(QUEUES, (event.tenant_id, event.originator_id), {
             "tenant_id": event.tenant_id, "id": event.originator_id,
-            **{f: getattr(event, f) for f in _QUEUE_FIELDS}, "last_agent_id": None,
+            **_queue_settings(event), "last_agent_id": None,
             "breaches": {}, "version": event.originator_version,
             "created_at": event.timestamp, "updated_at": event.timestamp})
 
@@ -95,7 +104,7 @@ class SupervisorOverviewProjection(Projection):
         key = (event.tenant_id, event.originator_id)
         row = rows.get(QUEUES, key)
         if row is not None:
-            rows.put(QUEUES, key, {**row, **{f: getattr(event, f) for f in _QUEUE_FIELDS},
+            rows.put(QUEUES, key, {**row, **_queue_settings(event),
                                    "version": event.originator_version,
                                    "updated_at": event.timestamp})
 

@@ -52,24 +52,37 @@ class Case(TenantAggregate):
         source: str | None
         campaign: str | None
 
+    # Version 2 of a money event carries Money; v1 stored its amount and currency apart.
     class QuoteIssued(TenantAggregate.Event):
+        class_version = 2
         revision: int
-        currency: str
         line_items: list[dict[str, Any]]
-        total: int
+        total: Money
         valid_until: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "total")
+
     class QuoteAccepted(TenantAggregate.Event):
+        class_version = 2
         revision: int
-        currency: str
-        total: int
+        total: Money
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "total")
 
     class InvoiceIssued(TenantAggregate.Event):
+        class_version = 2
         invoice_id: UUID
-        amount: int
-        currency: str
+        amount: Money
         due_date: str
         description: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "amount")
 
     class PaymentLinkCreated(TenantAggregate.Event):
         invoice_id: UUID
@@ -78,35 +91,47 @@ class Case(TenantAggregate):
         reference: str
 
     class PaymentReceived(TenantAggregate.Event):
+        class_version = 2
         payment_id: UUID
         contact_id: UUID
         invoice_id: UUID | None
-        amount: int
-        currency: str
+        amount: Money
         method: str
         external_reference: str | None
         provider_event_id: str | None
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "amount")
+
     class PaymentRefunded(TenantAggregate.Event):
+        class_version = 2
         personal = frozenset({"reason"})
         refund_id: UUID
         payment_id: UUID
         contact_id: UUID
-        amount: int
-        currency: str
+        amount: Money
         reason: str | None
         external_reference: str | None
         provider_event_id: str | None
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "amount")
+
     class PaymentDisputed(TenantAggregate.Event):
+        class_version = 2
         dispute_id: UUID
         payment_id: UUID
         contact_id: UUID
-        amount: int
-        currency: str
+        amount: Money
         reason: str | None
         external_reference: str | None
         provider_event_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_money(state, "amount")
 
     class CaseCompleted(TenantAggregate.Event):
         personal = frozenset({"note"})
@@ -230,17 +255,17 @@ class Case(TenantAggregate):
             raise InvalidValue("valid_until", "must not be in the past")
         total = sum((item.amount for item in line_items), Money.zero(currency))
         revision = self.quote.revision + 1 if self.quote else 1
-        self._quote_issued(actor=actor, timestamp=at, revision=revision, currency=currency,
+        self._quote_issued(actor=actor, timestamp=at, revision=revision,
                            line_items=[item.as_record() for item in line_items],
-                           total=total.amount, valid_until=valid_until.isoformat())
+                           total=total, valid_until=valid_until.isoformat())
 
     @event(QuoteIssued)
-    def _quote_issued(self, actor: str, timestamp: datetime, revision: int, currency: str,
-                      line_items: list[dict[str, Any]], total: int, valid_until: str) -> None:
-        self.currency = currency
-        self.quote = Quote(revision=revision, currency=currency, line_items=tuple(line_items),
-                           total=total, valid_until=date.fromisoformat(valid_until),
-                           issued_at=timestamp)
+    def _quote_issued(self, actor: str, timestamp: datetime, revision: int,
+                      line_items: list[dict[str, Any]], total: Money, valid_until: str) -> None:
+        self.currency = total.currency
+        self.quote = Quote(revision=revision, currency=total.currency,
+                           line_items=tuple(line_items), total=total.amount,
+                           valid_until=date.fromisoformat(valid_until), issued_at=timestamp)
         self.status = CaseStatus.QUOTED
 
     def accept_quote(self, *, actor: str, at: datetime) -> None:
@@ -250,11 +275,11 @@ class Case(TenantAggregate):
             raise QuoteExpired(f"the quote expired on {self.quote.valid_until.isoformat()}",
                                valid_until=self.quote.valid_until.isoformat())
         self._quote_accepted(actor=actor, timestamp=at, revision=self.quote.revision,
-                             currency=self.quote.currency, total=self.quote.total)
+                             total=Money(self.quote.total, self.quote.currency))
 
     @event(QuoteAccepted)
-    def _quote_accepted(self, actor: str, timestamp: datetime, revision: int, currency: str,
-                        total: int) -> None:
+    def _quote_accepted(self, actor: str, timestamp: datetime, revision: int,
+                        total: Money) -> None:
         assert self.quote is not None
         self.quote = replace(self.quote, accepted_at=timestamp)
         self.status = CaseStatus.ACCEPTED
@@ -281,15 +306,14 @@ class Case(TenantAggregate):
                 uninvoiced=self.quote.total - self.invoiced_total)
         if due_date < at.date():
             raise InvalidValue("due_date", "must not be in the past")
-        self._invoice_issued(actor=actor, timestamp=at, invoice_id=invoice_id,
-                             amount=amount.amount, currency=amount.currency,
+        self._invoice_issued(actor=actor, timestamp=at, invoice_id=invoice_id, amount=amount,
                              due_date=due_date.isoformat(),
                              description=bounded_text("description", description, limit=500))
 
     @event(InvoiceIssued)
-    def _invoice_issued(self, actor: str, timestamp: datetime, invoice_id: UUID, amount: int,
-                        currency: str, due_date: str, description: str | None) -> None:
-        self.invoices[invoice_id] = Invoice(id=invoice_id, amount=amount,
+    def _invoice_issued(self, actor: str, timestamp: datetime, invoice_id: UUID, amount: Money,
+                        due_date: str, description: str | None) -> None:
+        self.invoices[invoice_id] = Invoice(id=invoice_id, amount=amount.amount,
                                             due_date=date.fromisoformat(due_date),
                                             description=description, issued_at=timestamp)
         if self.status is CaseStatus.ACCEPTED:
@@ -353,18 +377,17 @@ class Case(TenantAggregate):
             raise InvalidValue("payment_id", "this payment already exists")
         self._payment_received(
             actor=actor, timestamp=at, payment_id=payment_id, contact_id=self.contact_id,
-            invoice_id=invoice_id, amount=amount.amount, currency=amount.currency,
-            method=method, external_reference=bounded_text("external_reference",
-                                                           external_reference, limit=200),
+            invoice_id=invoice_id, amount=amount, method=method,
+            external_reference=bounded_text("external_reference", external_reference, limit=200),
             provider_event_id=provider_event_id)
         return True
 
     @event(PaymentReceived)
     def _payment_received(self, actor: str, timestamp: datetime, payment_id: UUID,
-                          contact_id: UUID, invoice_id: UUID | None, amount: int, currency: str,
+                          contact_id: UUID, invoice_id: UUID | None, amount: Money,
                           method: str, external_reference: str | None,
                           provider_event_id: str | None) -> None:
-        self.payments[payment_id] = Payment(id=payment_id, amount=amount, method=method,
+        self.payments[payment_id] = Payment(id=payment_id, amount=amount.amount, method=method,
                                             invoice_id=invoice_id,
                                             external_reference=external_reference,
                                             received_at=timestamp)
@@ -405,20 +428,20 @@ class Case(TenantAggregate):
         self.ensure_refundable(payment_id, amount)
         self._payment_refunded(
             actor=actor, timestamp=at, refund_id=refund_id, payment_id=payment_id,
-            contact_id=self.contact_id, amount=amount.amount, currency=amount.currency,
+            contact_id=self.contact_id, amount=amount,
             reason=bounded_text("reason", reason, limit=1000),
             external_reference=external_reference, provider_event_id=provider_event_id)
         return True
 
     @event(PaymentRefunded)
     def _payment_refunded(self, actor: str, timestamp: datetime, refund_id: UUID,
-                          payment_id: UUID, contact_id: UUID, amount: int, currency: str,
+                          payment_id: UUID, contact_id: UUID, amount: Money,
                           reason: str | None, external_reference: str | None,
                           provider_event_id: str | None) -> None:
         payment = self.payments[payment_id]
-        self.payments[payment_id] = replace(payment, refunded=payment.refunded + amount,
+        self.payments[payment_id] = replace(payment, refunded=payment.refunded + amount.amount,
                                             refund_ids=payment.refund_ids | {refund_id})
-        self.refunds[refund_id] = (payment_id, amount)
+        self.refunds[refund_id] = (payment_id, amount.amount)
         if external_reference:
             self.references.add(self.refund_claim(external_reference))
         self._saw(provider_event_id)
@@ -434,19 +457,19 @@ class Case(TenantAggregate):
         self.ensure_refundable(payment_id, amount)
         self._payment_disputed(
             actor=actor, timestamp=at, dispute_id=dispute_id, payment_id=payment_id,
-            contact_id=self.contact_id, amount=amount.amount, currency=amount.currency,
+            contact_id=self.contact_id, amount=amount,
             reason=bounded_text("reason", reason, limit=200),
             external_reference=external_reference, provider_event_id=provider_event_id)
         return True
 
     @event(PaymentDisputed)
     def _payment_disputed(self, actor: str, timestamp: datetime, dispute_id: UUID,
-                          payment_id: UUID, contact_id: UUID, amount: int, currency: str,
+                          payment_id: UUID, contact_id: UUID, amount: Money,
                           reason: str | None, external_reference: str | None,
                           provider_event_id: str | None) -> None:
         payment = self.payments[payment_id]
-        self.payments[payment_id] = replace(payment, disputed=payment.disputed + amount)
-        self.disputes[dispute_id] = (payment_id, amount)
+        self.payments[payment_id] = replace(payment, disputed=payment.disputed + amount.amount)
+        self.disputes[dispute_id] = (payment_id, amount.amount)
         if external_reference:
             self.references.add(self.dispute_claim(external_reference))
         self._saw(provider_event_id)
@@ -475,3 +498,8 @@ class Case(TenantAggregate):
     def _cancelled(self, actor: str, timestamp: datetime, reason: str) -> None:
         self.status = CaseStatus.CANCELLED
         self.closing_note = reason
+
+
+def _fold_money(state: dict[str, Any], field: str) -> None:
+    """Upcast v1 -> v2: the stored amount in ``field`` and ``currency`` become one Money."""
+    state[field] = Money(state.pop(field), state.pop("currency"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -65,28 +65,32 @@ class QueueDefinition:
 
 class Queue(TenantAggregate):
     class QueueCreated(TenantAggregate.Created):
+        class_version = 2  # v1 spelled the service level out in four fields
         name: str
         description: str | None
         required_skills: dict[str, int]
         strategy: str
-        target_answer_seconds: int
-        target_percentage: int
-        max_hold_seconds: int
-        escalation_queue_id: UUID | None
+        service_level: ServiceLevel
         reservation_timeout_seconds: int
         default_for: list[str]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_service_level(state)
+
     class QueueChanged(TenantAggregate.Event):
+        class_version = 2
         name: str
         description: str | None
         required_skills: dict[str, int]
         strategy: str
-        target_answer_seconds: int
-        target_percentage: int
-        max_hold_seconds: int
-        escalation_queue_id: UUID | None
+        service_level: ServiceLevel
         reservation_timeout_seconds: int
         default_for: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _fold_service_level(state)
 
     @classmethod
     def create(cls, *, queue_id: UUID, tenant_id: UUID, actor: str, at: datetime,
@@ -95,14 +99,11 @@ class Queue(TenantAggregate):
                            timestamp=at, **_fields(definition))
 
     def __init__(self, *, tenant_id: UUID, name: str, description: str | None,
-                 required_skills: dict[str, int], strategy: str, target_answer_seconds: int,
-                 target_percentage: int, max_hold_seconds: int,
-                 escalation_queue_id: UUID | None, reservation_timeout_seconds: int,
-                 default_for: list[str]) -> None:
+                 required_skills: dict[str, int], strategy: str, service_level: ServiceLevel,
+                 reservation_timeout_seconds: int, default_for: list[str]) -> None:
         self.tenant_id = tenant_id
-        self._assign(name, description, required_skills, strategy, ServiceLevel(
-            target_answer_seconds, target_percentage, max_hold_seconds, escalation_queue_id),
-            reservation_timeout_seconds, default_for)
+        self._assign(name, description, required_skills, strategy, service_level,
+                     reservation_timeout_seconds, default_for)
 
     def _assign(self, name: str, description: str | None, required_skills: dict[str, int],
                 strategy: str, service_level: ServiceLevel, reservation_timeout_seconds: int,
@@ -145,13 +146,10 @@ class Queue(TenantAggregate):
 
     @event(QueueChanged)
     def _changed(self, actor: str, timestamp: datetime, name: str, description: str | None,
-                 required_skills: dict[str, int], strategy: str, target_answer_seconds: int,
-                 target_percentage: int, max_hold_seconds: int,
-                 escalation_queue_id: UUID | None, reservation_timeout_seconds: int,
-                 default_for: list[str]) -> None:
-        self._assign(name, description, required_skills, strategy, ServiceLevel(
-            target_answer_seconds, target_percentage, max_hold_seconds, escalation_queue_id),
-            reservation_timeout_seconds, default_for)
+                 required_skills: dict[str, int], strategy: str, service_level: ServiceLevel,
+                 reservation_timeout_seconds: int, default_for: list[str]) -> None:
+        self._assign(name, description, required_skills, strategy, service_level,
+                     reservation_timeout_seconds, default_for)
 
 
 class _Fields(TypedDict):
@@ -159,22 +157,22 @@ class _Fields(TypedDict):
     description: str | None
     required_skills: dict[str, int]
     strategy: str
-    target_answer_seconds: int
-    target_percentage: int
-    max_hold_seconds: int
-    escalation_queue_id: UUID | None
+    service_level: ServiceLevel
     reservation_timeout_seconds: int
     default_for: list[str]
 
 
 def _fields(definition: QueueDefinition) -> _Fields:
-    level = definition.service_level
     return _Fields(name=definition.name, description=definition.description,
                    required_skills=definition.required_skills,
                    strategy=definition.strategy.value,
-                   target_answer_seconds=level.target_answer_seconds,
-                   target_percentage=level.target_percentage,
-                   max_hold_seconds=level.max_hold_seconds,
-                   escalation_queue_id=level.escalation_queue_id,
+                   service_level=definition.service_level,
                    reservation_timeout_seconds=definition.reservation_timeout_seconds,
                    default_for=[k.value for k in definition.default_for])
+
+
+def _fold_service_level(state: dict[str, Any]) -> None:
+    """Upcast v1 -> v2: the four stored SLA fields become one ServiceLevel."""
+    state["service_level"] = ServiceLevel(
+        state.pop("target_answer_seconds"), state.pop("target_percentage"),
+        state.pop("max_hold_seconds"), state.pop("escalation_queue_id"))

@@ -1,5 +1,6 @@
 """Conversations: messages over SMS, WhatsApp, voice, web chat and email; AI and human hand-off."""
 
+from domain.conversations.assistant_settings import AssistantSettings
 from domain.conversations.conversation import AiProvenance, Conversation
 from domain.conversations.handoff import DEFAULT_HANDOFF_WORDS, HandoffReason, HandoffRules
 from domain.conversations.messages import Call, Direction, Message
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_HANDOFF_WORDS",
     "STANDARD_DISPOSITIONS",
     "AiProvenance",
+    "AssistantSettings",
     "Author",
     "Call",
     "Channel",

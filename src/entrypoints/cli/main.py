@@ -21,9 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from entrypoints.cli.boot import build_container, console, prepare_database
 from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
-from entrypoints.logging import configure_logging
 
 app = typer.Typer(help="Frontdesk: leads, contacts, cases and conversations for service "
                        "businesses.", no_args_is_help=True)
@@ -43,27 +43,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(simulate_app, name="simulate")
-console = Console()
 WORKER_HEALTHCHECK_SECONDS = 60
-
-
-def _container() -> Container:
-    container = Container()
-    configure_logging(container.settings().log_level)
-    return container
-
-
-def _prepare(container: Container) -> None:
-    """Database up, migrated, projection tables present; rebuild stale ones in development."""
-    container.database()
-    stale = container.projection_manager().ensure()
-    for name in stale:
-        if container.settings().env == "development":
-            console.print(f"[yellow]projection {name} changed version: rebuilding[/yellow]")
-            container.projection_manager().rebuild(name)
-        else:
-            console.print(f"[red]projection {name} needs `frontdesk projections rebuild "
-                          f"{name}`[/red]")
 
 
 @contextmanager
@@ -94,9 +74,9 @@ def serve(host: str | None = None, port: int | None = None,
     from entrypoints.runtime import tune_interpreter
 
     tune_interpreter()
-    container = _container()
+    container = build_container()
     settings = container.settings()
-    _prepare(container)
+    prepare_database(container)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Frontdesk API on http://{bind_host}:{bind_port}  (OpenAPI viewer: "
                   f"http://{bind_host}:{bind_port}/schema)")
@@ -128,8 +108,8 @@ def worker() -> None:
     """
     from entrypoints.runtime import Runtime, settle_heap
 
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     runtime = Runtime(container)
     runtime.start()
     settle_heap()
@@ -144,8 +124,8 @@ def worker() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and create projection tables."""
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     console.print("database is up to date")
 
 
@@ -160,10 +140,10 @@ def tenants_create(name: str = typer.Option(..., help="Display name"),
     """Provision a tenant and print its admin login."""
     from application.identity import ProvisionTenant
 
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     password = admin_password or secrets.token_urlsafe(12)
-    created = container.provision_tenant()(ProvisionTenant(name=name, slug=slug,
+    created = container.identity.provision_tenant()(ProvisionTenant(name=name, slug=slug,
                                                            admin_email=admin_email,
                                                            admin_password=password))
     console.print(f"tenant [bold]{created.slug}[/bold] ({created.id}) created")
@@ -189,8 +169,8 @@ def projections_list() -> None:
 def projections_status() -> None:
     """Name, version, position, lag and failure of every projection, then of every policy
     and consumer (``policy:…``, ``consumer:…``: readers of the log without a view)."""
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     table = Table("reader", "version (code/stored)", "position", "events processed",
                   "pending", "updated", "failing")
     table.columns[0].no_wrap = True
@@ -210,8 +190,8 @@ def projections_rebuild(name: str | None = typer.Argument(None, help="All when o
                                                                  "rebuild and start over")
                         ) -> None:
     """Rebuild from the event store beside the live view, then swap atomically."""
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     manager = container.projection_manager()
     names = [name] if name else list(manager.projections)
     for projection_name in names:
@@ -242,12 +222,12 @@ def projections_as_of(name: str,
 
     from adapters.projections.as_of import compute_as_of
 
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     moment = at if at.tzinfo else at.replace(tzinfo=UTC)
     tenant_id = None
     if tenant:
-        record = container.tenants().by_slug(tenant)
+        record = container.identity.tenants().by_slug(tenant)
         if record is None:
             console.print(f"[red]no tenant {tenant}[/red]")
             raise typer.Exit(1)
@@ -276,11 +256,14 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool,
              after: str | None = None) -> None:
     import time
 
+    from eventsourcing.utils import resolve_topic
+
+    from adapters.eventstore.history import flat_state
     from adapters.projections.reader import Position, read_after
 
     tenant_id = None
     if tenant:
-        record = container.tenants().by_slug(tenant)
+        record = container.identity.tenants().by_slug(tenant)
         if record is None:
             console.print(f"[red]no tenant {tenant}[/red]")
             raise typer.Exit(1)
@@ -297,7 +280,8 @@ def _decoded(container: Container, tenant: str | None, limit: int, follow: bool,
         while True:
             batch = read_after(conn, position, 1000, tenant_id=tenant_id)
             for read in batch.events:
-                state = mapper.decode_state(read.stored)
+                state = flat_state(resolve_topic(read.stored.topic),
+                                   mapper.decode_state(read.stored))  # v1 field shape
                 line: dict[str, Any] = {
                     "position": read.position.text(),
                     "tenant_id": str(read.stored.tenant_id),
@@ -327,16 +311,16 @@ def events_dump(tenant: str | None = typer.Option(None, help="Tenant slug"),
                     None, help="Start after this position (TX:ID, as printed in `position` "
                                "and in `projections status`)")) -> None:
     """Print decoded events as JSON lines, in commit order."""
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     _decoded(container, tenant, limit, follow=False, after=after)
 
 
 @events_app.command("tail")
 def events_tail(tenant: str | None = typer.Option(None, help="Tenant slug")) -> None:
     """Print decoded events as they are committed."""
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     _decoded(container, tenant, 0, follow=True)
 
 
@@ -351,9 +335,9 @@ def leads_import(file: Path = typer.Argument(..., exists=True, readable=True),
     from application.ports import CommandContext
     from entrypoints.csv_import import MalformedFile, parse_csv
 
-    container = _container()
-    _prepare(container)
-    record = container.tenants().by_slug(tenant)
+    container = build_container()
+    prepare_database(container)
+    record = container.identity.tenants().by_slug(tenant)
     if record is None:
         console.print(f"[red]no tenant {tenant}[/red]")
         raise typer.Exit(1)
@@ -362,7 +346,7 @@ def leads_import(file: Path = typer.Argument(..., exists=True, readable=True),
     except MalformedFile as error:
         console.print(f"[red]{error}: nothing imported[/red]")
         raise typer.Exit(1) from None
-    outcome = container.bus().execute(container.import_leads(), ImportLeads(rows=rows),
+    outcome = container.bus().execute(ImportLeads(rows=rows),
                                       CommandContext(record.id, f"cli:import:{file.name}"))
     assert isinstance(outcome, Executed)
     report = outcome.result
@@ -386,8 +370,8 @@ def keys_rotate() -> None:
     from application.contacts.keys import RecordKeyRotation
     from application.ports import CommandContext
 
-    container = _container()
-    _prepare(container)
+    container = build_container()
+    prepare_database(container)
     keks = container.keks()
     with Progress(TextColumn("[bold]re-wrapping data keys"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console) as progress:
@@ -395,8 +379,7 @@ def keys_rotate() -> None:
         report = rotate_data_keys(container.worker_pool(), keks,
                                   progress=lambda n: progress.advance(task, n))
     for tenant_id, count in report.by_tenant.items():
-        container.bus().execute(container.record_key_rotation(),
-                                RecordKeyRotation(sorted(report.from_keks), report.to_kek, count),
+        container.bus().execute(RecordKeyRotation(sorted(report.from_keks), report.to_kek, count),
                                 CommandContext(tenant_id, "cli:keys-rotate"))
     console.print(f"re-wrapped {report.keys} data keys of {len(report.by_tenant)} tenants "
                   f"under {report.to_kek}; {report.remaining} still need another KEK")
@@ -411,9 +394,9 @@ def memories_reembed() -> None:
     current-model memories meanwhile)."""
     from adapters.embeddings.reembed import pending, reembed
 
-    container = _container()
-    _prepare(container)
-    embedder = container.embedder()
+    container = build_container()
+    prepare_database(container)
+    embedder = container.knowledge.embedder()
     total = pending(container.worker_pool(), embedder)
     with Progress(TextColumn(f"[bold]re-embedding with {embedder.model}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
@@ -426,9 +409,9 @@ def memories_reembed() -> None:
 @privacy_app.command("compact")
 def privacy_compact() -> None:
     """Rewrite the tables that held erased people's data, once every read model purged them."""
-    container = _container()
-    _prepare(container)
-    result = container.compactor().run_once()
+    container = build_container()
+    prepare_database(container)
+    result = container.privacy.compactor().run_once()
     console.print(f"{result.erasures} erasures compacted; tables rewritten: "
                   f"{', '.join(result.tables) or '-'}"
                   + ("; waiting for projections to purge more" if result.waiting else ""))
@@ -438,9 +421,9 @@ def privacy_compact() -> None:
 def privacy_prune() -> None:
     """Delete what is kept only for a while (the worker does this every hour): stored answers
     of Idempotency-Keys, login entries past their retention, ended rate-limit windows."""
-    container = _container()
-    _prepare(container)
-    pruned = container.retention().run_once()
+    container = build_container()
+    prepare_database(container)
+    pruned = container.privacy.retention().run_once()
     console.print(f"removed {pruned.idempotency_keys} stored answers, {pruned.auth_events} "
                   f"login entries, {pruned.rate_counters} rate windows")
 

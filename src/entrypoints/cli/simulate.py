@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from application.contact_center.metrics import SlaCounts
 from application.contact_center.simulation import recorded, simulate, staffing
+from entrypoints.cli.boot import build_container, console, prepare_database
 
 simulate_app = typer.Typer(help="What-if simulations over recorded history.",
                            no_args_is_help=True)
-console = Console()
 STRATEGIES = ("recorded", "longest_idle", "round_robin", "priority")
 FORMATS = ["%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%MZ", "%Y-%m-%d"]
 
@@ -37,8 +36,6 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
                                               "as were), with the recorded agents' skills, "
                                               "capacity, hours and shifts, in turn")) -> None:
     """Replay the task arrivals of [--from, --to) against a strategy and staffing."""
-    from entrypoints.cli.main import _container, _prepare
-
     if strategy not in STRATEGIES:
         console.print(f"[red]--strategy must be one of {', '.join(STRATEGIES)}[/red]")
         raise typer.Exit(2)
@@ -47,9 +44,9 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
     if end <= start:
         console.print("[red]--to must be after --from[/red]")
         raise typer.Exit(2)
-    container = _container()
-    _prepare(container)
-    record = container.tenants().by_slug(tenant)
+    container = build_container()
+    prepare_database(container)
+    record = container.identity.tenants().by_slug(tenant)
     if record is None:
         console.print(f"[red]no tenant {tenant}[/red]")
         raise typer.Exit(1)

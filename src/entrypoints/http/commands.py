@@ -7,18 +7,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import ClientException
 from pydantic import BaseModel
 
-from application.bus import CommandBus, Handler, Idempotency, Replayed
+from application.bus import CommandBus, Idempotency, Replayed
 from application.ports import CommandContext, ConsistencyGate, StoredResponse
 from entrypoints.http.security import Principal
-
-R = TypeVar("R")
-C = TypeVar("C")
 
 POSITION_HEADER = "X-Frontdesk-Position"
 MIN_POSITION_HEADER = "X-Frontdesk-Min-Position"
@@ -51,19 +48,22 @@ def stored(status: int, model: BaseModel, headers: dict[str, str] | None = None
                           headers=headers or {})
 
 
-def execute(request: Request[Principal, Any, Any], bus: CommandBus, handler: Handler[C, R],
-            command: C, render: Callable[[R], StoredResponse], *,
-            fingerprint_of: bytes) -> Response[bytes]:
-    """Run ``command``; answer with ``render(result)``, or the stored first answer on a retry."""
+def execute(request: Request[Principal, Any, Any], bus: CommandBus, command: Any,
+            render: Callable[[Any], StoredResponse], *,
+            body: BaseModel | bytes | None) -> Response[bytes]:
+    """Run ``command`` (the bus finds its handler by its type); answer with ``render(result)``,
+    or the stored first answer on a retry. ``body`` is what the client sent: with the method
+    and path it is the fingerprint an Idempotency-Key is held to."""
     idempotency = None
     key = request.headers.get("idempotency-key")
     if key is not None:
         if not _KEY.match(key):
             raise ClientException("Idempotency-Key must be 1-255 printable ASCII characters")
+        sent = body.model_dump_json().encode() if isinstance(body, BaseModel) else body or b""
         digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode()
-                                + b"\n" + fingerprint_of).hexdigest()
+                                + b"\n" + sent).hexdigest()
         idempotency = Idempotency(key=key, fingerprint=digest, render=render)
-    outcome = bus.execute(handler, command, context(request), idempotency)
+    outcome = bus.execute(command, context(request), idempotency)
     if isinstance(outcome, Replayed):
         response, position = outcome.response, outcome.position
         extra = {"Idempotent-Replayed": "true"}

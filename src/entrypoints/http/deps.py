@@ -1,69 +1,21 @@
-"""What route handlers receive: grouped collaborators, built from the container."""
+"""What every slice's routes share: the request alias, the command bus, the read side, path and
+paging parameters, and ``Constant``, the provider of collaborators built once at start."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, QueryParameter, SkipValidation
 from litestar.routes import HTTPRoute
 
-from adapters.identity.gate import AccessGate
-from adapters.payments.stripe_webhooks import StripeWebhooks
-from adapters.postgres.health import HealthChecks
-from application.analytics import LtvQueries
-from application.audit import AuditQueries
 from application.bus import CommandBus
-from application.cases.handlers import (
-    AcceptQuoteHandler,
-    CancelCaseHandler,
-    CompleteCaseHandler,
-    IssueInvoiceHandler,
-    IssueQuoteHandler,
-    OpenCaseHandler,
-)
-from application.cases.payments import (
-    CreatePaymentLinkHandler,
-    RecordPaymentHandler,
-    RefundPaymentHandler,
-)
-from application.cases.provider import (
-    RecordProviderDisputeHandler,
-    RecordProviderPaymentHandler,
-    RecordProviderRefundsHandler,
-)
-from application.cases.views import CaseQueries, ProposalRenderer
-from application.contacts import (
-    ChangeContactConsentHandler,
-    ChangeContactDetailsHandler,
-    ContactQueries,
-    RegisterContactHandler,
-)
-from application.contacts.erasure import ContactExport, EraseContactHandler
-from application.identity import AuthenticateHandler, ProvisionTenantHandler
-from application.identity.access import (
-    AccessDirectory,
-    ApiKeyAdministration,
-    UserAdministration,
-)
-from application.leads import CaptureLeadHandler, LeadQueries
-from application.leads.actions import (
-    AssignLeadHandler,
-    CompleteFollowUpHandler,
-    ConvertLeadHandler,
-    LoseLeadHandler,
-    QualifyLeadHandler,
-    RecordLeadContactHandler,
-    ReopenLeadHandler,
-    ScheduleFollowUpHandler,
-    ScoreLeadHandler,
-)
-from application.leads.importing import ImportLeadsHandler
-from application.memories import MemorySearch
-from application.ports import ConsistencyGate, EventHistory
+from application.ports import ConsistencyGate, EventHistory, HistoryEntry
+from domain.shared import NotFound
+from entrypoints.http.security import Principal
 
 
 class Constant(Provide):
@@ -74,15 +26,9 @@ class Constant(Provide):
 
 
 def resolve_constants_in_line(app: Litestar) -> int:
-    """Resolve a handler's ``Constant`` dependencies one after the other instead of
-    concurrently; returns how many handlers changed.
-
-    Litestar resolves the dependencies a handler names that do not depend on each other as
-    one batch, concurrently in an anyio task group, whenever there are two or more. For
-    constants that is a task group and a task each for nothing: about a tenth of an API
-    process's CPU per request for `POST /v1/leads` (``leads`` and ``bus``, ADR 0063). A batch
-    made only of constants is split into batches of one, which Litestar awaits in line.
-    Batches with any other dependency are left as they are."""
+    """Resolve a handler's ``Constant`` dependencies one after the other instead of in an
+    anyio task group (Litestar's way for two or more independent ones), which cost about a
+    tenth of the CPU per request for nothing (ADR 0063). Returns how many handlers changed."""
     changed = 0
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
@@ -102,95 +48,33 @@ def resolve_constants_in_line(app: Litestar) -> int:
 
 @dataclass(frozen=True)
 class ReadSide:
+    """Waiting for a client's own writes (``X-Frontdesk-Min-Position``) and event histories."""
+
     gate: ConsistencyGate
     history: EventHistory
     timeout: float
 
-
-@dataclass(frozen=True)
-class ContactHandlers:
-    register: RegisterContactHandler
-    change_details: ChangeContactDetailsHandler
-    change_consent: ChangeContactConsentHandler
-    queries: ContactQueries
-    erase: EraseContactHandler
-    export: ContactExport
-    memories: MemorySearch
+    def history_of(self, tenant_id: UUID, aggregate_id: UUID, created: str,
+                   what: str) -> list[HistoryEntry]:
+        """An aggregate's events, oldest first; not found unless its first event is
+        ``created`` (so another kind of aggregate, or another tenant's, is a 404)."""
+        entries = self.history.of(tenant_id, aggregate_id)
+        if not entries or entries[0].type != created:
+            raise NotFound(f"{what} not found")
+        return entries
 
 
-@dataclass(frozen=True)
-class LeadHandlers:
-    capture: CaptureLeadHandler
-    import_leads: ImportLeadsHandler
-    assign: AssignLeadHandler
-    contact: RecordLeadContactHandler
-    score: ScoreLeadHandler
-    qualify: QualifyLeadHandler
-    schedule_follow_up: ScheduleFollowUpHandler
-    complete_follow_up: CompleteFollowUpHandler
-    convert: ConvertLeadHandler
-    lose: LoseLeadHandler
-    reopen: ReopenLeadHandler
-    queries: LeadQueries
+Req = Request[Principal, Any, Any]
+"""Every route's request: ``request.user`` is the verified principal (absent on public routes)."""
 
+T = TypeVar("T")
+Provided = NamedDependency[SkipValidation[T]]
+"""A route parameter the app provides by its name (explicit, as Litestar 3 will want). It is
+not validated: these are collaborators built at start, often typed by a Protocol, which no
+isinstance check can take."""
 
-@dataclass(frozen=True)
-class IdentityHandlers:
-    provision: ProvisionTenantHandler
-    authenticate: AuthenticateHandler
-    admin_token: str | None
-    trust_forwarded: bool = False
-
-
-@dataclass(frozen=True)
-class CaseHandlers:
-    open: OpenCaseHandler
-    quote: IssueQuoteHandler
-    accept: AcceptQuoteHandler
-    invoice: IssueInvoiceHandler
-    payment_link: CreatePaymentLinkHandler
-    payment: RecordPaymentHandler
-    refund: RefundPaymentHandler
-    complete: CompleteCaseHandler
-    cancel: CancelCaseHandler
-    queries: CaseQueries
-    proposals: ProposalRenderer
-
-
-@dataclass(frozen=True)
-class AnalyticsQueries:
-    ltv: LtvQueries
-
-
-@dataclass(frozen=True)
-class StripeHooks:
-    webhooks: StripeWebhooks
-    payment: RecordProviderPaymentHandler
-    refunds: RecordProviderRefundsHandler
-    dispute: RecordProviderDisputeHandler
-
-
-@dataclass(frozen=True)
-class AccessHandlers:
-    users: UserAdministration
-    api_keys: ApiKeyAdministration
-    directory: AccessDirectory
-    gate: AccessGate
-    audit: AuditQueries
-    trust_forwarded: bool
-
-
-# Explicit parameter markers for route signatures (Litestar 3 drops the inferred style).
-Bus = NamedDependency[CommandBus]
-Leads = NamedDependency[LeadHandlers]
-Contacts = NamedDependency[ContactHandlers]
-Reads = NamedDependency[ReadSide]
-Identity = NamedDependency[IdentityHandlers]
-Access = NamedDependency[AccessHandlers]
-Health = NamedDependency[HealthChecks]
-Cases = NamedDependency[CaseHandlers]
-Analytics = NamedDependency[AnalyticsQueries]
-Stripe = NamedDependency[StripeHooks]
+Bus = Provided[CommandBus]
+Reads = Provided[ReadSide]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]

@@ -1,8 +1,11 @@
 """Finishing touches on the generated OpenAPI document: every error answer is documented as
 what it is, RFC 9457 ``application/problem+json`` with the Problem schema, including a
-``default`` response for every status an operation may answer that it does not list."""
+``default`` response for every status an operation may answer that it does not list; and each
+operation states the roles its route enforces."""
 
 from __future__ import annotations
+
+import re
 
 from litestar import Litestar
 from litestar.openapi.spec import (
@@ -13,8 +16,10 @@ from litestar.openapi.spec import (
     Reference,
     Schema,
 )
+from litestar.routes import HTTPRoute
 
 PROBLEM_JSON = "application/problem+json"
+_SPACES = re.compile(r"(?<=\S)  +(?=\S)")
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT, required=["type", "title", "status"],
     description="RFC 9457 problem details; some problems add fields (errors, existing_id, "
@@ -52,3 +57,19 @@ def document_problems(app: Litestar) -> None:
             responses.setdefault("default", OpenAPIResponse(
                 description="An error: RFC 9457 problem details", content=dict(problem)))
             operation.responses = responses
+
+
+def document_roles(app: Litestar) -> None:
+    """Ends each operation's description with the roles that ``require_roles`` enforces for it
+    (declared once, on the controller or the route), so the document cannot drift from them."""
+    paths = app.openapi_schema.paths or {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path_format not in paths:
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            allowed = handler.opt.get("roles")
+            operation = getattr(paths[route.path_format], method.lower(), None)
+            if allowed is None or operation is None:
+                continue
+            described = _SPACES.sub(" ", (operation.description or "").strip())
+            operation.description = f"{described} Roles: {', '.join(sorted(allowed))}.".lstrip()

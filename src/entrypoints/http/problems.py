@@ -21,7 +21,6 @@ from application.identity.access import TooManyAttempts
 from application.identity.handlers import InvalidCredentials
 from application.ports import BadCursor
 from domain.shared.errors import Conflict, DomainError, InvalidValue, NotFound, RuleViolated
-from entrypoints.csv_import import MalformedFile
 
 PROBLEM_BASE = "https://frontdesk.dev/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -90,10 +89,6 @@ def _bad_cursor(request: Request[Any, Any, Any], error: BadCursor) -> Response[d
     return problem(400, "bad-cursor", str(error))
 
 
-def _malformed(request: Request[Any, Any, Any], error: MalformedFile) -> Response[dict[str, Any]]:
-    return problem(400, "malformed-file", str(error))
-
-
 ON_DATABASE_ERROR: list[Callable[[], None]] = []
 """Called (at most once a second) when a request found the database unavailable: the app
 registers a check of its pools, so connections broken by a restart are dropped at once rather
@@ -140,7 +135,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     HTTPException: _http,
     BadCursor: _bad_cursor,
-    MalformedFile: _malformed,
     psycopg.OperationalError: _unavailable,
     psycopg_pool.PoolTimeout: _unavailable,
     psycopg.DataError: _bad_data,

@@ -9,8 +9,7 @@ metrics and the OpenAPI documents are not limited. When the counter store is unr
 request goes through: the database being down is answered by the route itself (503).
 
 Far from a limit, each process adds its hits up and sends them in one round trip at most every
-100 ms (a round trip per request was a sixth of an API process's CPU under load); near a limit
-every hit is sent at once (see ``SharedCounts``).
+100 ms; near a limit every hit is sent at once (``SharedCounts``; ADR 0052).
 """
 
 from __future__ import annotations

@@ -1,15 +1,12 @@
-"""Request and response schemas of the HTTP API (pydantic), with OpenAPI descriptions."""
+"""Schemas shared by every slice: the closed request base, common field types, event histories."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
-from uuid import UUID
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from application.contacts.views import ContactView
-from application.leads.views import LeadView
 from application.ports import HistoryEntry
 
 
@@ -27,180 +24,7 @@ SlugText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0
 Note = Annotated[str, Field(max_length=4000)]
 
 
-# -- admin and auth --------------------------------------------------------------------------
-
-class TenantCreate(In):
-    name: Name = Field(examples=["Bright Smile Clinic"])
-    slug: str = Field(min_length=1, max_length=63, examples=["bright-smile"],
-                      description="Lower-case letters, digits and '-'; used to log in")
-    admin_email: EmailText = Field(examples=["owner@bright.example"])
-    admin_password: str = Field(min_length=10, max_length=200,
-                                description="At least 10 characters")
-
-
-class TenantOut(BaseModel):
-    id: UUID
-    slug: str
-    name: str
-
-
-class LoginIn(In):
-    tenant: str = Field(min_length=1, max_length=63, examples=["bright-smile"])
-    email: EmailText = Field(examples=["owner@bright.example"])
-    password: str = Field(min_length=1, max_length=200)
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
-    expires_in: int = Field(description="Lifetime of the token in seconds")
-
-
-# -- contacts --------------------------------------------------------------------------------
-
-class ContactCreate(In):
-    name: Name | None = None
-    email: EmailText | None = None
-    phone: PhoneText | None = None
-    region: Region | None = None
-
-
-class ContactPatch(In):
-    name: Name | None = None
-    email: EmailText | None = None
-    phone: PhoneText | None = None
-    region: Region | None = None
-
-
-class ConsentIn(In):
-    channel: Literal["marketing", "sms", "whatsapp", "email", "voice"]
-    granted: bool
-    reason: str = Field(default="requested by the contact", max_length=200)
-
-
-class ContactOut(BaseModel):
-    id: UUID
-    name: str | None
-    email: str | None
-    phone: str | None
-    consents: dict[str, bool]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, view: ContactView) -> ContactOut:
-        return cls(id=view.id, name=view.name, email=view.email, phone=view.phone,
-                   consents=view.consents, version=view.version, created_at=view.created_at,
-                   updated_at=view.updated_at)
-
-
-class ContactPage(BaseModel):
-    items: list[ContactOut]
-    next_cursor: str | None
-
-
-# -- leads -----------------------------------------------------------------------------------
-
-class LeadCreate(In):
-    name: Name | None = None
-    email: EmailText | None = None
-    phone: PhoneText | None = None
-    source: SlugText = Field(examples=["web_form"], description="Where the lead came from")
-    campaign: SlugText | None = Field(default=None, examples=["spring-whitening"])
-    channel: SlugText = Field(default="web", examples=["web"])
-    notes: Note | None = None
-    region: Region | None = None
-
-
-class FollowUpOut(BaseModel):
-    id: UUID
-    due_at: datetime
-    automatic: bool
-    completed_at: datetime | None
-
-
-class LeadOut(BaseModel):
-    id: UUID
-    contact_id: UUID
-    status: Literal["new", "contacted", "qualified", "converted", "lost"]
-    version: int = Field(description="Send it back in If-Match to act on this version")
-    source: str
-    campaign: str | None
-    channel: str
-    score: int | None
-    assigned_to: UUID | None
-    case_id: UUID | None
-    follow_ups: list[FollowUpOut]
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    last_activity_at: datetime
-
-    @classmethod
-    def of(cls, view: LeadView) -> LeadOut:
-        return cls(id=view.id, contact_id=view.contact_id, status=view.status,  # type: ignore[arg-type]
-                   version=view.version, source=view.source, campaign=view.campaign,
-                   channel=view.channel, score=view.score, assigned_to=view.assigned_to,
-                   case_id=view.case_id,
-                   follow_ups=[FollowUpOut(id=f.id, due_at=f.due_at, automatic=f.automatic,
-                                           completed_at=f.completed_at) for f in view.follow_ups],
-                   name=view.name, email=view.email, phone=view.phone,
-                   created_at=view.created_at, updated_at=view.updated_at,
-                   last_activity_at=view.last_activity_at)
-
-
-class CapturedLeadOut(LeadOut):
-    contact_created: bool = Field(description="False when the lead was attached to an existing "
-                                              "contact with the same email or phone")
-
-
-class LeadPage(BaseModel):
-    items: list[LeadOut]
-    next_cursor: str | None
-
-
-class AssignIn(In):
-    agent_id: UUID | None = Field(description="The user who owns the lead; null to unassign")
-
-
-class ContactedIn(In):
-    channel: SlugText = Field(examples=["phone"])
-    outcome: SlugText = Field(examples=["reached"], description="e.g. reached, voicemail, "
-                                                                "no_answer")
-    note: Note | None = None
-
-
-class ScoreIn(In):
-    score: int = Field(ge=0, le=100, examples=[72])
-    reasons: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list,
-                                                                  max_length=20)
-
-
-class NoteIn(In):
-    note: Note | None = None
-
-
-class FollowUpIn(In):
-    due_at: datetime = Field(examples=["2026-12-01T09:00:00Z"], description="With a timezone")
-    note: Note | None = None
-
-
-class FollowUpDoneIn(In):
-    outcome: Note | None = None
-
-
-class LoseIn(In):
-    reason: str = Field(min_length=1, max_length=1000, examples=["chose another clinic"])
-
-
-class ReopenIn(In):
-    reason: str | None = Field(default=None, max_length=1000)
-
-
-# -- events and imports ----------------------------------------------------------------------
+# -- event histories ----------------------------------------------------------------------
 
 class EventOut(BaseModel):
     type: str = Field(examples=["LeadCaptured"])
@@ -218,68 +42,6 @@ class EventOut(BaseModel):
 class EventsOut(BaseModel):
     items: list[EventOut]
 
-
-class RowOutcomeOut(BaseModel):
-    row: int = Field(description="Line number in the file (the header is line 1)")
-    outcome: Literal["accepted", "duplicate", "rejected"]
-    lead_id: UUID | None = None
-    existing_id: UUID | None = None
-    reason: str | None = None
-
-
-class ImportReportOut(BaseModel):
-    accepted: int
-    duplicates: int
-    rejected: int
-    rows: list[RowOutcomeOut]
-
-
-# -- privacy and memory ------------------------------------------------------------------------
-
-class EraseIn(In):
-    reason: str = Field(default="data subject request (GDPR art. 17)", max_length=500)
-
-
-class ErasureReceiptOut(BaseModel):
-    contact_id: UUID
-    erased_at: datetime
-    requested_by: str
-    already_erased: bool = Field(description="True when the contact had been erased before")
-    data_key: Literal["destroyed"] = Field(
-        default="destroyed",
-        description="Every personal field ever recorded for the person now reads [erased]; "
-                    "events, ids and amounts are kept")
-    read_models_purged: list[str] = Field(
-        description="Read models that delete the person's rows when they reach the erasure "
-                    "(send X-Frontdesk-Position back as X-Frontdesk-Min-Position to wait)")
-    files_rewritten: str = Field(
-        default="after every read model has purged the person, their tables are rewritten so "
-                "no copy remains in the database files",
-        description="What happens to the database files")
-
-
-class EntityOut(BaseModel):
-    kind: Literal["email", "phone", "date", "amount", "name"]
-    value: str
-
-
-class MemoryHitOut(BaseModel):
-    id: UUID
-    kind: str = Field(examples=["note", "contact_note", "message", "call_summary"])
-    text: str
-    occurred_at: datetime
-    source: dict[str, Any] = Field(description="The event this memory came from")
-    score: float = Field(description="similarity * decay + entity_boost")
-    similarity: float
-    decay: float = Field(description="0.5 ** (age_days / half-life)")
-    age_days: float
-    entity_boost: float
-    entities_matched: list[EntityOut]
-
-
-class MemorySearchOut(BaseModel):
-    query: str
-    model: str = Field(description="Embedding model; only memories of this model are searched")
-    entities: list[EntityOut] = Field(description="Entities recognised in the query")
-    latency_ms: float
-    items: list[MemoryHitOut]
+    @classmethod
+    def of(cls, entries: list[HistoryEntry]) -> EventsOut:
+        return cls(items=[EventOut.of(e) for e in entries])

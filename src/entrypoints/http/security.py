@@ -2,8 +2,8 @@
 
 The tenant comes from the verified token or key only. A token is refused once its user is
 disabled or their roles or password changed after it was issued; a revoked key is refused.
-Each route declares ``opt={"roles": ...}``; routes marked ``public`` skip authentication
-(health, login, the admin API which checks its own token, webhooks with their signatures).
+Each controller (or route) declares ``opt=roles(...)``; routes marked ``public`` skip
+authentication (health, login, the admin API with its own token, signed webhooks).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -27,6 +28,8 @@ from entrypoints.http.ratelimit import send_problem, too_many
 ALL_ROLES = frozenset({"admin", "supervisor", "agent", "analyst"})
 WRITERS = frozenset({"admin", "supervisor", "agent"})
 SUPERVISORS = frozenset({"admin", "supervisor"})
+ANALYSTS = frozenset({"admin", "supervisor", "analyst"})
+ADMINS = frozenset({"admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +108,9 @@ def _unauthorized(detail: str) -> NotAuthorizedException:
 
 
 def require_roles(app: ASGIApp) -> ASGIApp:
-    """Middleware, innermost: the caller must hold one of the roles the route declares.
-
-    Not a guard: Litestar hands every guard a shallow copy of the route handler, made anew
-    for each request, and that copy was 5% of an API process's event-loop time under
-    `make bench` (c) POST (py-spy). It runs after authentication and the rate limits, where the
-    guard ran, so a refused request still counts against its caller's limit."""
+    """Middleware, innermost: the caller must hold one of the roles the route declares (on its
+    controller or itself). Not a guard, which costs a handler copy per request (ADR 0063); after
+    authentication and the rate limits, so a refused request still counts against its caller."""
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
         allowed = None if handler is None else handler.opt.get("roles")
@@ -145,3 +145,15 @@ def roles(*names: str) -> dict[str, Any]:
 
 def roles_text(allowed: frozenset[str] | tuple[str, ...]) -> str:
     return "Roles: " + ", ".join(sorted(allowed)) + "."
+
+
+def acting_agent(request: Request[Principal, Any, Any]) -> UUID | None:
+    """A supervisor or admin acts for any agent (None); anyone else acts as themselves."""
+    principal = request.user
+    return None if principal.roles & SUPERVISORS else principal.user_id
+
+
+def require_self_or_supervisor(request: Request[Principal, Any, Any], agent_id: UUID) -> None:
+    agent = acting_agent(request)
+    if agent is not None and agent != agent_id:
+        raise PermissionDeniedException("agents may change only their own status")

@@ -1,0 +1,41 @@
+"""Privacy: a person's access export, and the erasure's compaction and retention of the rest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+
+from adapters.postgres.database import DictPool
+from adapters.privacy.compaction import ErasureCompactor
+from adapters.privacy.retention import Retention
+from application.contacts.erasure import ContactExport, ContactMemories
+from application.contacts.views import ContactQueries
+from application.leads.views import LeadQueries
+from application.ports import EventHistory
+from domain.ports import Clock
+from entrypoints.settings import Settings
+
+
+class PrivacyContainer(containers.DeclarativeContainer):
+    settings: providers.Dependency[Settings] = providers.Dependency()
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    worker_pool: providers.Dependency[DictPool] = providers.Dependency()
+    contact_queries: providers.Dependency[ContactQueries] = providers.Dependency()
+    lead_queries: providers.Dependency[LeadQueries] = providers.Dependency()
+    history: providers.Dependency[EventHistory] = providers.Dependency()
+    memories: providers.Dependency[ContactMemories] = providers.Dependency()
+    projection_names: providers.Dependency[list[str]] = providers.Dependency()
+    personal_tables: providers.Dependency[list[str]] = providers.Dependency()
+
+    contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries, history,
+                                         memories, clock)
+    compactor = providers.Singleton(ErasureCompactor, worker_pool, projection_names,
+                                    personal_tables)
+    retention = providers.Singleton(
+        Retention, worker_pool,
+        idempotency_keys=providers.Callable(
+            lambda hours: timedelta(hours=hours), settings.provided.idempotency_retention_hours),
+        auth_events=providers.Callable(
+            lambda days: timedelta(days=days) if days else None,
+            settings.provided.auth_events_retention_days))

@@ -1,0 +1,38 @@
+"""Tokens and estimated cost of AI answers per provider per day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.params import QueryParameter
+
+from application.conversations.views import ConversationQueries
+from entrypoints.http.analytics.schemas import AiUsageOut, AiUsagePage
+from entrypoints.http.commands import wait_for_own_writes
+from entrypoints.http.deps import Provided, Reads, Req
+from entrypoints.http.security import ANALYSTS, roles
+
+Since = Annotated[date | None, QueryParameter(name="from",
+                                              description="First UTC day, e.g. 2026-03-01")]
+Until = Annotated[date | None, QueryParameter(name="to",
+                                              description="Last UTC day, e.g. 2026-03-31")]
+
+
+class AiUsageController(Controller):
+    path = "/v1/analytics"
+    tags = ["assistant"]
+    opt = roles(*ANALYSTS)
+
+    @get("/ai-usage", sync_to_thread=True, summary="Tokens and estimated cost per provider per day",
+         description="From the `ai_usage` projection of every AI answer (withheld drafts "
+                     "included). `from` and `to` are inclusive UTC days.")
+    def ai_usage(self, request: Req, usage: Provided[ConversationQueries],
+                 reads: Reads, since: Since = None, until: Until = None
+                 ) -> Response[AiUsagePage]:
+        headers = wait_for_own_writes(request, reads.gate, ("ai_usage",), reads.timeout)
+        rows = usage.ai_usage(
+            request.user.tenant_id, since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None)
+        return Response(AiUsagePage(items=[AiUsageOut.of(r) for r in rows]), headers=headers)

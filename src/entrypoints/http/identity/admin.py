@@ -1,0 +1,31 @@
+"""Tenant provisioning (admin API, ADMIN_API_TOKEN)."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.params import JSONBody
+
+from application.identity import ProvisionTenant, ProvisionTenantHandler
+from entrypoints.http.deps import Provided, Req
+from entrypoints.http.identity.schemas import TenantCreate, TenantOut
+from entrypoints.http.security import check_admin_token
+
+
+class AdminController(Controller):
+    path = "/v1/admin"
+    tags = ["admin"]
+    opt = {"public": True}
+
+    @post("/tenants", status_code=201, sync_to_thread=True, summary="Provision a tenant",
+          description="Creates a tenant and its first admin user. Authorised by "
+                      "`Authorization: Bearer $ADMIN_API_TOKEN` (503 when the token is not "
+                      "configured). 409 when the slug exists.",
+          security=[{"AdminToken": []}])
+    def create_tenant(self, request: Req, data: JSONBody[TenantCreate],
+                      provision_tenant: Provided[ProvisionTenantHandler],
+                      admin_token: Provided[str | None]) -> TenantOut:
+        check_admin_token(request, admin_token)
+        created = provision_tenant(ProvisionTenant(
+            name=data.name, slug=data.slug, admin_email=data.admin_email,
+            admin_password=data.admin_password))
+        return TenantOut(id=created.id, slug=created.slug, name=created.name)

@@ -1,0 +1,117 @@
+"""Schemas of tenants, login, users, API keys and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from entrypoints.http.schemas import EmailText, In, Name
+
+Role = Literal["admin", "supervisor", "agent", "analyst"]
+
+
+# -- tenants and login -------------------------------------------------------------------------
+
+class TenantCreate(In):
+    name: Name = Field(examples=["Bright Smile Clinic"])
+    slug: str = Field(min_length=1, max_length=63, examples=["bright-smile"],
+                      description="Lower-case letters, digits and '-'; used to log in")
+    admin_email: EmailText = Field(examples=["owner@bright.example"])
+    admin_password: str = Field(min_length=10, max_length=200,
+                                description="At least 10 characters")
+
+
+class TenantOut(BaseModel):
+    id: UUID
+    slug: str
+    name: str
+
+
+class LoginIn(In):
+    tenant: str = Field(min_length=1, max_length=63, examples=["bright-smile"])
+    email: EmailText = Field(examples=["owner@bright.example"])
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
+    expires_in: int = Field(description="Lifetime of the token in seconds")
+
+
+# -- users, keys, audit ------------------------------------------------------------------------
+
+class UserIn(In):
+    email: EmailText = Field(examples=["agent@bright.example"])
+    password: str = Field(min_length=10, max_length=1024, description="At least 10 characters")
+    roles: list[Role] = Field(min_length=1, max_length=4, examples=[["agent"]])
+    display_name: str | None = Field(default=None, max_length=200, examples=["Marta Gil"])
+
+
+class UserPatch(In):
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=4)
+    disabled: bool | None = Field(default=None, description="A disabled user cannot log in; "
+                                                            "their tokens stop working")
+    password: str | None = Field(default=None, min_length=10, max_length=1024)
+    display_name: str | None = Field(default=None, max_length=200)
+
+
+class UserOut(BaseModel):
+    id: UUID
+    email: str
+    display_name: str | None
+    roles: list[str]
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+
+
+class ApiKeyIn(In):
+    name: str = Field(min_length=1, max_length=100, examples=["website form"])
+    roles: list[Role] = Field(min_length=1, max_length=4, examples=[["agent"]],
+                              description="What the key may do; never more than its creator")
+
+
+class ApiKeyOut(BaseModel):
+    id: UUID
+    prefix: str = Field(description="The public part of the key, shown in lists")
+    name: str
+    roles: list[str]
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key: str = Field(description="The key itself: shown this once, stored only as a hash. "
+                                 "Send it as `Authorization: Bearer <key>`.")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKeyOut]
+
+
+class AuditEntryOut(BaseModel):
+    id: UUID
+    occurred_at: datetime
+    actor: str = Field(examples=["user:6f1c…", "api_key:…", "cli:keys-rotate"])
+    action: str = Field(examples=["LeadCaptured", "login.failed", "api_key.revoked"])
+    resource_type: str = Field(examples=["Lead", "user"])
+    resource_id: str | None
+    version: int | None = Field(description="The event's version of its resource")
+    source: Literal["event", "auth"]
+    ip: str | None = Field(description="Client address (authentication events)")
+    user_agent: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next_cursor: str | None

@@ -1,3 +1,0 @@
-"""HTTP routes, one module per resource."""
-
-__all__: list[str] = []
