@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 BENCH_LOAD_ARGS ?= --separate-worker
+ASSETS := node_modules/.installed
 
-.PHONY: install run worker lint test test-fast test-fuzz test-portability bench bench-load clean
+.PHONY: install browser run worker lint test test-fast test-fuzz test-portability bench bench-load clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+## The console's front-end assets, from the npm registry, as package-lock.json pins them.
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the console's assets (Node.js 18+)"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(ASSETS)
+
+## Debian's chromium for the console's browser tests (Playwright cannot download one here).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; } || \
+	  { echo "the browser tests need chromium: apt-get install chromium"; exit 1; }
+
+install: $(STAMP) $(ASSETS)
 
 ## Serve the API on http://127.0.0.1:8000 (embedded PostgreSQL under ./.data unless DATABASE_URL).
-run: $(STAMP)
+run: $(STAMP) $(ASSETS)
 	$(BIN)/frontdesk serve
 
 ## Run projections and process managers in a separate process (scale-out).
@@ -31,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 ## Lint, then the whole suite against a real PostgreSQL (embedded by default).
-test: lint
+test: lint $(ASSETS) browser
 	$(BIN)/pytest
 
 ## Schemathesis against the running service: every operation, ~100 cases each, all phases.
@@ -60,4 +74,4 @@ bench-load: $(STAMP)
 	$(BIN)/python bench/load.py --seconds $(or $(BENCH_SECONDS),60) $(BENCH_LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

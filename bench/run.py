@@ -10,6 +10,9 @@
     and signed Twilio inbound webhook throughput.
 (g) routing decisions/s (200 agents, 5,000 waiting tasks) vs a straightforward router, and
     task creation -> reservation latency through the API vs creation -> visible.
+(h) live event streams: 200 open GET /v1/stream on one tenant while a writer commits; events
+    delivered per second, API CPU per delivered event, commit -> arrival vs commit -> visible
+    by GET polling (bench/streams.py).
 """
 
 from __future__ import annotations
@@ -26,7 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from bench import commands, conversations, http_load, ltv, memory, rebuild, routing  # noqa: E402
+from bench import (  # noqa: E402
+    commands,
+    conversations,
+    http_load,
+    ltv,
+    memory,
+    rebuild,
+    routing,
+    streams,
+)
 from bench.common import (  # noqa: E402
     bench_database,
     build_container,
@@ -47,9 +59,10 @@ def main() -> None:
 def measure(scheduling: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g"], action="append")
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h"],
+                        action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g"])
+    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -189,6 +202,12 @@ def measure(scheduling: str) -> None:
               f"[target p95 < 50 ms: {verdict(routed['p95_ms'] < 50)}]")
         print(f"    POST task -> reserved in the read model (GET /v1/tasks/{{id}}) p50 "
               f"{shown['p50_ms']:5.1f} ms  p95 {shown['p95_ms']:5.1f} ms")
+
+    if "h" in sections:
+        h = streams.run(bench_database("frontdesk_bench_streams"), seconds=seconds * 2,
+                        samples=50 if args.quick else 100)
+        report["h"] = h
+        streams.print_report(h)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

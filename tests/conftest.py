@@ -62,7 +62,10 @@ def built_container(owner_url: str) -> Iterator[Any]:
                         FRONTDESK_STALE_POLICY_INTERVAL=3600.0,
                         FRONTDESK_LOG_LEVEL="WARNING",
                         **NO_RATE_LIMITS,  # type: ignore[arg-type]
-                        FRONTDESK_LOGIN_THROTTLE_PER_IP=10_000)
+                        FRONTDESK_LOGIN_THROTTLE_PER_IP=10_000,
+                        # GET /v1/stream ends soon: the TestClient reads whole bodies (the
+                        # stream's tests use a served process)
+                        FRONTDESK_STREAMS_MAX_SECONDS=0.5)
     configure_logging("WARNING")
     built = Container()
     built.settings.override(providers.Object(settings))

@@ -20,6 +20,7 @@ from tests.conftest import ROOT
 class Served:
     url: str
     env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
 
 
 @contextmanager
@@ -44,7 +45,7 @@ def served(owner_url: str, serve_args: Sequence[str] = (), **settings: str) -> I
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "server did not start"
             time.sleep(0.2)
-        yield Served(url, {**env, "API": url})
+        yield Served(url, {**env, "API": url}, server)
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -13,3 +13,14 @@ class LogConsumer(Protocol):
     event_classes: tuple[type, ...]
 
     def handle(self, event: Any) -> None: ...
+
+
+class PositionedLogConsumer(LogConsumer, Protocol):
+    """A consumer that is handed each event's position (``TX:ID``) with it, and told when its
+    runner reloads its position (what it remembers of earlier events may then be stale: another
+    process may have handled some meanwhile). The runner calls ``handle_at`` instead of
+    ``handle``."""
+
+    def handle_at(self, event: Any, position: str) -> None: ...
+
+    def resume(self) -> None: ...

@@ -52,6 +52,8 @@ from entrypoints.composition import (
     KnowledgeContainer,
     LeadsContainer,
     PrivacyContainer,
+    StreamsContainer,
+    WebhooksContainer,
 )
 from entrypoints.database import provision_database
 from entrypoints.settings import Settings
@@ -139,6 +141,9 @@ class Container(containers.DeclarativeContainer):
     contact_center = providers.Container(
         ContactCenterContainer, clock=clock, bus=bus, app_pool=app_pool, worker_pool=worker_pool,
         reader=reader, route_on_arrival=settings.provided.route_on_arrival)
+    webhooks = providers.Container(
+        WebhooksContainer, settings=settings, clock=clock, bus=bus, unit_of_work=unit_of_work,
+        worker_pool=worker_pool, worker_mapper=worker_mapper, reader=reader)
     projections = providers.List(providers.Singleton(ContactsProjection),
                                  providers.Singleton(LeadPipelineProjection),
                                  knowledge.memory_projection,
@@ -150,7 +155,8 @@ class Container(containers.DeclarativeContainer):
                                  providers.Singleton(AuditProjection),
                                  contact_center.supervisor_projection,
                                  contact_center.performance_projection,
-                                 contact_center.catalog_projection)
+                                 contact_center.catalog_projection,
+                                 webhooks.projection)
     leads = providers.Container(
         LeadsContainer, clock=clock, phones=phones, reader=reader, bus=bus,
         tenants=identity.tenants,
@@ -169,15 +175,20 @@ class Container(containers.DeclarativeContainer):
         history=event_store, memories=knowledge.contact_memories,
         projection_names=providers.Callable(lambda ps: [p.name for p in ps], projections),
         personal_tables=providers.Callable(personal_tables, projections))
+    # Live event streams (ADR 0067): read as the API's role, woken by this process's commits
+    # and by a LISTEN of its own for the others'.
+    streams = providers.Container(StreamsContainer, settings=settings, app_pool=app_pool,
+                                  mapper=mapper, notifier=notifier,
+                                  listen_url=database.provided.app_url)
     bus.add_kwargs(handlers=providers.Callable(
         merge_handlers, leads.handlers, cases.handlers, conversations.handlers,
-        contact_center.handlers, knowledge.handlers))
+        contact_center.handlers, knowledge.handlers, webhooks.handlers))
 
     # -- process managers -------------------------------------------------------------------
     # Event-driven policies (application.policies.Policy), run by the runtime in order.
     # Log consumers that talk to vendors (the outboxes), run by the runtime like policies.
     consumers = providers.List(conversations.auto_reply, conversations.sms_outbox,
-                               conversations.email_outbox)
+                               conversations.email_outbox, webhooks.enqueuer)
     policies = providers.List(cases.open_case_on_conversion, contact_center.follow_up_tasks,
                               contact_center.follow_up_outcomes, contact_center.handoff_tasks)
     projection_manager = providers.Singleton(

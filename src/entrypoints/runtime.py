@@ -105,6 +105,7 @@ class Runtime:
                 follower = ConsumerRunner(consumer, pool, mapper)
                 claims.append((f"consumer-{consumer.name}", follower.tracking_name,
                                self._following(follower, self._subscribe(follower.topics))))
+            claims.append(("webhook-delivery", "webhooks:delivery", self._webhook_delivery()))
         self._fair.claims = len(claims)
         if claims:
             self._spawn("claim-sharing", self._fair.keep_presence,
@@ -211,6 +212,11 @@ class Runtime:
                                  self._c.worker_pool(),
                                  interval=self._c.settings().contact_center_interval)
         return lambda still_claimed: loop.run(self._stop, wake, still_claimed)
+
+    def _webhook_delivery(self) -> Work:
+        """Send due webhook deliveries while the claim is held (ADR 0068)."""
+        dispatcher = self._c.webhooks.dispatcher()
+        return lambda still_claimed: dispatcher.run(self._stop, still_claimed)
 
     def _periodically(self, job: Callable[[], object], interval: float) -> Work:
         """Run ``job`` every ``interval`` seconds while the claim is held; a failure is

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
                                                 "longer than the balancer's idle timeout")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, alias="FRONTDESK_MAX_BODY_BYTES")
     cors_origins: str = Field(default="", alias="FRONTDESK_CORS_ORIGINS")
+    assets_dir: Path = Field(
+        default=Path(__file__).resolve().parents[2] / "node_modules",
+        alias="FRONTDESK_ASSETS_DIR",
+        description="The console's third-party assets, installed by `make install` from "
+                    "package-lock.json (npm ci)")
     log_level: str = Field(default="INFO", alias="FRONTDESK_LOG_LEVEL")
     db_pool_size: int = Field(default=10, alias="FRONTDESK_DB_POOL_SIZE")
     read_your_writes_timeout: float = Field(default=5.0,
@@ -129,6 +134,55 @@ class Settings(BaseSettings):
     stripe_api_base: str = Field(default="https://api.stripe.com", alias="STRIPE_API_BASE")
     stripe_success_url: str | None = Field(default=None, alias="STRIPE_SUCCESS_URL")
     stripe_timeout: float = Field(default=10.0, alias="STRIPE_TIMEOUT_SECONDS")
+    # -- outbound webhooks (issue 17, ADR 0068) ---------------------------------------------
+    webhooks_allow_private: bool = Field(
+        default=False, alias="FRONTDESK_WEBHOOKS_ALLOW_PRIVATE",
+        description="let webhook targets be private, loopback or link-local addresses "
+                    "(a receiver inside your network); off, they are refused (SSRF)")
+    webhooks_require_https: bool | None = Field(
+        default=None, alias="FRONTDESK_WEBHOOKS_REQUIRE_HTTPS",
+        description="refuse http:// webhook targets; unset: in production mode only")
+    webhooks_timeout: float = Field(default=10.0, gt=0, alias="FRONTDESK_WEBHOOKS_TIMEOUT",
+                                    description="seconds a delivery waits for an answer")
+    webhooks_retry_base: float = Field(default=5.0, gt=0, alias="FRONTDESK_WEBHOOKS_RETRY_BASE",
+                                       description="seconds before the first retry (doubled "
+                                                   "at each failure, jittered)")
+    webhooks_retry_cap: float = Field(default=3600.0, gt=0, alias="FRONTDESK_WEBHOOKS_RETRY_CAP",
+                                      description="longest wait between two attempts")
+    webhooks_give_up_after: float = Field(
+        default=3 * 86_400.0, gt=0, alias="FRONTDESK_WEBHOOKS_GIVE_UP_AFTER",
+        description="seconds after its first attempt that a failing delivery is given up and "
+                    "its subscription disabled")
+    webhooks_circuit_failures: int = Field(
+        default=5, ge=1, alias="FRONTDESK_WEBHOOKS_CIRCUIT_FAILURES",
+        description="failures in a row that pause a subscription's deliveries")
+    webhooks_circuit_reset: float = Field(
+        default=60.0, gt=0, alias="FRONTDESK_WEBHOOKS_CIRCUIT_RESET",
+        description="seconds a paused subscription waits before one trial delivery")
+    webhooks_poll_interval: float = Field(default=1.0, gt=0,
+                                          alias="FRONTDESK_WEBHOOKS_POLL_INTERVAL")
+    webhooks_senders: int = Field(default=8, ge=1, le=64, alias="FRONTDESK_WEBHOOKS_SENDERS",
+                                  description="deliveries sent at once by a worker")
+    webhooks_retention_days: float = Field(
+        default=30.0, gt=0, alias="FRONTDESK_WEBHOOKS_RETENTION_DAYS",
+        description="how long finished deliveries stay listed")
+    # -- live event streams (issue 17, ADR 0067) --------------------------------------------
+    streams_per_tenant: int = Field(
+        default=50, ge=1, alias="FRONTDESK_STREAMS_PER_TENANT",
+        description="open GET /v1/stream connections a tenant may hold, across API processes "
+                    "(429 beyond)")
+    streams_heartbeat: float = Field(
+        default=15.0, gt=0, alias="FRONTDESK_STREAMS_HEARTBEAT",
+        description="seconds of silence after which a stream sends a comment line, so "
+                    "proxies and clients see it alive")
+    streams_max_seconds: float = Field(
+        default=900.0, gt=0, alias="FRONTDESK_STREAMS_MAX_SECONDS",
+        description="a stream ends after this long (the client resumes with Last-Event-ID), "
+                    "so its token is checked again: expiry and revocation apply to it")
+    streams_poll_interval: float = Field(
+        default=1.0, gt=0, alias="FRONTDESK_STREAMS_POLL_INTERVAL",
+        description="the longest a stream waits for the log to be read again when no "
+                    "commit notification arrives")
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -152,6 +206,12 @@ class Settings(BaseSettings):
             if unsafe:
                 raise ValueError("production mode refuses default secrets: " + ", ".join(unsafe))
         return self
+
+    @property
+    def webhooks_https_only(self) -> bool:
+        if self.webhooks_require_https is not None:
+            return self.webhooks_require_https
+        return self.env == "production"
 
     @property
     def jwt_previous_secret_list(self) -> list[str]:

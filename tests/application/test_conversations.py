@@ -1,6 +1,8 @@
 """Conversations through the command bus, on the fake store and on PostgreSQL: the assistant
 (an answer stored once with its provenance, a model that is down stores nothing, the hand-off
-sentinel never shown, the oldest messages leave the context first), hand-off, join, resolve
+sentinel never shown, the oldest messages leave the context first; drafts for the agent
+stored with their provenance, sent never, refused while nobody works the conversation, counted
+as AI usage), hand-off, join, resolve
 and surveys, refused commands that change nothing, inbound messages and calls from vendors
 (retries ignored, STOP and START), and the outbox sending once."""
 
@@ -14,7 +16,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from adapters.llm.tokens import EstimatedTokenCounter
-from application.conversations.assistant import AiAssistant, ReplyStored
+from application.conversations.assistant import (
+    AiAssistant,
+    DraftStarted,
+    DraftStored,
+    ReplyStored,
+)
 from application.conversations.commands import (
     HandOff,
     JoinConversation,
@@ -38,9 +45,19 @@ from application.conversations.ports import (
     StreamItem,
     TransportUnavailable,
 )
+from application.conversations.replies import FINISHED, ReplyRunner
 from application.knowledge.handlers import AddKnowledge
+from application.projections.ai_usage import AiUsageProjection
+from application.projections.conversations import ConversationsProjection
+from application.projections.memory import MemoryRows
 from domain.contacts import Contact
-from domain.conversations import AssistantSettings, Conversation, Delivery, HandoffRules
+from domain.conversations import (
+    AssistantSettings,
+    Conversation,
+    ConversationStatus,
+    Delivery,
+    HandoffRules,
+)
 from domain.conversations.errors import OptedOut
 from domain.leads import Lead
 from domain.shared import (
@@ -196,6 +213,83 @@ def test_the_oldest_messages_leave_the_context_first(app: App) -> None:
     kept = turn.content.splitlines()
     assert kept[-1].startswith("message number 39") and len(kept) < 40
     assert not any(line.startswith("message number 0 ") for line in kept)
+
+
+def test_a_draft_for_the_agent_is_stored_with_provenance_and_sends_nothing(app: App) -> None:
+    desk = Desk(app)
+    conversation = desk.conversation()
+    desk.say(conversation, "How much is whitening?")
+    joined = app.run(JoinConversation(conversation, None))
+    desk.model.down = True
+    with pytest.raises(ModelUnavailable):
+        list(desk.assistant.draft(app.ctx, conversation))
+    desk.model.down = False
+    items = list(desk.assistant.draft(app.ctx, conversation))
+    started, stored = items[0], items[-1]
+    assert isinstance(started, DraftStarted) and isinstance(stored, DraftStored)
+    assert started.draft_id == stored.draft_id
+    assert "".join(i.text for i in items if isinstance(i, Delta)) == stored.text == (
+        "Whitening costs 300 EUR.")
+    assert stored.provenance.passages == ("doc#1",)
+    assert stored.version == joined.version + 1
+    assert "Teeth whitening costs 300 EUR." in desk.model.prompts[-1].system
+    [suggested] = app.all_of(Conversation.AiDraftSuggested)
+    assert (suggested.draft_id, suggested.text, suggested.provider, suggested.model,
+            suggested.tokens_out, suggested.confidence, suggested.passages,
+            suggested.memory_ids, suggested.fallbacks, suggested.based_on_version) == (
+        stored.draft_id, "Whitening costs 300 EUR.", "scripted", "scripted-1", 4, 1.0,
+        ["doc#1"], [], [], joined.version)
+    assert desk.events(conversation) == ["ConversationStarted", "MessageReceived",
+                                         "AgentJoined", "AiDraftSuggested"]
+    after = app.load(Conversation, conversation)
+    assert (after.status, after.agent_id, after.ai_turns) == (
+        ConversationStatus.AGENT_HANDLING, joined.agent_id, 0)
+    assert [m.body for m in after.ordered_messages()] == ["How much is whitening?"]
+    # The console's way in: the runner drafts on a worker; a second draft is a new one.
+    runner = ReplyRunner(desk.assistant, wait_seconds=30)
+    try:
+        queue = runner.start_draft(app.ctx, conversation)
+        queued = []
+        while (item := queue.get(timeout=30)) is not FINISHED:
+            queued.append(item)
+    finally:
+        runner.shutdown()
+    again = queued[-1]
+    assert isinstance(again, DraftStored) and again.draft_id != stored.draft_id
+    # The agent sends the draft, edited, on the version the draft answered with.
+    sent = app.run(PostMessage(conversation, again.version, "agent", again.text + " Book?"))
+    assert [m.author for m in sent.messages] == ["customer", "agent"]
+    # Drafts are AI usage; the conversations read model keeps the version only.
+    rows = MemoryRows()
+    for event in app.events(conversation):
+        for projection in (ConversationsProjection(), AiUsageProjection()):
+            projection.apply(event, rows)
+    [usage] = rows.rows("ai_usage")
+    assert (usage["provider"], usage["replies"], usage["withheld"], usage["tokens_in"],
+            usage["tokens_out"]) == ("scripted", 2, 0, 2 * suggested.tokens_in, 8)
+    [view] = rows.rows("conversations")
+    assert (view["status"], view["version"], view["message_count"]) == (
+        "agent_handling", sent.version, 2)
+
+
+def test_a_draft_is_refused_while_nobody_works_the_conversation_and_the_model_is_not_asked(
+        app: App) -> None:
+    desk = Desk(app)
+    conversation = desk.conversation()
+    desk.say(conversation, "How much is whitening?")
+
+    def refused(status: str) -> None:
+        assert app.load(Conversation, conversation).status.value == status
+        with pytest.raises(RuleViolated, match="only while a person works"):
+            list(desk.assistant.draft(app.ctx, conversation))
+
+    refused("open")
+    list(desk.assistant.reply(app.ctx, conversation))
+    refused("ai_handling")
+    app.run(ResolveConversation(conversation, None, "RESOLVED"))
+    refused("resolved")
+    assert len(desk.model.prompts) == 1  # the reply's, never a draft's
+    assert "AiDraftSuggested" not in desk.events(conversation)
 
 
 def test_hand_off_join_resolve_and_surveys(app: App) -> None:

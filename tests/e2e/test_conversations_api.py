@@ -1,6 +1,6 @@
 """Conversations over HTTP: the offline assistant (the default chain), the OpenAI SDK against a
 local fake server, Server-Sent Events, a client leaving mid-stream, hand-off, resolution,
-surveys, isolation and bad input."""
+surveys, drafts for agents, isolation and bad input."""
 
 from __future__ import annotations
 
@@ -202,6 +202,49 @@ def test_hand_off_join_resolve_and_surveys(tenant: TenantSession) -> None:
         "ConversationResolved", "CsatRecorded", "NpsRecorded"]
 
 
+def test_an_agent_gets_an_ai_draft_as_json_or_streamed_and_nothing_is_sent(
+        tenant: TenantSession) -> None:
+    conversation, _ = webchat(tenant)
+    path = f"/v1/conversations/{conversation}"
+    say(tenant, conversation, "How much does teeth whitening cost?")
+    before_handoff = tenant.post(f"{path}/ai-draft")
+    assert before_handoff.status_code == 409, before_handoff.text
+    assert before_handoff.json()["type"].endswith("/rule-violated")
+    assert tenant.post(f"{path}/ai-draft",
+                       headers={"Accept": "text/event-stream"}).status_code == 409
+    joined = ok(tenant.post(f"{path}/join")).json()
+    response = ok(tenant.post(f"{path}/ai-draft"))
+    draft = response.json()
+    assert draft["provider"] == "local" and "300 EUR" in draft["text"]
+    assert draft["passages"] and draft["passages"][0].endswith("#1")
+    assert draft["version"] == joined["version"] + 1
+    assert response.headers["etag"] == f'"{draft["version"]}"'
+    assert {"draft_id", "model", "tokens_in", "tokens_out", "confidence", "memory_ids",
+            "fallbacks"} <= draft.keys()
+    with tenant.client.stream("POST", f"{path}/ai-draft",
+                              headers={**tenant.headers, "Accept": "text/event-stream"}) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = sse_events(list(stream.iter_lines()))
+    names = [name for name, _ in events]
+    assert names[0] == "started" and names[-1] == "done" and "delta" in names
+    done = events[-1][1]
+    assert events[0][1]["draft_id"] == done["draft_id"] != draft["draft_id"]
+    assert "".join(d["text"] for n, d in events if n == "delta") == done["text"] == draft["text"]
+    assert done["version"] == draft["version"] + 1
+    # Nothing was sent: the status and the messages are as the agent left them.
+    view = tenant.read(path, response.headers["x-frontdesk-position"]).json()
+    assert (view["status"], [m["author"] for m in view["messages"]]) == (
+        "agent_handling", ["customer"])
+    types = [e["type"] for e in history(tenant, conversation)]
+    assert types.count("AiDraftSuggested") == 2 and "MessageSent" not in types
+    sent = ok(tenant.post(f"{path}/messages", json={"author": "agent", "body": done["text"]},
+                          headers={"If-Match": f'"{done["version"]}"'}))
+    usage = tenant.read("/v1/analytics/ai-usage", sent.headers["x-frontdesk-position"]).json()
+    [row] = usage["items"]
+    assert (row["provider"], row["replies"]) == ("local", 2) and row["tokens_in"] > 0
+
+
 def test_another_tenants_conversation_is_404(tenant: TenantSession,
                                              other_tenant: TenantSession) -> None:
     conversation, _ = webchat(tenant, knowledge=False)
@@ -209,6 +252,7 @@ def test_another_tenants_conversation_is_404(tenant: TenantSession,
     assert other_tenant.get(path).status_code == 404
     assert other_tenant.get(f"{path}/events").status_code == 404
     assert other_tenant.post(f"{path}/ai-reply").status_code == 404
+    assert other_tenant.post(f"{path}/ai-draft").status_code == 404
     assert other_tenant.post(f"{path}/messages", json={"author": "customer",
                                                        "body": "hi"}).status_code == 404
     assert other_tenant.post(f"{path}/handoff", json={}).status_code == 404

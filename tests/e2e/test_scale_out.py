@@ -44,7 +44,7 @@ class Cluster:
                       + [f"policy:{p.name}" for p in c.policies()]
                       + [f"consumer:{x.name}" for x in c.consumers()]
                       + ["policy:stale-leads", "privacy:compaction", "privacy:retention",
-                         "policy:contact-center"])
+                         "policy:contact-center", "webhooks:delivery"])
 
     def holders(self) -> dict[str, list[str]]:
         """Claim key -> the processes (application names) holding its advisory lock."""

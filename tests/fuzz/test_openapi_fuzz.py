@@ -32,7 +32,8 @@ def service(owner_url: str) -> Iterator[Served]:
                 FRONTDESK_LOGIN_THROTTLE_PER_ACCOUNT="1000000",
                 FRONTDESK_LOGIN_THROTTLE_PER_IP="1000000",
                 TWILIO_AUTH_TOKEN="fuzz-twilio-token", STRIPE_WEBHOOK_SECRET="whsec_fuzz",
-                FRONTDESK_EMAIL_WEBHOOK_SECRET="fuzz-email-secret") as running:
+                FRONTDESK_EMAIL_WEBHOOK_SECRET="fuzz-email-secret",
+                FRONTDESK_STREAMS_MAX_SECONDS="1") as running:  # GET /v1/stream ends
         yield running
 
 

@@ -108,6 +108,61 @@ def test_a_reply_below_the_confidence_threshold_is_withheld_and_hands_off() -> N
     assert conversation.messages == {}
 
 
+def test_a_draft_for_the_agent_is_stored_once_with_provenance_and_changes_nothing_else(
+        ) -> None:
+    conversation = started()
+    conversation.receive(actor="c", at=T0, message_id=uuid4(), body="Can I talk to a human?",
+                         external_id=None, rules=RULES)
+    agent = uuid4()
+    conversation.join(actor="user:x", at=T0, agent_id=agent)
+    conversation.collect_events()
+    before = (conversation.status, dict(conversation.messages), conversation.ai_turns,
+              conversation.agent_id)
+    draft_id = uuid4()
+    conversation.record_ai_draft(actor="user:x", at=T0, draft_id=draft_id,
+                                 body="  Whitening costs 300 EUR.  ", provenance=provenance(0.2))
+    [suggested] = conversation.collect_events()
+    assert isinstance(suggested, Conversation.AiDraftSuggested)
+    assert (suggested.draft_id, suggested.text, suggested.provider, suggested.model,
+            suggested.tokens_in, suggested.tokens_out, suggested.latency_ms,
+            suggested.cost_micros, suggested.confidence, suggested.passages,
+            suggested.memory_ids, suggested.fallbacks, suggested.prompt_version,
+            suggested.based_on_version) == (
+        draft_id, "Whitening costs 300 EUR.", "local", "offline-templates", 120, 30, 12, 0,
+        0.2, ["doc#1"], [], ["openai"], "v1", 2)
+    assert Conversation.AiDraftSuggested.personal == frozenset({"text"})
+    # a draft, even one below the confidence threshold, is neither sent nor hands off
+    assert (conversation.status, conversation.messages, conversation.ai_turns,
+            conversation.agent_id) == before
+    with pytest.raises(RuleViolated, match="already stored"):
+        conversation.record_ai_draft(actor="user:x", at=T0, draft_id=draft_id, body="Again",
+                                     provenance=provenance())
+    with pytest.raises(InvalidValue):
+        conversation.record_ai_draft(actor="user:x", at=T0, draft_id=uuid4(), body="   ",
+                                     provenance=provenance())
+    assert conversation.collect_events() == []
+
+
+def test_a_draft_is_refused_unless_a_person_works_the_conversation() -> None:
+    waiting = started()
+    waiting.hand_off(actor="a", at=T0, reason=HandoffReason.AGENT_REQUEST, detail=None)
+    waiting.record_ai_draft(actor="a", at=T0, draft_id=uuid4(), body="Hello",
+                            provenance=provenance())
+    assert waiting.status is ConversationStatus.WAITING_FOR_AGENT
+    answered = started()
+    answered.record_ai_reply(actor="ai", at=T0, message_id=uuid4(), body="One",
+                             provenance=provenance(), rules=RULES)
+    resolved = started()
+    resolved.resolve(actor="a", at=T0, disposition=DispositionCode("RESOLVED"),
+                     tenant_codes=frozenset(), note=None)
+    for conversation in (started(), answered, resolved):
+        version = conversation.version
+        with pytest.raises(RuleViolated, match="only while a person works"):
+            conversation.record_ai_draft(actor="a", at=T0, draft_id=uuid4(), body="Hello",
+                                         provenance=provenance())
+        assert conversation.version == version
+
+
 def test_resolution_needs_a_known_disposition_and_surveys_need_a_resolution() -> None:
     conversation = started()
     with pytest.raises(RuleViolated):

@@ -1,6 +1,7 @@
 """Hypothesis state machine over the Conversation aggregate: random sequences of customer
-messages (some retried by the vendor), AI replies, agent and system messages, hand-offs, joins,
-resolutions, surveys, the outbox's dispatch attempts and delivery callbacks, and voice calls.
+messages (some retried by the vendor), AI replies, AI drafts for agents, agent and system
+messages, hand-offs, joins, resolutions, surveys, the outbox's dispatch attempts and delivery
+callbacks, and voice calls.
 
 A model of the rules runs beside the aggregate: open -> ai_handling | waiting_for_agent |
 agent_handling -> resolved (final). Each rule checks the aggregate accepted or refused the
@@ -44,6 +45,7 @@ OPEN, AI, WAITING, AGENT, RESOLVED = (ConversationStatus.OPEN, ConversationStatu
                                       ConversationStatus.AGENT_HANDLING,
                                       ConversationStatus.RESOLVED)
 AI_MAY_ANSWER = {OPEN, AI}
+PERSON_WORKS = {WAITING, AGENT}  # the assistant only drafts for the person
 # What a customer writes, and the hand-off it asks for (None: none; "invalid": no text).
 BODIES = {"hello there": None, "can I talk to a human?": HandoffReason.CUSTOMER_REQUEST,
           "I have a complaint": HandoffReason.KEYWORD, "   ": "invalid",
@@ -101,6 +103,7 @@ class ConversationMachine(RuleBasedStateMachine):
         self.outbound: dict[UUID, OutboundModel] = {}
         self.seen: set[str] = set()
         self.calls: dict[str, CallModel] = {}
+        self.drafts: set[UUID] = set()
 
     @initialize(channel=st.sampled_from([Channel.SMS, Channel.WEBCHAT, Channel.EMAIL]))
     def start(self, channel: Channel) -> None:
@@ -204,6 +207,23 @@ class ConversationMachine(RuleBasedStateMachine):
         self.ai_turns += 1
         if self.ai_turns >= RULES.max_ai_turns:
             self.handed_off(HandoffReason.AI_TURN_LIMIT)
+
+    @rule(confident=st.booleans(), reuse=st.booleans())
+    def ai_drafts(self, confident: bool, reuse: bool) -> None:
+        """A draft for the person working the conversation: allowed exactly then (a draft id
+        once), and it never changes the state, the messages or the AI turns."""
+        draft_id = next(iter(self.drafts)) if reuse and self.drafts else uuid4()
+        allowed = draft_id not in self.drafts and self.status in PERSON_WORKS
+        before = (self.conversation.status, self.conversation.ordered_messages(),
+                  self.conversation.ai_turns, self.conversation.agent_id)
+        self.attempt(allowed, lambda: self.conversation.record_ai_draft(
+            actor="a", at=self.tick(), draft_id=draft_id, body="A suggested reply.",
+            provenance=provenance(0.9 if confident else 0.1)))
+        assert (self.conversation.status, self.conversation.ordered_messages(),
+                self.conversation.ai_turns, self.conversation.agent_id) == before
+        if allowed:
+            self.drafts.add(draft_id)
+            self.events += 1  # AiDraftSuggested
 
     @rule(agent=st.sampled_from(AGENTS))
     def agent_writes(self, agent: UUID) -> None:
@@ -365,6 +385,7 @@ class ConversationMachine(RuleBasedStateMachine):
         elif c.status is not RESOLVED:
             assert c.agent_id is None, "only an agent handling it holds a conversation"
         assert c.external_ids == self.seen
+        assert c.draft_ids == self.drafts
 
     @invariant()
     def messages_are_kept_in_order_with_their_delivery(self) -> None:

@@ -17,6 +17,17 @@ from adapters.eventstore.mapper import upcast
 from domain.contact_center.values import ServiceLevel
 from domain.shared.money import Money
 
+ENVELOPE = ("timestamp", "tenant_id", "actor", "originator_topic")
+"""What every event carries that a history shows beside its data, not in it."""
+
+
+def history_data(cls: type, state: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """(at, actor, data) of a decoded event of ``cls`` as histories show it: the event's
+    history entry (GET .../events), the access export and webhook payloads alike."""
+    flat = flat_state(cls, state)
+    data = {k: plain(v) for k, v in flat.items() if k not in ENVELOPE}
+    return plain(flat["timestamp"]), str(flat.get("actor", "")), data
+
 
 def flat_state(cls: type, state: dict[str, Any]) -> dict[str, Any]:
     """The state (decoded, of an event of ``cls``) upcast, value objects spelled out."""

@@ -8,14 +8,13 @@ from uuid import UUID
 
 from adapters.crypto.blind_index import HmacBlindIndex
 from adapters.eventstore.group_commit import GroupCommitter
-from adapters.eventstore.history import flat_state, plain
+from adapters.eventstore.history import history_data
 from adapters.eventstore.mapper import Ciphers, PersonalDataMapper, _resolve
 from adapters.eventstore.recorder import CommitUnit, HashedClaim, TenantEventRecorder
 from application.ports import HistoryEntry, IdempotencyRecord, StoredResponse
 from domain.shared.aggregate import Claim, TenantAggregate
 
 NOTHING_WRITTEN = "0"
-_ENVELOPE = ("timestamp", "tenant_id", "actor", "originator_topic")
 
 
 class TenantEventStore:
@@ -100,9 +99,7 @@ class TenantEventStore:
         entries = []
         for stored in self.recorder.select_aggregate(tenant_id, aggregate_id):
             cls = _resolve(stored.topic)
-            state = flat_state(cls, self.mapper.decode_state(stored))
-            data = {k: plain(v) for k, v in state.items() if k not in _ENVELOPE}
-            entries.append(HistoryEntry(
-                type=cls.__name__, version=stored.originator_version,
-                at=plain(state["timestamp"]), actor=str(state.get("actor", "")), data=data))
+            at, actor, data = history_data(cls, self.mapper.decode_state(stored))
+            entries.append(HistoryEntry(type=cls.__name__, version=stored.originator_version,
+                                        at=at, actor=actor, data=data))
         return entries

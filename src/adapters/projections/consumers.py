@@ -36,6 +36,10 @@ class ConsumerRunner:
         self.tracking_name = consumer_tracking_name(consumer)
         self.batch_size = batch_size
         self.position: Position | None = None
+        # A consumer that needs each event's position (the webhook enqueuer: it is the
+        # delivery's id), or to hear that its position was reloaded (ADR 0068).
+        self._handle_at = getattr(consumer, "handle_at", None)
+        self._resume = getattr(consumer, "resume", None)
 
     def ensure_tracking(self) -> None:
         with self._pool.connection() as conn:
@@ -50,6 +54,8 @@ class ConsumerRunner:
                 if row is None:
                     raise LookupError(f"{self.tracking_name} has no tracking row")
                 self.position = row.position
+                if self._resume is not None:
+                    self._resume()
             start = self.position
             batch = read_after(conn, start, self.batch_size, topics=self.topics)
             prefetch_keys(self._mapper, batch, conn)
@@ -57,7 +63,11 @@ class ConsumerRunner:
             failure: Exception | None = None
             for read in batch.events:
                 try:
-                    self.consumer.handle(self._mapper.to_domain_event(read.stored))
+                    event = self._mapper.to_domain_event(read.stored)
+                    if self._handle_at is not None:
+                        self._handle_at(event, read.position.text())
+                    else:
+                        self.consumer.handle(event)
                 except Exception as error:
                     failure = error
                     break

@@ -94,6 +94,13 @@ def _query(columns: str, after: Position, limit: int, *, topics: Sequence[str] =
     return query, params
 
 
+def tenant_query(after: Position, limit: int, tenant_id: UUID) -> tuple[str, list[Any]]:
+    """``read_after``'s statement for one tenant's events (columns as named in ``_COLUMNS``
+    plus ``horizon``), to run as that tenant under row-level security (``fetch_as_tenant``):
+    the API's live streams (``adapters.streams``)."""
+    return _query(_COLUMNS, after, limit, tenant_id=tenant_id)
+
+
 def read_after(conn: psycopg.Connection[Any], after: Position, limit: int, *,
                topics: Sequence[str] = (), until: datetime | None = None,
                tenant_id: UUID | None = None) -> ReadBatch:

@@ -237,3 +237,8 @@ TABLES: dict[str, Table] = {table.name: table for table in (
 from adapters.projections.contact_center_tables import CONTACT_CENTER_TABLES  # noqa: E402
 
 TABLES.update(CONTACT_CENTER_TABLES)
+
+# Outbound webhooks (issue 17): the subscriptions' read model.
+from adapters.projections.webhook_tables import WEBHOOK_TABLES  # noqa: E402
+
+TABLES.update(WEBHOOK_TABLES)

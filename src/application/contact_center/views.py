@@ -106,6 +106,14 @@ class TaskView:
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def conversation_id(self) -> UUID | None:
+        """The conversation a hand-off task is about: its source is ``<conversation id>:<the
+        conversation's version>`` (``HandoffTaskPolicy``)."""
+        if self.source_kind != "conversation_handoff" or not self.source_ref:
+            return None
+        return UUID(self.source_ref.partition(":")[0])
+
     @classmethod
     def of(cls, task: Task) -> TaskView:
         reservation = task.reservation

@@ -1,6 +1,14 @@
 """Conversations: commands, handlers, the AI assistant, the outbox, queries."""
 
-from application.conversations.assistant import AiAssistant, ReplyEvent, ReplyStarted, ReplyStored
+from application.conversations.assistant import (
+    AiAssistant,
+    DraftEvent,
+    DraftStarted,
+    DraftStored,
+    ReplyEvent,
+    ReplyStarted,
+    ReplyStored,
+)
 from application.conversations.context import ContextBuilder
 from application.conversations.inbound import Received, ReceiveInboundHandler, RecordCallHandler
 from application.conversations.outbox import OutboxDispatcher
@@ -18,6 +26,9 @@ __all__ = [
     "ContextBuilder",
     "ConversationQueries",
     "ConversationView",
+    "DraftEvent",
+    "DraftStarted",
+    "DraftStored",
     "LanguageModel",
     "ModelUnavailable",
     "OutboxDispatcher",

@@ -94,6 +94,16 @@ class RecordAiReply:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordAiDraft:
+    """A reply the assistant drafted for the person working the conversation (not sent)."""
+
+    conversation_id: UUID
+    draft_id: UUID
+    text: str
+    provenance: AiProvenance
+
+
+@dataclass(frozen=True, slots=True)
 class BeginDispatch:
     conversation_id: UUID
     message_id: UUID

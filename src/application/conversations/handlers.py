@@ -13,6 +13,7 @@ from application.conversations.commands import (
     JoinConversation,
     PostMessage,
     ReceiveInbound,
+    RecordAiDraft,
     RecordAiReply,
     RecordCall,
     RecordDelivery,
@@ -162,6 +163,16 @@ class RecordAiReplyHandler(_WithSettings):
         return ConversationView.of(conversation), delivered
 
 
+def record_ai_draft(command: RecordAiDraft, uow: UnitOfWork,
+                    ctx: CommandContext) -> ConversationView:
+    """Stores a reply the assistant drafted for the agent (the assistant generated it)."""
+    conversation = uow.get(Conversation, command.conversation_id)
+    conversation.record_ai_draft(actor=ctx.actor, at=ctx.now, draft_id=command.draft_id,
+                                 body=command.text, provenance=command.provenance)
+    uow.add(conversation)
+    return ConversationView.of(conversation)
+
+
 def begin_dispatch(command: BeginDispatch, uow: UnitOfWork, ctx: CommandContext) -> int:
     conversation = uow.get(Conversation, command.conversation_id)
     attempt = conversation.begin_dispatch(actor=ctx.actor, at=ctx.now,
@@ -194,6 +205,7 @@ def command_handlers(settings: AssistantSettingsSource, phones: PhoneNormaliser)
             JoinConversation: join_conversation,
             ResolveConversation: ResolveConversationHandler(settings),
             RecordSurvey: record_survey, RecordAiReply: RecordAiReplyHandler(settings),
+            RecordAiDraft: record_ai_draft,
             BeginDispatch: begin_dispatch, RecordDelivery: record_delivery,
             ReceiveInbound: ReceiveInboundHandler(phones, settings),
             RecordCall: RecordCallHandler(phones, settings)}

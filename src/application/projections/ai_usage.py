@@ -1,5 +1,7 @@
 """The ai_usage read model: tokens, estimated cost and latency per tenant, provider and day
-(UTC), from the provenance every AI answer carries (withheld drafts cost tokens too)."""
+(UTC), from the provenance every AI answer carries (withheld answers cost tokens too, and so
+do the drafts the assistant writes for agents). ``replies`` counts every answer generated:
+sent, withheld or drafted."""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ def _day(event: Any) -> list[tuple[str, RowKey]]:
     return [(TABLE, (event.tenant_id, event.timestamp.date(), event.provider))]
 
 
+def _withheld(event: Any) -> bool:
+    """An answer kept back for not being confident (a draft is never sent, nor withheld)."""
+    return isinstance(event, Conversation.AiReplyGenerated) and not event.delivered
+
+
 class AiUsageProjection(Projection):
     name = "ai_usage"
     version = 1
@@ -23,6 +30,7 @@ class AiUsageProjection(Projection):
     def __init__(self) -> None:
         super().__init__()
         self.on(Conversation.AiReplyGenerated, self._generated, _day, uses_personal_data=False)
+        self.on(Conversation.AiDraftSuggested, self._generated, _day, uses_personal_data=False)
 
     @staticmethod
     def _generated(event: Any, rows: ViewRows) -> None:
@@ -33,7 +41,7 @@ class AiUsageProjection(Projection):
             "tokens_out": 0, "cost_micros": 0, "latency_ms_total": 0}
         rows.put(TABLE, key, {
             **row, "replies": row["replies"] + 1,
-            "withheld": row["withheld"] + (0 if event.delivered else 1),
+            "withheld": row["withheld"] + (1 if _withheld(event) else 0),
             "tokens_in": row["tokens_in"] + event.tokens_in,
             "tokens_out": row["tokens_out"] + event.tokens_out,
             "cost_micros": row["cost_micros"] + event.cost_micros,

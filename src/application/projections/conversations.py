@@ -34,6 +34,9 @@ class ConversationsProjection(Projection):
         self.on(C.MessageReceived, self._received, _with_message)
         self.on(C.AiReplyGenerated, self._ai_reply, _with_message, uses_personal_data=False)
         self.on(C.MessageSent, self._sent, _with_message)
+        # A draft for the agent changes no message and no status, only the version (If-Match).
+        self.on(C.AiDraftSuggested, self._update(lambda e, r: {}), _conversation,
+                uses_personal_data=False)
         self.on(C.MessageDispatchAttempted, self._attempted, _with_message)
         self.on(C.MessageDeliveryUpdated, self._delivery, _with_message)
         self.on(C.HandedOff, self._update(lambda e, r: {

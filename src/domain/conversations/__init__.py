@@ -6,6 +6,7 @@ from domain.conversations.handoff import DEFAULT_HANDOFF_WORDS, HandoffReason, H
 from domain.conversations.messages import Call, Direction, Message
 from domain.conversations.values import (
     AI_MAY_ANSWER,
+    AI_MAY_DRAFT,
     STANDARD_DISPOSITIONS,
     Author,
     Channel,
@@ -17,6 +18,7 @@ from domain.conversations.values import (
 
 __all__ = [
     "AI_MAY_ANSWER",
+    "AI_MAY_DRAFT",
     "DEFAULT_HANDOFF_WORDS",
     "STANDARD_DISPOSITIONS",
     "AiProvenance",

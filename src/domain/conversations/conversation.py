@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -19,6 +20,7 @@ from domain.conversations.handoff import HandoffReason, HandoffRules
 from domain.conversations.messages import Call, Direction, Message
 from domain.conversations.values import (
     AI_MAY_ANSWER,
+    AI_MAY_DRAFT,
     Author,
     Channel,
     ConversationStatus,
@@ -49,6 +51,15 @@ class AiProvenance:
     fallbacks: tuple[str, ...]
     prompt_version: str
     based_on_version: int
+
+    def event_fields(self) -> dict[str, Any]:
+        """The provenance as the fields of the event that records it (an answer or a draft)."""
+        return {"provider": self.provider, "model": self.model, "tokens_in": self.tokens_in,
+                "tokens_out": self.tokens_out, "latency_ms": self.latency_ms,
+                "cost_micros": self.cost_micros, "confidence": round(self.confidence, 4),
+                "passages": list(self.passages), "memory_ids": list(self.memory_ids),
+                "fallbacks": list(self.fallbacks), "prompt_version": self.prompt_version,
+                "based_on_version": self.based_on_version}
 
 
 class Conversation(TenantAggregate):
@@ -104,6 +115,26 @@ class Conversation(TenantAggregate):
         based_on_version: int
         delivered: bool
         withheld_draft: str | None
+
+    class AiDraftSuggested(TenantAggregate.Event):
+        """A reply the assistant suggested to the person working the conversation: nothing
+        is sent; the agent edits it and sends their own message. Provenance as an answer's."""
+
+        personal = frozenset({"text"})
+        draft_id: UUID
+        text: str
+        provider: str
+        model: str
+        tokens_in: int
+        tokens_out: int
+        latency_ms: int
+        cost_micros: int
+        confidence: float
+        passages: list[str]
+        memory_ids: list[str]
+        fallbacks: list[str]
+        prompt_version: str
+        based_on_version: int
 
     class HandedOff(TenantAggregate.Event):
         personal = frozenset({"detail"})
@@ -163,6 +194,7 @@ class Conversation(TenantAggregate):
         self.messages: dict[UUID, Message] = {}
         self.external_ids: set[str] = set()
         self.ai_turns = 0
+        self.draft_ids: set[UUID] = set()
         self.agent_id: UUID | None = None
         self.handoff_reason: str | None = None
         self.disposition: str | None = None
@@ -290,14 +322,8 @@ class Conversation(TenantAggregate):
         text = _body(body)
         confident = provenance.confidence >= rules.min_confidence
         self._ai_reply_generated(
-            actor=actor, timestamp=at, message_id=message_id, provider=provenance.provider,
-            model=provenance.model, tokens_in=provenance.tokens_in,
-            tokens_out=provenance.tokens_out, latency_ms=provenance.latency_ms,
-            cost_micros=provenance.cost_micros, confidence=round(provenance.confidence, 4),
-            passages=list(provenance.passages), memory_ids=list(provenance.memory_ids),
-            fallbacks=list(provenance.fallbacks), prompt_version=provenance.prompt_version,
-            based_on_version=provenance.based_on_version, delivered=confident,
-            withheld_draft=None if confident else text)
+            actor=actor, timestamp=at, message_id=message_id, **provenance.event_fields(),
+            delivered=confident, withheld_draft=None if confident else text)
         if not confident:
             self._handed_off(actor=actor, timestamp=at, reason=HandoffReason.LOW_CONFIDENCE.value,
                              detail=f"confidence {provenance.confidence:.2f} is below "
@@ -321,6 +347,26 @@ class Conversation(TenantAggregate):
                             withheld_draft: str | None) -> None:
         if delivered:
             self.status = ConversationStatus.AI_HANDLING
+
+    def record_ai_draft(self, *, actor: str, at: datetime, draft_id: UUID, body: str,
+                        provenance: AiProvenance) -> None:
+        """Store a reply the assistant drafted for the person working the conversation, once,
+        with its provenance. Nothing is sent: no message, no status change, no AI turn."""
+        if draft_id in self.draft_ids:
+            raise RuleViolated("this draft is already stored")
+        if self.status not in AI_MAY_DRAFT:
+            raise RuleViolated(f"the assistant drafts replies only while a person works the "
+                               f"conversation; it is {self.status.value}")
+        self._ai_draft_suggested(actor=actor, timestamp=at, draft_id=draft_id,
+                                 text=_body(body), **provenance.event_fields())
+
+    @event(AiDraftSuggested)
+    def _ai_draft_suggested(self, actor: str, timestamp: datetime, draft_id: UUID, text: str,
+                            provider: str, model: str, tokens_in: int, tokens_out: int,
+                            latency_ms: int, cost_micros: int, confidence: float,
+                            passages: list[str], memory_ids: list[str], fallbacks: list[str],
+                            prompt_version: str, based_on_version: int) -> None:
+        self.draft_ids.add(draft_id)
 
     @event(MessageSent)
     def _sent(self, actor: str, timestamp: datetime, message_id: UUID, author: str,

@@ -41,6 +41,11 @@ class ConversationStatus(StrEnum):
 
 
 AI_MAY_ANSWER = frozenset({ConversationStatus.OPEN, ConversationStatus.AI_HANDLING})
+"""The assistant answers the customer itself only while no person works the conversation."""
+
+AI_MAY_DRAFT = frozenset({ConversationStatus.WAITING_FOR_AGENT,
+                          ConversationStatus.AGENT_HANDLING})
+"""While a person works the conversation the assistant only drafts replies for them (ADR 0021)."""
 
 
 class Author(StrEnum):

@@ -14,6 +14,8 @@ from entrypoints.composition.identity import IdentityContainer
 from entrypoints.composition.knowledge import KnowledgeContainer
 from entrypoints.composition.leads import LeadsContainer
 from entrypoints.composition.privacy import PrivacyContainer
+from entrypoints.composition.streams import StreamsContainer
+from entrypoints.composition.webhooks import WebhooksContainer
 
 __all__ = [
     "AnalyticsContainer",
@@ -24,4 +26,6 @@ __all__ = [
     "KnowledgeContainer",
     "LeadsContainer",
     "PrivacyContainer",
+    "StreamsContainer",
+    "WebhooksContainer",
 ]

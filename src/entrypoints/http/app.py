@@ -3,21 +3,27 @@ roles, problems), then one router per bounded context (``SLICES``)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from pydantic import BaseModel
 
 from adapters.identity.gate import AccessGate
@@ -28,6 +34,7 @@ from entrypoints.container import Container
 from entrypoints.http import (
     analytics,
     cases,
+    console,
     contact_center,
     conversations,
     identity,
@@ -35,13 +42,15 @@ from entrypoints.http import (
     leads,
     operations,
     privacy,
+    streams,
+    webhooks_out,
 )
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
 from entrypoints.http.middleware import request_context
 from entrypoints.http.openapi import document_problems, document_roles
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
-from entrypoints.http.security import TokenAuthentication, require_roles
+from entrypoints.http.security import CONSOLE, TokenAuthentication, require_roles
 from entrypoints.http.slices import Slice
 from entrypoints.runtime import Runtime, settle_heap
 from entrypoints.settings import Settings
@@ -50,7 +59,9 @@ log = logging.getLogger("frontdesk")
 
 SLICES: Sequence[Slice] = (
     operations.SLICE, identity.SLICE, leads.SLICE, privacy.SLICE, knowledge.SLICE, cases.SLICE,
-    conversations.SLICE, contact_center.SLICE, analytics.SLICE)
+    console.SLICE,
+    conversations.SLICE, contact_center.SLICE, analytics.SLICE,
+    webhooks_out.SLICE, streams.SLICE)
 
 DESCRIPTION = """
 Frontdesk is the back office of businesses that sell through conversations: leads, contacts,
@@ -161,6 +172,24 @@ def _cors(settings: Settings) -> CORSConfig | None:
                                       "X-Frontdesk-Consistency"])
 
 
+def _csrf(settings: Settings) -> CSRFConfig:
+    """Double-submit CSRF tokens for the console's forms and htmx requests. The API takes no
+    cookie (a bearer header only), so it is left out."""
+    secret = hashlib.sha256(b"frontdesk csrf\0" + settings.jwt_secret.encode()).hexdigest()
+    return CSRFConfig(secret=secret, cookie_name="fd_csrf", cookie_path=CONSOLE,
+                      cookie_httponly=True, cookie_samesite="strict",
+                      cookie_secure=settings.env == "production",
+                      exclude=["^/v1/", "^/health", "^/metrics", "^/schema"])
+
+
+def _templates(slices: Sequence[Slice]) -> TemplateConfig[JinjaTemplateEngine] | None:
+    directories: list[Path | PathLike[Any] | str] = [
+        piece.templates for piece in slices if piece.templates is not None]
+    if not directories:
+        return None
+    return TemplateConfig(directory=directories, engine=JinjaTemplateEngine)
+
+
 def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Frontdesk API", version="1.0.0", description=DESCRIPTION, path="/schema",
@@ -215,7 +244,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         process_exiting()
 
     app = Litestar(
-        route_handlers=[c for piece in slices for c in piece.controllers],
+        route_handlers=[handler for piece in slices
+                        for handler in (*piece.controllers, *piece.files(container))],
         dependencies={"bus": Constant(container.bus()), "reads": Constant(reads),
                       "gate": Constant(edge.gate), **_provided(slices, container)},
         middleware=[DefineMiddleware(edge.authentication, exclude=["^/schema"],
@@ -226,6 +256,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         on_shutdown=[stopped, unwatch_all, edge.close],
         request_max_body_size=settings.max_body_bytes,
         cors_config=_cors(settings),
+        csrf_config=_csrf(settings),
+        template_config=_templates(slices),
         openapi_config=_openapi(slices),
         debug=False,
         logging_config=None,

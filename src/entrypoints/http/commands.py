@@ -50,10 +50,13 @@ def stored(status: int, model: BaseModel, headers: dict[str, str] | None = None
 
 def execute(request: Request[Principal, Any, Any], bus: CommandBus, command: Any,
             render: Callable[[Any], StoredResponse], *,
-            body: BaseModel | bytes | None) -> Response[bytes]:
+            body: BaseModel | bytes | None,
+            answer: Callable[[Any], StoredResponse] | None = None) -> Response[bytes]:
     """Run ``command`` (the bus finds its handler by its type); answer with ``render(result)``,
     or the stored first answer on a retry. ``body`` is what the client sent: with the method
-    and path it is the fingerprint an Idempotency-Key is held to."""
+    and path it is the fingerprint an Idempotency-Key is held to. ``answer``, when given,
+    renders this request's own answer where it must differ from the one stored for retries
+    (a secret shown once is never stored)."""
     idempotency = None
     key = request.headers.get("idempotency-key")
     if key is not None:
@@ -68,7 +71,7 @@ def execute(request: Request[Principal, Any, Any], bus: CommandBus, command: Any
         response, position = outcome.response, outcome.position
         extra = {"Idempotent-Replayed": "true"}
     else:
-        response, position, extra = render(outcome.result), outcome.position, {}
+        response, position, extra = (answer or render)(outcome.result), outcome.position, {}
     headers = {**dict(response.headers), **extra, POSITION_HEADER: position}
     return Response(content=response.body, status_code=response.status, media_type=JSON,
                     headers=headers)

@@ -4,6 +4,7 @@ paging parameters, and ``Constant``, the provider of collaborators built once at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -13,8 +14,10 @@ from litestar.params import FromPath, QueryParameter, SkipValidation
 from litestar.routes import HTTPRoute
 
 from application.bus import CommandBus
+from application.identity.access import Origin
 from application.ports import ConsistencyGate, EventHistory, HistoryEntry
 from domain.shared import NotFound
+from entrypoints.http.ratelimit import client_ip
 from entrypoints.http.security import Principal
 
 
@@ -78,3 +81,15 @@ Reads = Provided[ReadSide]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]
+
+
+@cache
+def origin_of(trust_forwarded: bool) -> Provide:
+    """Where each request came from (kept with logins and access changes); one provider per
+    setting, so the slices that ask for it share it."""
+
+    def origin(request: Req) -> Origin:
+        agent = request.headers.get("user-agent")
+        return Origin(client_ip(request.scope, trust_forwarded), agent[:300] if agent else None)
+
+    return Provide(origin, sync_to_thread=False)

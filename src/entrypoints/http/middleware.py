@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.observability.service import observe_request
 from domain.shared.ids import random_bytes
+from entrypoints.http.security import CONSOLE
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _API_HEADERS = [
@@ -22,6 +23,18 @@ _API_HEADERS = [
     (b"cross-origin-resource-policy", b"same-origin"),
 ]
 _DOCS_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_CONSOLE_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+     b"frame-ancestors 'none'"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+"""The console's pages: only its own scripts, styles and connections (ADR 0069)."""
 log = structlog.get_logger("frontdesk.access")
 
 
@@ -33,7 +46,8 @@ def request_context(app: ASGIApp) -> ASGIApp:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else random_bytes.take(16).hex()
         path: str = scope["path"]
-        extra = _DOCS_HEADERS if path.startswith("/schema") else _API_HEADERS
+        extra = (_DOCS_HEADERS if path.startswith("/schema") else
+                 _CONSOLE_HEADERS if path.startswith(CONSOLE) else _API_HEADERS)
         status: dict[str, int] = {"code": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -10,6 +10,7 @@ writes and hands it to the socket once, at the end of the turn (ADR 0053).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -46,9 +47,21 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+DRAINING: list[Callable[[], None]] = []
+"""Called when the server begins to shut down, before it waits for the open responses to
+finish: responses without an end (server-sent event streams) register here to end
+themselves, so a shutdown does not wait out its graceful timeout and then cancel them
+(ADR 0067). Called once per open connection: they must be idempotent and quick."""
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def shutdown(self) -> None:
+        for end in list(DRAINING):
+            end()
+        super().shutdown()
 
 
 PROTOCOL = f"{__name__}:{CoalescingHttpToolsProtocol.__name__}"

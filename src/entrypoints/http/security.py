@@ -26,6 +26,9 @@ from application.identity.access import KEY_PREFIX, key_matches, split_key
 from entrypoints.http.ratelimit import send_problem, too_many
 
 ALL_ROLES = frozenset({"admin", "supervisor", "agent", "analyst"})
+CONSOLE = "/console"
+"""The console's pages authenticate with the session cookie, the API with a bearer header."""
+SESSION_COOKIE = "fd_session"
 WRITERS = frozenset({"admin", "supervisor", "agent"})
 SUPERVISORS = frozenset({"admin", "supervisor"})
 ANALYSTS = frozenset({"admin", "supervisor", "analyst"})
@@ -70,13 +73,16 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
             if wait is not None:
                 await too_many(send, "ip", wait, [])
                 return
+            if scope["path"].startswith(CONSOLE):
+                await send_login_redirect(send, htmx=(b"hx-request", b"true") in scope["headers"])
+                return
             detail = refused.detail if isinstance(refused.detail, str) else "unauthenticated"
             await send_problem(send, 401, "unauthenticated", "Unauthenticated", detail[:300],
                                [(b"www-authenticate", b"Bearer")])
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
                                    ) -> AuthenticationResult:
-        token = bearer(connection)
+        token = session_token(connection) or bearer(connection)
         if token.startswith(KEY_PREFIX):
             return AuthenticationResult(await self._api_key(token), token)
         try:
@@ -101,6 +107,27 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
         if record.revoked:
             raise _unauthorized("the API key was revoked")
         return Principal(record.tenant_id, record.id, record.roles, kind="api_key")
+
+
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The console's session cookie (a token like the API's), on console paths only: the API
+    never reads a cookie, so no other site can make a browser call it (CSRF)."""
+    if not connection.scope["path"].startswith(CONSOLE):
+        return None
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
+async def send_login_redirect(send: Send, *, htmx: bool) -> None:
+    """A console page without a valid session goes to the login page; a fragment htmx asked
+    for makes the whole page go there (``HX-Redirect``) instead of swapping the login in."""
+    login = f"{CONSOLE}/login".encode()
+    headers = [(b"hx-redirect", login) if htmx else (b"location", login),
+               (b"content-length", b"0")]
+    start: Any = {"type": "http.response.start", "status": 200 if htmx else 303,
+                  "headers": headers}
+    await send(start)
+    body: Any = {"type": "http.response.body", "body": b""}
+    await send(body)
 
 
 def _unauthorized(detail: str) -> NotAuthorizedException:

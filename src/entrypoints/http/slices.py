@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from litestar import Controller, Request, Response
+from litestar import Request, Response
 from litestar.openapi.spec import Tag
+from litestar.types import ControllerRouterHandler
 
 if TYPE_CHECKING:
     from entrypoints.container import Container
@@ -19,7 +21,7 @@ ProblemHandler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
 @dataclass(frozen=True)
 class Slice:
     name: str
-    controllers: Sequence[type[Controller]]
+    controllers: Sequence[ControllerRouterHandler]
     tags: Sequence[Tag] = ()
     provide: Callable[[Container], Mapping[str, object]] = lambda _: {}
     """Route parameter name → the collaborator it receives, built from the context's
@@ -28,3 +30,7 @@ class Slice:
     """The context's own errors → their problem+json answer."""
     stop: Callable[[Container], None] | None = None
     """Called when the app shuts down, before the runtime stops."""
+    templates: Path | None = None
+    """The slice's page templates (Jinja2), if it serves pages."""
+    files: Callable[[Container], Sequence[ControllerRouterHandler]] = lambda _: ()
+    """Routers of static files, which depend on where the configuration says they are."""

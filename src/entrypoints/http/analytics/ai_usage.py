@@ -26,8 +26,9 @@ class AiUsageController(Controller):
     opt = roles(*ANALYSTS)
 
     @get("/ai-usage", sync_to_thread=True, summary="Tokens and estimated cost per provider per day",
-         description="From the `ai_usage` projection of every AI answer (withheld drafts "
-                     "included). `from` and `to` are inclusive UTC days.")
+         description="From the `ai_usage` projection of every AI answer (withheld answers "
+                     "and the drafts written for agents included: `replies` counts them all). "
+                     "`from` and `to` are inclusive UTC days.")
     def ai_usage(self, request: Req, usage: Provided[ConversationQueries],
                  reads: Reads, since: Since = None, until: Until = None
                  ) -> Response[AiUsagePage]:

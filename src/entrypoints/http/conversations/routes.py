@@ -1,5 +1,5 @@
-"""Conversations: start, read, write (customer or agent), AI reply (JSON or Server-Sent Events),
-hand off, join, resolve, CSAT, NPS, and the event history."""
+"""Conversations: start, read, write (customer or agent), AI reply and AI draft (JSON or
+Server-Sent Events), hand off, join, resolve, CSAT, NPS, and the event history."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from adapters.knowledge import RETRIEVAL_MODELS
 from application.bus import CommandBus
-from application.conversations.assistant import ReplyStarted, ReplyStored
+from application.conversations.assistant import (
+    DraftStarted,
+    DraftStored,
+    ReplyStarted,
+    ReplyStored,
+)
 from application.conversations.commands import (
     HandOff,
     JoinConversation,
@@ -42,6 +48,7 @@ from entrypoints.http.commands import (
     wait_for_own_writes,
 )
 from entrypoints.http.conversations.schemas import (
+    AiDraftOut,
     AiReplyOut,
     ConversationCreate,
     ConversationOut,
@@ -90,6 +97,26 @@ threshold is withheld (kept with its provenance) and the conversation is handed 
 (`delivered: false`). When every provider is down: 503 with `Retry-After`; nothing is stored and
 the customer's message stays. 409 when the conversation is with a person or resolved.
 """
+AI_DRAFT_DESCRIPTION = """
+Drafts a reply for the person working the conversation (`waiting_for_agent` or
+`agent_handling`): the same context and provider chain as `ai-reply`, but nothing is sent and
+the conversation's status, messages and AI turns do not change. The draft is stored with its
+provenance as the event `AiDraftSuggested` (its text is personal data of the contact) and its
+tokens count in `GET /v1/analytics/ai-usage`. The agent edits the text and sends it with
+`POST /v1/conversations/{id}/messages`; recording the draft moves the conversation's version
+on, so send the `version` of the answer (also its `ETag`) in If-Match.
+
+* `Accept: text/event-stream`: Server-Sent Events as the draft is written: `started`
+  (`draft_id`), `delta` (`text`), `restart` (a provider failed mid-answer; discard the text so
+  far), then `done` (the stored draft, as in the JSON form) or `error` (a problem document).
+* Otherwise JSON once the draft is stored.
+
+Like an answer, the draft is generated and stored server-side even if the client leaves
+mid-stream. 409 when nobody works the conversation (`open`, `ai_handling`, `resolved`): the
+model is not asked. When every provider is down: 503 with `Retry-After`; nothing is stored.
+"""
+Stored = ReplyStored | DraftStored
+"""The last item of a reply's or a draft's queue when it was stored."""
 
 
 def _view(status: int = 200) -> Any:
@@ -112,18 +139,37 @@ def _reply_out(item: ReplyStored) -> AiReplyOut:
                       memory_ids=list(p.memory_ids), fallbacks=list(p.fallbacks))
 
 
+def _draft_out(item: DraftStored) -> AiDraftOut:
+    p = item.provenance
+    return AiDraftOut(conversation_id=item.conversation_id, draft_id=item.draft_id,
+                      text=item.text, version=item.version, provider=p.provider, model=p.model,
+                      tokens_in=p.tokens_in, tokens_out=p.tokens_out, latency_ms=p.latency_ms,
+                      cost_micros=p.cost_micros, confidence=p.confidence,
+                      passages=list(p.passages), memory_ids=list(p.memory_ids),
+                      fallbacks=list(p.fallbacks))
+
+
+def _stored_out(item: Stored) -> AiReplyOut | AiDraftOut:
+    """The JSON answer of a stored reply or draft (the SSE `done` event carries the same)."""
+    return _reply_out(item) if isinstance(item, ReplyStored) else _draft_out(item)
+
+
 def _sse(item: Any) -> ServerSentEventMessage:
-    if isinstance(item, ReplyStarted):
-        data: dict[str, Any] = {"conversation_id": str(item.conversation_id),
-                                "message_id": str(item.message_id)}
+    """One queue item of a reply or a draft as a Server-Sent Event."""
+    if isinstance(item, ReplyStarted | DraftStarted):
+        data: dict[str, Any] = {"conversation_id": str(item.conversation_id)}
+        if isinstance(item, ReplyStarted):
+            data["message_id"] = str(item.message_id)
+        else:
+            data["draft_id"] = str(item.draft_id)
         return ServerSentEventMessage(event="started", data=json.dumps(data))
     if isinstance(item, Delta):
         return ServerSentEventMessage(event="delta", data=json.dumps({"text": item.text}))
     if isinstance(item, Restart):
         return ServerSentEventMessage(event="restart", data=json.dumps(
             {"failed_provider": item.failed_provider}))
-    if isinstance(item, ReplyStored):
-        return ServerSentEventMessage(event="done", data=_reply_out(item).model_dump_json())
+    if isinstance(item, Stored):
+        return ServerSentEventMessage(event="done", data=_stored_out(item).model_dump_json())
     error = item.error if isinstance(item, Failure) else None
     if isinstance(error, ModelUnavailable):
         body: dict[str, Any] = {"status": 503, "type": "llm-unavailable", "detail": str(error)}
@@ -132,6 +178,57 @@ def _sse(item: Any) -> ServerSentEventMessage:
     else:
         body = {"status": 500, "type": "internal", "detail": "the answer could not be stored"}
     return ServerSentEventMessage(event="error", data=json.dumps(body))
+
+
+def _answer(request: Req, items: queue.Queue[Any], timeout: float) -> Response[Any]:
+    """Answer a reply's or a draft's queue (ADR 0022): wait for the first text or the outcome,
+    so a refusal or an outage is a plain 409/503 in both forms; then stream the rest as SSE,
+    or drain it and answer the stored outcome as JSON."""
+    head: list[Any] = []
+    try:
+        while not head or not isinstance(head[-1], Delta | Stored):
+            item = items.get(timeout=timeout)
+            if item is FINISHED:
+                break
+            if isinstance(item, Failure):
+                raise item.error
+            head.append(item)
+        if "text/event-stream" in request.headers.get("accept", ""):
+            return ServerSentEvent(_stream(head, items, timeout))
+        done = next((i for i in head if isinstance(i, Stored)), None)
+        while done is None:
+            item = items.get(timeout=timeout)
+            if item is FINISHED:
+                raise RuntimeError("the reply ended without being stored")
+            if isinstance(item, Failure):
+                raise item.error
+            if isinstance(item, Stored):
+                done = item
+    except queue.Empty:
+        raise ReplyTimedOut from None
+    headers = {POSITION_HEADER: done.position}
+    if isinstance(done, DraftStored):
+        headers["ETag"] = f'"{done.version}"'
+    return Response(_stored_out(done), headers=headers)
+
+
+def _stream(head: list[Any], items: queue.Queue[Any],
+            timeout: float) -> Iterator[ServerSentEventMessage]:
+    yield from (_sse(item) for item in head)
+    if head and isinstance(head[-1], Stored):
+        return
+    while True:
+        try:
+            item = items.get(timeout=timeout)
+        except queue.Empty:
+            yield ServerSentEventMessage(event="error", data=json.dumps(
+                {"status": 504, "type": "llm-timeout"}))
+            return
+        if item is FINISHED:
+            return
+        yield _sse(item)
+        if isinstance(item, Failure | Stored):
+            return
 
 
 class ConversationsController(Controller):
@@ -212,50 +309,21 @@ class ConversationsController(Controller):
                  reads: Reads) -> Response[Any]:
         # with X-Frontdesk-Min-Position, the answer draws on knowledge and memories that new
         wait_for_own_writes(request, reads.gate, RETRIEVAL_MODELS, reads.timeout)
-        items = replies.start(context(request), conversation_id)
-        timeout = replies.wait_seconds
-        head: list[Any] = []
-        try:
-            while not head or not isinstance(head[-1], Delta | ReplyStored):
-                item = items.get(timeout=timeout)
-                if item is FINISHED:
-                    break
-                if isinstance(item, Failure):
-                    raise item.error
-                head.append(item)
-            if "text/event-stream" in request.headers.get("accept", ""):
-                return ServerSentEvent(self._stream(head, items, timeout))
-            done = next((i for i in head if isinstance(i, ReplyStored)), None)
-            while done is None:
-                item = items.get(timeout=timeout)
-                if item is FINISHED:
-                    raise RuntimeError("the reply ended without being stored")
-                if isinstance(item, Failure):
-                    raise item.error
-                if isinstance(item, ReplyStored):
-                    done = item
-        except queue.Empty:
-            raise ReplyTimedOut from None
-        return Response(_reply_out(done), headers={POSITION_HEADER: done.position})
+        return _answer(request, replies.start(context(request), conversation_id),
+                       replies.wait_seconds)
 
-    @staticmethod
-    def _stream(head: list[Any], items: queue.Queue[Any],
-                timeout: float) -> Iterator[ServerSentEventMessage]:
-        yield from (_sse(item) for item in head)
-        if head and isinstance(head[-1], ReplyStored):
-            return
-        while True:
-            try:
-                item = items.get(timeout=timeout)
-            except queue.Empty:
-                yield ServerSentEventMessage(event="error", data=json.dumps(
-                    {"status": 504, "type": "llm-timeout"}))
-                return
-            if item is FINISHED:
-                return
-            yield _sse(item)
-            if isinstance(item, Failure | ReplyStored):
-                return
+    @post("/{conversation_id:uuid}/ai-draft", status_code=200, sync_to_thread=True,
+          summary="Draft a reply for the agent with AI (SSE or JSON)",
+          description=AI_DRAFT_DESCRIPTION,
+          responses={200: ResponseSpec(data_container=AiDraftOut, media_type="application/json",
+                                       description="The stored draft (with `Accept: "
+                                                   "text/event-stream`: Server-Sent Events "
+                                                   "ending with it as `done`)")})
+    def ai_draft(self, request: Req, conversation_id: Id, replies: Replies,
+                 reads: Reads) -> Response[Any]:
+        wait_for_own_writes(request, reads.gate, RETRIEVAL_MODELS, reads.timeout)
+        return _answer(request, replies.start_draft(context(request), conversation_id),
+                       replies.wait_seconds)
 
     @post("/{conversation_id:uuid}/handoff", status_code=200, sync_to_thread=True,
           summary="Hand the conversation to a person",

@@ -135,6 +135,41 @@ class AiReplyOut(BaseModel):
     fallbacks: list[str] = Field(description="Providers that failed before this one answered")
 
 
+class AiDraftOut(BaseModel):
+    """A reply the assistant drafted for the person working the conversation. Nothing was
+    sent: the agent edits the text and sends it with `POST /v1/conversations/{id}/messages`
+    (`author: agent`). Stored as the event `AiDraftSuggested` with its provenance."""
+
+    conversation_id: UUID
+    draft_id: UUID = Field(description="The draft's id, as in the `started` event and the "
+                                       "`AiDraftSuggested` event of the history")
+    text: str = Field(description="The complete draft, as stored (`(no answer)` when the "
+                                  "assistant found nothing to say: confidence 0)",
+                      examples=["Hi Ana, teeth whitening costs 300 EUR and takes one hour. "
+                                "Shall I book you in?"])
+    version: int = Field(description="The conversation's version with the draft recorded: "
+                                     "send it in If-Match with the agent's message",
+                         examples=[6])
+    provider: str = Field(description="The provider that wrote the draft, after any fallback",
+                          examples=["openai"])
+    model: str = Field(examples=["gpt-4o-mini"])
+    tokens_in: int = Field(examples=[412])
+    tokens_out: int = Field(examples=[27])
+    latency_ms: int = Field(description="Time to the complete draft", examples=[850])
+    cost_micros: int = Field(description="Estimated cost in millionths of a US dollar",
+                             examples=[78])
+    confidence: float = Field(ge=0, le=1, examples=[1.0],
+                              description="0 when the knowledge did not answer the question "
+                                          "(the model asked for a person)")
+    passages: list[str] = Field(description="Knowledge passages used, `<document>#<n>`",
+                                examples=[["3f1c9a4e-6b9d-4c0e-9a57-0d8c1b2e4f60#1"]])
+    memory_ids: list[str] = Field(default_factory=list,
+                                  description="Memories of this contact the model was given "
+                                              "(ids of `GET /v1/contacts/{id}/memories` hits)")
+    fallbacks: list[str] = Field(description="Providers that failed before this one answered",
+                                 examples=[[]])
+
+
 class AssistantSettingsIn(In):
     persona: str | None = Field(default=None, max_length=4000,
                                 examples=["You are Sonia, the receptionist of Bright Smile."])

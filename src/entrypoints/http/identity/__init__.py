@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from litestar.di import Provide
 from litestar.openapi.spec import Tag
 
-from application.identity.access import Origin
 from entrypoints.container import Container
-from entrypoints.http.deps import Req
+from entrypoints.http.deps import origin_of
 from entrypoints.http.identity.access import ApiKeysController, UsersController
 from entrypoints.http.identity.admin import AdminController
 from entrypoints.http.identity.audit import AuditController
 from entrypoints.http.identity.auth import AuthController
-from entrypoints.http.ratelimit import client_ip
 from entrypoints.http.slices import Slice
-
-
-def origin_of(trust_forwarded: bool) -> Provide:
-    """Where each request came from (kept with authentication events and access changes)."""
-
-    def origin(request: Req) -> Origin:
-        agent = request.headers.get("user-agent")
-        return Origin(client_ip(request.scope, trust_forwarded), agent[:300] if agent else None)
-
-    return Provide(origin, sync_to_thread=False)
 
 
 def _provide(root: Container) -> dict[str, object]:
