@@ -13,6 +13,8 @@
 (h) live event streams: 200 open GET /v1/stream on one tenant while a writer commits; events
     delivered per second, API CPU per delivered event, commit -> arrival vs commit -> visible
     by GET polling (bench/streams.py).
+(i) the console: a task committed -> the supervisor's wall shows it in chromium while the API
+    takes 100 writes/s, beside commit -> visible through GET polling (bench/console.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from bench import (  # noqa: E402
     commands,
+    console,
     conversations,
     http_load,
     ltv,
@@ -59,10 +62,10 @@ def main() -> None:
 def measure(scheduling: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h"],
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"],
                         action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h"])
+    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -208,6 +211,12 @@ def measure(scheduling: str) -> None:
                         samples=50 if args.quick else 100)
         report["h"] = h
         streams.print_report(h)
+
+    if "i" in sections:
+        i = console.run(bench_database("frontdesk_bench_console"),
+                        samples=30 if args.quick else 60)
+        report["i"] = i
+        console.print_report(i)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
