@@ -160,6 +160,17 @@ def test_an_agent_and_a_supervisor_work_a_shift_live(shift: Shift) -> None:
         agent.wait_for_selector("[data-testid=conversation-status]:has-text('resolved')",
                                 timeout=WAIT)
 
+        # A queue nobody can answer: its task breaches its 2 s hold, and the wall shows it
+        # the moment the breach is recorded, without a reload.
+        urgent = shift.api("POST", "/v1/queues", json={
+            "name": "Urgent", "required_skills": {"spanish": 1}, "target_answer_seconds": 1,
+            "target_percentage": 80, "max_hold_seconds": 2})
+        shift.api("POST", f"/v1/queues/{urgent['id']}/tasks", json={"channel": "voice"})
+        breached = supervisor.locator("[data-testid='queue-Urgent']")
+        breached.locator("[data-testid=breaches]:has-text('1')").wait_for(timeout=WAIT)
+        assert "SLA breached" in breached.inner_text()
+        screenshot(supervisor, "console-wall-breach")
+
         for page, name in ((agent, "console-agent-phone"), (supervisor, "console-wall-phone")):
             page.set_viewport_size(PHONE)
             page.reload()
