@@ -66,6 +66,7 @@ def fuzz(name: str, service: Served, headers: dict[str, str], *operations: str) 
     return report
 
 
+@pytest.mark.timeout(3300)  # `make test-fuzz` runs ~100 examples of 100 operations: beyond 300 s
 def test_no_operation_answers_5xx_or_breaks_its_schema(service: Served,
                                                        admin_headers: dict[str, str]) -> None:
     tenant_api = fuzz("tenant-api", service, admin_headers, "--exclude-path-regex", "^/v1/admin/")
