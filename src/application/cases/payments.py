@@ -36,8 +36,8 @@ class RefundOutcome:
 def attach_payment_link(case: Case, invoice_id: UUID, gateway: PaymentGateway,
                         ctx: CommandContext, request_id: UUID) -> None:
     """Ask the provider for a payment page for what is still due on the invoice."""
-    assert case.currency is not None
-    invoice = case.ensure_payable_online(invoice_id)
+    invoice = case.ensure_payable_online(invoice_id)  # first: a case with no quote has none
+    assert case.currency is not None  # an invoice exists, so a quote set the currency
     due = invoice.amount - case.invoice_paid(invoice_id)
     link = gateway.create_checkout(CheckoutRequest(
         tenant_id=ctx.tenant_id, case_id=case.id, invoice_id=invoice_id, amount=due,

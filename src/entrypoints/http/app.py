@@ -45,11 +45,13 @@ from entrypoints.http import (
     streams,
     webhooks_out,
 )
+from entrypoints.http.bodies import StrictJsonBodies
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
-from entrypoints.http.middleware import request_context
-from entrypoints.http.openapi import document_problems, document_roles
+from entrypoints.http.middleware import answer_options, request_context
+from entrypoints.http.openapi import document_problems, document_roles, publish_exact_contract
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
+from entrypoints.http.schemas import In
 from entrypoints.http.security import CONSOLE, TokenAuthentication, require_roles
 from entrypoints.http.slices import Slice
 from entrypoints.runtime import Runtime, settle_heap
@@ -248,7 +250,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
                         for handler in (*piece.controllers, *piece.files(container))],
         dependencies={"bus": Constant(container.bus()), "reads": Constant(reads),
                       "gate": Constant(edge.gate), **_provided(slices, container)},
-        middleware=[DefineMiddleware(edge.authentication, exclude=["^/schema"],
+        middleware=[answer_options, DefineMiddleware(edge.authentication, exclude=["^/schema"],
                                      exclude_from_auth_key="public"),
                     edge.limits, require_roles],
         exception_handlers=_problems(slices),
@@ -262,9 +264,11 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         debug=False,
         logging_config=None,
         type_encoders={BaseModel: _as_json},
+        plugins=[StrictJsonBodies()],
     )
     document_problems(app)
     document_roles(app)
+    publish_exact_contract(app, In.every())
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
     # the router's own 404s and 405s included.

@@ -4,20 +4,23 @@ paging parameters, and ``Constant``, the provider of collaborators built once at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from litestar import Litestar, Request
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, QueryParameter, SkipValidation
 from litestar.routes import HTTPRoute
 
 from application.bus import CommandBus
 from application.identity.access import Origin
 from application.ports import ConsistencyGate, EventHistory, HistoryEntry
-from domain.shared import NotFound
+from domain.shared import InvalidValue, NotFound
 from entrypoints.http.ratelimit import client_ip
+from entrypoints.http.schemas import RFC3339
 from entrypoints.http.security import Principal
 
 
@@ -80,7 +83,28 @@ Bus = Provided[CommandBus]
 Reads = Provided[ReadSide]
 Id = FromPath[UUID]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size")]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page")]
+Cursor = Annotated[str | None, QueryParameter(
+    description="`next_cursor` of the previous page, as this service issued it; any other "
+                "value is a 400 `bad-cursor` problem")]
+
+
+def instant_query(description: str, example: str = "2026-11-01T00:00:00Z") -> Any:
+    """The parameter of an optional ``str`` query holding an RFC 3339 date-time with an
+    offset: refused (422) unless it matches, where a lenient parser would read ``0.5`` as a
+    Unix time. Read it with ``instant``."""
+    return QueryParameter(pattern=RFC3339, examples=[Example(value=example)],
+                          description=f"{description} (RFC 3339, with an offset)")
+
+
+def instant(value: str | None, name: str) -> datetime | None:
+    """The moment an ``instant_query`` parameter names; a day the calendar does not have
+    (2026-02-30) is a 422 ``invalid-value``."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(name, "is not a moment of the calendar") from None
 
 
 @cache

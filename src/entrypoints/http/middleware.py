@@ -77,3 +77,24 @@ def request_context(app: ASGIApp) -> ASGIApp:
             structlog.contextvars.clear_contextvars()
 
     return middleware
+
+
+def answer_options(app: ASGIApp) -> ASGIApp:
+    """Middleware, outermost of the app's: ``OPTIONS`` on a route answers 204 with ``Allow``
+    naming every method the path has. Litestar 2's generated ``OPTIONS`` handler lists only
+    the methods its route had when it was made, so a path whose handlers were added in two
+    steps (``GET`` and ``POST`` of one controller) lost some (ADR 0077)."""
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        http: Any = scope
+        handler = http.get("route_handler")
+        if (http["type"] != "http" or http["method"] != "OPTIONS"
+                or getattr(handler, "include_in_schema", None) is not False):  # generated
+            await app(scope, receive, send)
+            return
+        methods = http["litestar_app"].route_handler_method_map.get(http["path_template"], {})
+        start: Any = {"type": "http.response.start", "status": 204, "headers": [
+            (b"allow", ", ".join(sorted(methods)).encode()), (b"content-length", b"0")]}
+        await send(start)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return middleware

@@ -6,8 +6,12 @@ operation states the roles its route enforces."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, get_args
 
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin  # the served document's one copy
 from litestar.openapi.spec import (
     Components,
     OpenAPIMediaType,
@@ -17,6 +21,9 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.routes import HTTPRoute
+from pydantic import BaseModel
+
+from entrypoints.http.problems import problem_types
 
 PROBLEM_JSON = "application/problem+json"
 _SPACES = re.compile(r"(?<=\S)  +(?=\S)")
@@ -25,8 +32,11 @@ PROBLEM = Schema(
     description="RFC 9457 problem details; some problems add fields (errors, existing_id, "
                 "current_version, retry_after…).",
     properties={
-        "type": Schema(type=OpenAPIType.STRING, description="A stable URI per kind of problem",
-                       examples=["https://frontdesk.dev/problems/stale-version"]),
+        "type": Schema(type=OpenAPIType.STRING, description=(
+            "A stable URI per kind of problem. `validation`: the request breaks this document's "
+            "schema; `invalid-value`, `unstorable-value`, `bad-cursor`, `malformed-*` and the "
+            "409 codes: a rule no schema can state (ADR 0077)"),
+            examples=["https://frontdesk.dev/problems/stale-version"]),
         "title": Schema(type=OpenAPIType.STRING),
         "status": Schema(type=OpenAPIType.INTEGER),
         "detail": Schema(type=OpenAPIType.STRING),
@@ -43,7 +53,9 @@ def document_problems(app: Litestar) -> None:
     schemas = openapi.components.schemas
     if schemas is None:
         schemas = openapi.components.schemas = {}
-    schemas["Problem"] = PROBLEM
+    problem_type = PROBLEM.properties["type"]  # type: ignore[index]
+    schemas["Problem"] = replace(PROBLEM, properties={
+        **(PROBLEM.properties or {}), "type": replace(problem_type, enum=problem_types())})
     problem = {PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))}
     for path_item in (openapi.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
@@ -73,3 +85,94 @@ def document_roles(app: Litestar) -> None:
                 continue
             described = _SPACES.sub(" ", (operation.description or "").strip())
             operation.description = f"{described} Roles: {', '.join(sorted(allowed))}.".lstrip()
+
+
+# -- the exact contract (ADR 0077) --------------------------------------------------------------
+
+REF = "#/components/schemas/"
+
+
+def publish_exact_contract(app: Litestar, request_models: Iterable[type[BaseModel]]) -> None:
+    """Makes the served document say exactly what the API accepts: every request body is
+    described by pydantic's own JSON Schema of the model that validates it (closed objects,
+    patterns, item counts, key sets, bounds and nullability as enforced), where Litestar's
+    translation drops some of them; and public operations declare that they need no
+    credentials. Edits the document Litestar serves, once, at start."""
+    document = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()
+    schemas: dict[str, Any] = document.setdefault("components", {}).setdefault("schemas", {})
+    keys = {model: _component_key(model, schemas) for model in request_models}
+    for model, key in keys.items():
+        if key is None:
+            continue
+        schema = model.model_json_schema(ref_template="{model}", mode="validation")
+        nested = _nested_models(model)
+        for name, definition in schema.pop("$defs", {}).items():
+            target = keys.get(nested[name]) if name in nested else None
+            if target is None:  # not a request model Litestar named: publish it as pydantic does
+                target = name
+                schemas[target] = _tidy(definition, nested, keys)
+        schemas[key] = _tidy(schema, nested, keys)
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            operation = document.get("paths", {}).get(route.path_format, {}).get(method.lower())
+            if operation is not None and handler.opt.get("public") and "security" not in operation:
+                operation["security"] = []
+
+
+def _component_key(model: type[BaseModel], schemas: dict[str, Any]) -> str | None:
+    """Litestar names a component by the class, prefixed by as much of its module path as it
+    takes to tell apart classes of the same name."""
+    dotted = "_".join([*model.__module__.split(".")[1:], model.__name__])
+    found = [key for key in schemas if key == model.__name__ or dotted.endswith("_" + key)]
+    return max(found, key=len) if found else None
+
+
+def _nested_models(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    found: dict[str, type[BaseModel]] = {}
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation.__name__ not in found:
+                found[annotation.__name__] = annotation
+                for field in annotation.model_fields.values():
+                    visit(field.annotation)
+            return
+        for argument in get_args(annotation):
+            visit(argument)
+
+    for field in model.model_fields.values():
+        visit(field.annotation)
+    return found
+
+
+def _tidy(schema: Any, nested: dict[str, type[BaseModel]],
+          keys: dict[type[BaseModel], str | None]) -> Any:
+    """Pydantic's schema with refs pointing at the document's components and without the
+    per-property titles pydantic derives from field names."""
+    if isinstance(schema, list):
+        return [_tidy(item, nested, keys) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    tidied: dict[str, Any] = {}
+    for name, value in schema.items():
+        if name == "$ref":
+            model = nested.get(value)
+            tidied[name] = REF + ((keys.get(model) if model else None) or value)
+        elif name == "properties":
+            tidied[name] = {field: _tidy({k: v for k, v in spec.items()
+                                          if k != "title" and not _unused_default(k, v, spec)},
+                                         nested, keys)
+                            for field, spec in value.items()}
+        else:
+            tidied[name] = _tidy(value, nested, keys)
+    if "patternProperties" in tidied and "additionalProperties" not in tidied:
+        tidied["additionalProperties"] = False  # a dict whose keys have a pattern: only those
+    return tidied
+
+
+def _unused_default(keyword: str, value: Any, spec: dict[str, Any]) -> bool:
+    """``"default": null`` on a field that does not admit null: pydantic's marker for "left
+    out, unchanged", which a client must not take for a value to send."""
+    return keyword == "default" and value is None and "anyOf" not in spec

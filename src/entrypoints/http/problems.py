@@ -38,6 +38,26 @@ _TYPES = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "no
           500: "internal", 503: "unavailable"}
 
 
+OWN_TYPES = ("bad-cursor", "unstorable-value", "malformed-file", "malformed-position",
+             "malformed-email", "bad-signature", "too-many-streams", "llm-unavailable",
+             "llm-timeout", "twilio-disabled", "email-disabled")
+"""Problem types the slices and the edge answer besides the status defaults (``_TYPES``) and
+the domain's error codes; the document lists them all (ADR 0077)."""
+
+
+def problem_types() -> list[str]:
+    """Every problem ``type`` this API answers: the status defaults, this module's and the
+    slices' own kinds, and the code of every domain error (each a class attribute)."""
+    codes: set[str] = set(_TYPES.values()) | set(OWN_TYPES)
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        error = pending.pop()
+        codes.add(error.code)
+        pending.extend(error.__subclasses__())
+    codes.discard("domain-error")
+    return sorted(PROBLEM_BASE + code for code in codes)
+
+
 def problem(status: int, kind: str | None = None, detail: str | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": PROBLEM_BASE + (kind or _TYPES.get(status, "error")),
@@ -49,8 +69,8 @@ def problem(status: int, kind: str | None = None, detail: str | None = None,
 
 
 def _domain(request: Request[Any, Any, Any], error: DomainError) -> Response[dict[str, Any]]:
-    if isinstance(error, InvalidValue):
-        return problem(422, "validation", error.message,
+    if isinstance(error, InvalidValue):  # a rule beyond the published schema (ADR 0077)
+        return problem(422, error.code, error.message,
                        errors=[{"field": error.field, "message": error.message}])
     if isinstance(error, IdempotencyKeyReused):
         return problem(422, error.code, error.message)
@@ -111,8 +131,8 @@ def _bad_data(request: Request[Any, Any, Any], error: Exception) -> Response[dic
     """A value PostgreSQL cannot take (a NUL character in text, a number out of range) that
     validation let through: the client's input, refused with nothing written."""
     log.info("value refused by the database: %s", error.__class__.__name__)
-    return problem(422, "validation", "a value cannot be stored (for example a NUL character "
-                                      "in text)")
+    return problem(422, "unstorable-value", "a value cannot be stored (for example a NUL "
+                                            "character in text)")
 
 
 def _persistence(request: Request[Any, Any, Any],

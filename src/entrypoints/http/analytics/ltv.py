@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Response, get
-from litestar.openapi.spec import Example
 from litestar.params import FromQuery, QueryParameter
 
 from application.analytics import LtvQueries
 from application.analytics.ltv import DEFINITION
-from domain.shared import InvalidValue
 from domain.shared.money import currency_code
 from entrypoints.http.analytics.schemas import ContactLtvOut, GroupLtvOut, LtvReportOut
 from entrypoints.http.commands import wait_for_own_writes
-from entrypoints.http.deps import Cursor, Limit, Provided, Reads, Req
+from entrypoints.http.deps import Cursor, Limit, Provided, Reads, Req, instant, instant_query
 from entrypoints.http.security import ANALYSTS, roles
 
 GroupBy = Annotated[Literal["contact", "source", "campaign", "cohort"], QueryParameter(
     description="contact: one row per contact and currency, highest LTV first, paginated; "
                 "source / campaign: attributed through lead -> case -> payment; cohort: "
                 "month of the first payment")]
-AsOf = Annotated[datetime | None, QueryParameter(
-    description="ISO 8601 with a timezone: the report exactly as it stood then (recomputed "
-                "from the events). Omit for the live report.",
-    examples=[Example(value="2026-03-31T23:59:59Z")])]
+Currency = Annotated[str | None, QueryParameter(pattern="^[A-Za-z]{3}$",
+                                               description="ISO 4217 code: only that currency")]
+AsOf = Annotated[str | None, instant_query(
+    "The report exactly as it stood then (recomputed from the events); omit for the live "
+    "report", "2026-03-31T23:59:59Z")]
 
 
 class LtvController(Controller):
@@ -42,22 +40,21 @@ class LtvController(Controller):
                      "`definition` names the LTV definition version (ADR 0010).")
     def ltv(self, request: Req, ltv: Provided[LtvQueries], reads: Reads,
             group_by: GroupBy = "contact", as_of: AsOf = None,
-            currency: FromQuery[str | None] = None, contact_id: FromQuery[UUID | None] = None,
+            currency: Currency = None, contact_id: FromQuery[UUID | None] = None,
             limit: Limit = 50, cursor: Cursor = None) -> Response[LtvReportOut]:
-        if as_of is not None and as_of.tzinfo is None:
-            raise InvalidValue("as_of", "must include a timezone, e.g. 2026-03-31T00:00:00Z")
+        moment = instant(as_of, "as_of")
         code = currency_code(currency) if currency else None
-        headers = {} if as_of is not None else wait_for_own_writes(request, reads.gate,
+        headers = {} if moment is not None else wait_for_own_writes(request, reads.gate,
                                                                    ("ltv",), reads.timeout)
         tenant_id = request.user.tenant_id
         items: list[ContactLtvOut | GroupLtvOut]
         next_cursor = None
         if group_by == "contact":
             page = ltv.contacts(tenant_id, currency=code, contact_id=contact_id,
-                                          limit=limit, cursor=cursor, as_of=as_of)
+                                limit=limit, cursor=cursor, as_of=moment)
             items, next_cursor = [ContactLtvOut.of(i) for i in page.items], page.next_cursor
         else:
             items = [GroupLtvOut.of(g) for g in ltv.groups(
-                tenant_id, group_by, currency=code, as_of=as_of)]
-        return Response(LtvReportOut(group_by=group_by, as_of=as_of, definition=DEFINITION,
+                tenant_id, group_by, currency=code, as_of=moment)]
+        return Response(LtvReportOut(group_by=group_by, as_of=moment, definition=DEFINITION,
                                      items=items, next_cursor=next_cursor), headers=headers)

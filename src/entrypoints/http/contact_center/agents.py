@@ -63,7 +63,8 @@ class AgentsController(Controller):
     def register(self, request: Req, data: JSONBody[AgentCreate],
                  bus: Bus) -> Response[AgentOut]:
         command = RegisterAgent(name=data.name, skills=data.skills,
-                                capacity=dict(data.capacity), user_id=data.user_id,
+                                capacity={str(c): n for c, n in data.capacity.items()},
+                                user_id=data.user_id,
                                 timezone=data.timezone,
                                 shifts=[s.model_dump() for s in data.shifts])
         return execute(request, bus, command, _agent(201),  # type: ignore[return-value]
@@ -103,7 +104,8 @@ class AgentsController(Controller):
     def change(self, request: Req, agent_id: Id,
                data: JSONBody[AgentPatch], bus: Bus) -> Response[AgentOut]:
         command = ChangeAgentProfile(agent_id, if_match(request), data.skills,
-                                     dict(data.capacity) if data.capacity is not None else None)
+                                     {str(c): n for c, n in data.capacity.items()}
+                                     if data.capacity is not None else None)
         return execute(request, bus, command, _agent(),  # type: ignore[return-value]
                        body=data)
 

@@ -18,15 +18,18 @@ from application.contact_center.views import (
     ScriptView,
     TaskView,
 )
-from entrypoints.http.schemas import In
+from entrypoints.http.schemas import In, Instant
 
 ChannelName = Literal["voice", "sms", "whatsapp", "webchat", "email"]
 Strategy = Literal["longest_idle", "round_robin", "priority"]
 SourceKindName = Literal["inbound_call", "conversation_handoff", "lead_follow_up", "manual"]
-Skills = Annotated[dict[str, int], Field(
+SkillName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,47}$")]
+"""Stored lower-cased."""
+SkillLevel = Annotated[int, Field(ge=1, le=10)]
+Skills = Annotated[dict[SkillName, SkillLevel], Field(
     max_length=50, examples=[{"sales": 3, "spanish": 2}],
     description="Skill name (a-z, 0-9, '_', '-') to level 1-10 (10 most proficient)")]
-Capacity = Annotated[dict[str, int], Field(
+Capacity = Annotated[dict[ChannelName, Annotated[int, Field(ge=0, le=10)]], Field(
     examples=[{"voice": 1, "webchat": 3}],
     description="How many tasks of each channel (voice, sms, whatsapp, webchat, email) the "
                 "agent handles at once (0-10)")]
@@ -36,8 +39,8 @@ Capacity = Annotated[dict[str, int], Field(
 
 class ShiftIn(In):
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(examples=["mon"])
-    start: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["09:00"])
-    end: str = Field(pattern=r"^\d{2}:\d{2}$", examples=["17:00"],
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["17:00"],
                      description="Not after start: the shift runs past midnight")
 
 
@@ -53,16 +56,16 @@ class AgentCreate(In):
     user_id: UUID | None = Field(default=None, description="The user (login) who is this "
                                  "agent; the agent then has the user's id")
     skills: Skills = Field(default_factory=dict)
-    capacity: Capacity = Field(default_factory=lambda: {"voice": 1})
+    capacity: Capacity = Field(default_factory=lambda: {"voice": 1})  # type: ignore[arg-type]
     timezone: str = Field(default="UTC", max_length=64, examples=["Europe/Madrid"])
     shifts: list[ShiftIn] = Field(default_factory=list, max_length=50)
 
 
 class AgentPatch(In):
-    skills: dict[str, int] | None = Field(
+    skills: Skills | None = Field(
         default=None, examples=[{"sales": 4, "spanish": 2}],
         description="Replaces the agent's skills: name to level 1-10")
-    capacity: dict[str, int] | None = Field(
+    capacity: Capacity | None = Field(
         default=None, examples=[{"voice": 1, "webchat": 3}],
         description="Replaces the agent's capacity per channel (0-10)")
 
@@ -131,22 +134,28 @@ class QueueCreate(In):
         description="Tasks from these sources go to this queue (one queue per source kind)")
 
 
+UNCHANGED: Any = None
+"""The default of a PATCH field that cannot be cleared: left out means unchanged."""
+
+
 class QueuePatch(In):
     """Only the fields sent change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100, examples=["Sales"])
+    # Left out: unchanged. Only `description` and `escalation_queue_id` can be cleared with
+    # null; the others do not admit it (``UNCHANGED`` is a default, never validated).
+    name: str = Field(default=UNCHANGED, min_length=1, max_length=100, examples=["Sales"])
     description: str | None = Field(default=None, max_length=1000)
-    required_skills: dict[str, int] | None = Field(default=None, examples=[{"sales": 2}],
-                                                   description="Skill name to minimum level")
-    strategy: Strategy | None = Field(default=None, examples=["round_robin"])
-    target_answer_seconds: int | None = Field(default=None, ge=1, examples=[20])
-    target_percentage: int | None = Field(default=None, ge=1, le=100, examples=[90])
-    max_hold_seconds: int | None = Field(default=None, ge=1, examples=[240])
+    required_skills: Skills = Field(default=UNCHANGED, examples=[{"sales": 2}],
+                                            description="Skill name to minimum level")
+    strategy: Strategy = Field(default=UNCHANGED, examples=["round_robin"])
+    target_answer_seconds: int = Field(default=UNCHANGED, ge=1, examples=[20])
+    target_percentage: int = Field(default=UNCHANGED, ge=1, le=100, examples=[90])
+    max_hold_seconds: int = Field(default=UNCHANGED, ge=1, examples=[240])
     escalation_queue_id: UUID | None = Field(default=None, description="Where tasks held past "
                                              "the maximum go")
-    reservation_timeout_seconds: int | None = Field(default=None, ge=5, le=3600, examples=[20])
-    default_for: list[SourceKindName] | None = Field(default=None,
-                                                     examples=[["conversation_handoff"]])
+    reservation_timeout_seconds: int = Field(default=UNCHANGED, ge=5, le=3600, examples=[20])
+    default_for: list[SourceKindName] = Field(default=UNCHANGED,
+                                              examples=[["conversation_handoff"]])
 
 
 class QueueOut(BaseModel):
@@ -194,7 +203,7 @@ class TaskCreate(In):
                                                            "stage (scripts per stage)")
     title: str | None = Field(default=None, max_length=500, examples=["Asks about whitening"])
     source: SourceIn | None = None
-    not_before: datetime | None = Field(default=None, description="Wait in the queue only "
+    not_before: Instant | None = Field(default=None, description="Wait in the queue only "
                                         "from then (a scheduled callback)")
 
 

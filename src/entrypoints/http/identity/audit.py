@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,13 +15,13 @@ from litestar.response import Stream
 
 from application.audit import AuditEntry, AuditFilters, AuditQueries
 from entrypoints.http.commands import wait_for_own_writes
-from entrypoints.http.deps import Cursor, Limit, Provided, Reads, Req
+from entrypoints.http.deps import Cursor, Limit, Provided, Reads, Req, instant, instant_query
 from entrypoints.http.identity.schemas import AuditEntryOut, AuditPage
 from entrypoints.http.security import SUPERVISORS, roles
 
 Text = Annotated[str | None, QueryParameter(max_length=200)]
-Moment = Annotated[datetime | None, QueryParameter(
-    description="ISO 8601 with a timezone, e.g. 2026-11-01T00:00:00Z")]
+Moment = Annotated[str | None, instant_query(
+    "Entries at or after (`since`) or before (`until`) this moment")]
 COLUMNS = ("occurred_at", "actor", "action", "resource_type", "resource_id", "version",
            "source", "ip", "user_agent", "id")
 
@@ -42,17 +41,14 @@ def entry_out(entry: AuditEntry) -> AuditEntryOut:
 
 
 def _filters(actor: str | None, action: str | None, resource_type: str | None,
-             resource_id: str | None, since: datetime | None,
-             until: datetime | None) -> AuditFilters:
-    for moment in (since, until):
-        if moment is not None and moment.tzinfo is None:
-            raise ClientException("since and until need a timezone")
+             resource_id: str | None, since: str | None, until: str | None) -> AuditFilters:
     if any(text is not None and "\x00" in text
            for text in (actor, action, resource_type, resource_id)):
         # Checked before the CSV stream starts: PostgreSQL refuses NUL in text, and once the
         # stream has begun an error can only cut it short (schemathesis found it).
         raise ClientException("filters cannot contain NUL characters")
-    return AuditFilters(actor, action, resource_type, resource_id, since, until)
+    return AuditFilters(actor, action, resource_type, resource_id, instant(since, "since"),
+                        instant(until, "until"))
 
 
 class AuditController(Controller):

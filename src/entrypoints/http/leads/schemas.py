@@ -10,7 +10,16 @@ from pydantic import BaseModel, Field
 
 from application.contacts.views import ContactView
 from application.leads.views import LeadView
-from entrypoints.http.schemas import EmailText, In, Name, Note, PhoneText, Region, SlugText
+from entrypoints.http.schemas import (
+    EmailText,
+    In,
+    Instant,
+    Name,
+    Note,
+    PhoneText,
+    Region,
+    SlugText,
+)
 
 # -- contacts ----------------------------------------------------------------------------------
 
@@ -140,7 +149,7 @@ class NoteIn(In):
 
 
 class FollowUpIn(In):
-    due_at: datetime = Field(examples=["2026-12-01T09:00:00Z"], description="With a timezone")
+    due_at: Instant = Field(examples=["2026-12-01T09:00:00Z"], description="With a timezone")
     note: Note | None = None
 
 
