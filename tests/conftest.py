@@ -54,6 +54,7 @@ def built_container(owner_url: str) -> Iterator[Any]:
     tables and tracking rows created; its pools closed at the end."""
     from dependency_injector import providers
 
+    from adapters.postgres.migrate import migrate
     from entrypoints.container import Container
     from entrypoints.logging import configure_logging
     from entrypoints.settings import Settings
@@ -69,7 +70,7 @@ def built_container(owner_url: str) -> Iterator[Any]:
     configure_logging("WARNING")
     built = Container()
     built.settings.override(providers.Object(settings))
-    built.database()
+    migrate(built.database())
     built.projection_manager().ensure()
     try:
         yield built

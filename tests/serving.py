@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import httpx
 
+from adapters.postgres.database import DatabaseRoles
+from entrypoints.settings import DEV_DB_PASSWORD
 from tests.conftest import ROOT
+
+OWNER_AND_ROLE_SETTINGS = ("DATABASE_URL", "FRONTDESK_API_DATABASE_URL",
+                           "FRONTDESK_WORKER_DATABASE_URL", "FRONTDESK_APP_DB_PASSWORD",
+                           "FRONTDESK_WORKER_DB_PASSWORD")
 
 
 @dataclass(frozen=True)
@@ -23,13 +29,34 @@ class Served:
     process: subprocess.Popen[bytes] | None = None
 
 
+_MIGRATED: set[str] = set()
+
+
+def migrated(owner_url: str) -> DatabaseRoles:
+    """The release step, once per database: ``frontdesk migrate`` with the owner's URL. Returns
+    the service roles' URLs (the development passwords)."""
+    if owner_url not in _MIGRATED:
+        subprocess.run([str(ROOT / ".venv/bin/frontdesk"), "migrate"], cwd=ROOT, check=True,
+                       env={**os.environ, "DATABASE_URL": owner_url,
+                            "FRONTDESK_LOG_LEVEL": "WARNING"}, stdout=subprocess.DEVNULL)
+        _MIGRATED.add(owner_url)
+    return DatabaseRoles.from_owner(owner_url, DEV_DB_PASSWORD, DEV_DB_PASSWORD)
+
+
 @contextmanager
 def served(owner_url: str, serve_args: Sequence[str] = (), **settings: str) -> Iterator[Served]:
-    """``frontdesk serve [serve_args]`` with ``settings`` in its environment."""
+    """``frontdesk serve [serve_args]`` with ``settings`` in its environment, on a database
+    migrated first, holding the service roles' URLs and never the owner's (ADR 0072); with
+    ``FRONTDESK_IN_PROCESS_PROJECTIONS=false``, the API's URL only."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": owner_url, "ADMIN_API_TOKEN": "dev-admin-token",
+    roles = migrated(owner_url)
+    credentials = {"FRONTDESK_API_DATABASE_URL": roles.app_url}
+    if settings.get("FRONTDESK_IN_PROCESS_PROJECTIONS") != "false":
+        credentials["FRONTDESK_WORKER_DATABASE_URL"] = roles.worker_url
+    inherited = {k: v for k, v in os.environ.items() if k not in OWNER_AND_ROLE_SETTINGS}
+    env = {**inherited, **credentials, "ADMIN_API_TOKEN": "dev-admin-token",
            "FRONTDESK_PORT": str(port), "FRONTDESK_LOG_LEVEL": "WARNING", **settings}
     server = subprocess.Popen([str(ROOT / ".venv/bin/frontdesk"), "serve", *serve_args],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

@@ -27,7 +27,7 @@ from adapters.eventstore.transcoding import frontdesk_transcoder
 from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.observability.service import observe_command
 from adapters.phones import LibPhoneNormaliser
-from adapters.postgres.database import DatabaseRoles, DictPool
+from adapters.postgres.database import DatabaseRoles, DictPool, OnDemandPool
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager, followers_of
 from adapters.projections.notify import CommitNotifier
@@ -55,7 +55,7 @@ from entrypoints.composition import (
     StreamsContainer,
     WebhooksContainer,
 )
-from entrypoints.database import provision_database
+from entrypoints.database import connect_database
 from entrypoints.settings import Settings
 from entrypoints.vendors import every_vendor
 
@@ -73,18 +73,19 @@ def _datastore(roles: DatabaseRoles, pool_size: int) -> PostgresDatastore:
 
 
 def _worker_pool(roles: DatabaseRoles, size: int) -> DictPool:
+    """The worker role's pool, opened at its first use: an API process has the worker's
+    readers wired (its readiness lists them) but never reads as the worker, so it never
+    connects as it; without the worker's credentials, that first use raises RoleNotGiven
+    (ADR 0072)."""
     def configure(conn: Any) -> None:
         conn.autocommit = True
         # Projection batches commit their rows with their tracking position, so a crash can
         # only lose both together (and the batch is redone): no need to wait for the fsync.
         conn.execute("SET synchronous_commit = off")
 
-    pool: DictPool = ConnectionPool(roles.worker_url, min_size=1, max_size=size,
-                                          kwargs={"row_factory": dict_row},
-                                          configure=configure, open=False,
-                                          check=ConnectionPool.check_connection)
-    pool.open(wait=True, timeout=30)
-    return pool
+    return OnDemandPool(roles.worker, min_size=1, max_size=size,
+                        kwargs={"row_factory": dict_row}, configure=configure,
+                        check=ConnectionPool.check_connection)
 
 
 def personal_tables(projections: list[Projection]) -> list[str]:
@@ -105,7 +106,7 @@ def _purged_by_erasure(projections: list[Projection]) -> tuple[str, ...]:
 
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
-    database = providers.Singleton(provision_database, settings)
+    database = providers.Singleton(connect_database, settings)
     clock = providers.Singleton(SystemClock)
     circuits = providers.Singleton(VendorCircuits)  # every vendor's breaker (ADR 0050)
     phones = providers.Singleton(LibPhoneNormaliser,
@@ -167,8 +168,8 @@ class Container(containers.DeclarativeContainer):
         ConversationsContainer, settings=settings, phones=phones, bus=bus,
         unit_of_work=unit_of_work, app_pool=app_pool, reader=reader,
         memory_search=knowledge.memory_search, circuits=circuits)
-    analytics = providers.Container(AnalyticsContainer, reader=reader, worker_pool=worker_pool,
-                                    worker_mapper=worker_mapper)
+    analytics = providers.Container(AnalyticsContainer, reader=reader, app_pool=app_pool,
+                                    mapper=mapper)
     privacy = providers.Container(
         PrivacyContainer, settings=settings, clock=clock, worker_pool=worker_pool,
         contact_queries=leads.contact_queries, lead_queries=leads.lead_queries,
@@ -191,9 +192,10 @@ class Container(containers.DeclarativeContainer):
                                conversations.email_outbox, webhooks.enqueuer)
     policies = providers.List(cases.open_case_on_conversion, contact_center.follow_up_tasks,
                               contact_center.follow_up_outcomes, contact_center.handoff_tasks)
+    # Its owner is None in `serve` and `worker` (ADR 0072); status reads as the API's role.
     projection_manager = providers.Singleton(
-        ProjectionManager, database.provided.owner_url, worker_pool, worker_mapper, projections,
-        followers=providers.Callable(followers_of, policies, consumers))
+        ProjectionManager, database.provided.owner, worker_pool, worker_mapper, projections,
+        followers=providers.Callable(followers_of, policies, consumers), status_pool=app_pool)
 
     # -- readiness ---------------------------------------------------------------------------
     vendor_circuits = providers.Callable(every_vendor, circuits, cases.payment_gateway,

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,8 +22,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore", populate_by_name=True)
 
-    database_url: str | None = Field(default=None, alias="DATABASE_URL",
-                                     description="Owner connection; unset = embedded server")
+    database_url: str | None = Field(
+        default=None, alias="DATABASE_URL",
+        description="Owner connection, for `frontdesk migrate` and schema changes only "
+                    "(ADR 0072); unset with no FRONTDESK_API_DATABASE_URL: the embedded server")
+    api_database_url: str | None = Field(
+        default=None, alias="FRONTDESK_API_DATABASE_URL",
+        description="The API role's connection (user frontdesk_app), for `serve` and "
+                    "`worker`; unset: derived from DATABASE_URL or the embedded server")
+    worker_database_url: str | None = Field(
+        default=None, alias="FRONTDESK_WORKER_DATABASE_URL",
+        description="The worker role's connection (user frontdesk_worker), for `worker` "
+                    "(and `serve` with in-process projections); unset: derived from "
+                    "DATABASE_URL or the embedded server")
     data_dir: Path = Field(default=Path(".data"), alias="FRONTDESK_DATA_DIR")
     database_name: str = Field(default="frontdesk", alias="FRONTDESK_DATABASE_NAME")
     app_db_password: str = Field(default=DEV_DB_PASSWORD, alias="FRONTDESK_APP_DB_PASSWORD")
@@ -197,8 +209,13 @@ class Settings(BaseSettings):
                 "FRONTDESK_KEKS": any(item.partition(":")[2].strip() == dev_kek
                                       for item in self.key_encryption_keys.split(",")),
                 "FRONTDESK_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
-                "FRONTDESK_APP_DB_PASSWORD": self.app_db_password == DEV_DB_PASSWORD,
-                "FRONTDESK_WORKER_DB_PASSWORD": self.worker_db_password == DEV_DB_PASSWORD,
+                "FRONTDESK_APP_DB_PASSWORD (or the password of FRONTDESK_API_DATABASE_URL)":
+                    self._role_password(self.api_database_url,
+                                        self.app_db_password) == DEV_DB_PASSWORD,
+                "FRONTDESK_WORKER_DB_PASSWORD (or the password of "
+                "FRONTDESK_WORKER_DATABASE_URL)":
+                    self._role_password(self.worker_database_url,
+                                        self.worker_db_password) == DEV_DB_PASSWORD,
                 "ADMIN_API_TOKEN (shorter than 32 characters)":
                     self.admin_api_token is not None and len(self.admin_api_token) < 32,
             }
@@ -206,6 +223,59 @@ class Settings(BaseSettings):
             if unsafe:
                 raise ValueError("production mode refuses default secrets: " + ", ".join(unsafe))
         return self
+
+    def _role_password(self, url: str | None, password: str) -> str | None:
+        """The password a service role connects with, None when this configuration gives the
+        role no way to connect (an API process given only the API's URL has no worker)."""
+        if url is not None:
+            return str(conninfo_to_dict(url).get("password") or "")
+        if self.api_database_url is not None and self.database_url is None:
+            return None
+        return password
+
+    @property
+    def embedded(self) -> bool:
+        """No database given: the service starts its embedded PostgreSQL (ADR 0007)."""
+        return self.database_url is None and self.api_database_url is None
+
+    def serve_refusal(self) -> str | None:
+        """Why production mode refuses to start ``serve`` with these settings, if it does: the
+        API process holds the API role's credentials only (ADR 0072), so that a compromised
+        API can neither switch row-level security off (the owner) nor read every tenant
+        (the worker)."""
+        if self.env != "production":
+            return None
+        held = [name for name, value in (
+            ("DATABASE_URL (the owner)", self.database_url),
+            ("FRONTDESK_WORKER_DATABASE_URL", self.worker_database_url),
+            ("FRONTDESK_WORKER_DB_PASSWORD",
+             self.worker_db_password if "worker_db_password" in self.model_fields_set
+             else None)) if value]
+        if held:
+            return ("production mode refuses to serve holding " + ", ".join(held) + ": give "
+                    "`serve` FRONTDESK_API_DATABASE_URL only, run `frontdesk migrate` with the "
+                    "owner's DATABASE_URL as a release step and `frontdesk worker` with the "
+                    "worker's credentials")
+        if self.api_database_url is None:
+            return ("production mode needs FRONTDESK_API_DATABASE_URL (the frontdesk_app "
+                    "role's connection) for `serve`")
+        if conninfo_to_dict(self.api_database_url).get("user") != "frontdesk_app":
+            return "production mode: FRONTDESK_API_DATABASE_URL must connect as frontdesk_app"
+        if self.in_process_projections:
+            return ("production mode serves the API only: set "
+                    "FRONTDESK_IN_PROCESS_PROJECTIONS=false and run `frontdesk worker` "
+                    "(projections need the worker role, which the API does not hold)")
+        return None
+
+    def worker_refusal(self) -> str | None:
+        """Why production mode refuses to start ``worker`` with these settings: it holds the
+        API's and the worker's roles, never the owner (ADR 0072)."""
+        if self.env == "production" and self.database_url is not None:
+            return ("production mode refuses to run the worker holding DATABASE_URL (the "
+                    "owner): give it FRONTDESK_API_DATABASE_URL and "
+                    "FRONTDESK_WORKER_DATABASE_URL, and run `frontdesk migrate` as a release "
+                    "step")
+        return None
 
     @property
     def webhooks_https_only(self) -> bool:

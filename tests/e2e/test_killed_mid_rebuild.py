@@ -56,6 +56,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     from domain.cases import Case, LineItem
     from domain.shared import Slug
     from domain.shared.money import Money as Amount
+    from entrypoints.cli.boot import migrate_database
     from entrypoints.container import Container
     from entrypoints.settings import Settings
 
@@ -63,8 +64,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         container = Container()
         container.settings.override(providers.Object(Settings(
             DATABASE_URL=url, FRONTDESK_LOG_LEVEL="WARNING")))
-        container.database()
-        container.projection_manager().ensure()
+        migrate_database(container)  # the release step
         tenant = uuid4()
         seeded = Seeded(url, container, tenant, {}, {})
         try:

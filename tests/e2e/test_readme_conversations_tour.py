@@ -22,7 +22,8 @@ def test_the_conversations_tour_works_verbatim(owner_url: str, container: Any) -
     with served(owner_url, TWILIO_AUTH_TOKEN="dev-twilio-token",
                 FRONTDESK_PUBLIC_URL="https://frontdesk.example.com") as service:
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_script()], cwd=ROOT,
-                                env=service.env, capture_output=True, text=True, timeout=120)
+                                env={**service.env, "DATABASE_URL": owner_url},  # the operator
+                                capture_output=True, text=True, timeout=120)
     out = result.stdout
     assert result.returncode == 0, result.stderr + out
     assert '"passages":2' in out

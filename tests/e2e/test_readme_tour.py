@@ -19,7 +19,8 @@ def tour_script() -> str:
 def test_the_readme_tour_works_verbatim(owner_url: str, container: Any) -> None:
     with served(owner_url, FRONTDESK_IN_PROCESS_PROJECTIONS="true") as service:
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", tour_script()], cwd=ROOT,
-                                env=service.env, capture_output=True, text=True, timeout=120)
+                                env={**service.env, "DATABASE_URL": owner_url},  # the operator
+                                capture_output=True, text=True, timeout=120)
     out = result.stdout
     assert result.returncode == 0, result.stderr + out
     assert '"slug":"bright-smile"' in out

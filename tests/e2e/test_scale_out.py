@@ -65,6 +65,7 @@ class Cluster:
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     from dependency_injector import providers
 
+    from entrypoints.cli.boot import migrate_database
     from entrypoints.container import Container
     from entrypoints.settings import Settings
 
@@ -73,8 +74,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         container = Container()
         container.settings.override(providers.Object(Settings(
             DATABASE_URL=url, FRONTDESK_LOG_LEVEL="WARNING")))
-        container.database()
-        container.projection_manager().ensure()
+        migrate_database(container)  # the release step
         running = Cluster(url, f"http://127.0.0.1:{port}", container)
         env = frontdesk_env(url, ADMIN_API_TOKEN=ADMIN, FRONTDESK_PORT=str(port),
                             FRONTDESK_IN_PROCESS_PROJECTIONS="false",

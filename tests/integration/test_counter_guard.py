@@ -7,8 +7,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from adapters.postgres.migrate import CounterBehindLog, check_counter_ahead_of_log, migrate
-from entrypoints.database import provision_database
+from adapters.postgres.migrate import (
+    CounterBehindLog,
+    check_counter_ahead_of_log,
+    migrate,
+    require_current_schema,
+)
+from entrypoints.database import connect_database
 from entrypoints.settings import Settings
 
 NAME = "test:restored-from-a-cluster-further-on"
@@ -16,8 +21,8 @@ NAME = "test:restored-from-a-cluster-further-on"
 
 def test_positions_ahead_of_the_transaction_counter_stop_every_process_from_starting(
         owner_url: str, container: object) -> None:
-    roles = provision_database(Settings(DATABASE_URL=owner_url), run_migrations=False)
-    check_counter_ahead_of_log(roles)  # a database as this cluster wrote it passes
+    roles = connect_database(Settings(DATABASE_URL=owner_url))
+    check_counter_ahead_of_log(roles.app_url)  # a database as this cluster wrote it passes
     with psycopg.connect(owner_url, autocommit=True) as conn:
         # What a restore from a cluster 10 million transactions further on leaves behind: a
         # tracking position no transaction of this cluster has reached yet.
@@ -27,8 +32,11 @@ def test_positions_ahead_of_the_transaction_counter_stop_every_process_from_star
             (NAME,))
     try:
         with pytest.raises(CounterBehindLog, match="behind the positions stored") as refused:
-            migrate(roles)  # what `serve`, `worker` and every CLI command run first
+            migrate(roles)  # the release step
         assert "runbook" in str(refused.value)
+        with pytest.raises(CounterBehindLog, match="behind the positions stored"):
+            # what `serve`, `worker` and the read-only commands check, as the API's role
+            require_current_schema(roles.without_owner())
     finally:
         with psycopg.connect(owner_url, autocommit=True) as conn:
             conn.execute("DELETE FROM projection_tracking WHERE name = %s", (NAME,))

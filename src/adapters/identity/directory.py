@@ -50,9 +50,10 @@ class PostgresTenantDirectory:
                           tuple(row["roles"]), row["disabled"])
 
     def count(self) -> int:
-        pool = self._worker_pool or self._pool
-        with pool.connection() as conn:
-            return int(fetch_value(conn, "SELECT count(*) FROM tenants"))
+        """How many tenants exist, through an owner-run function that answers only the
+        number (migration 0011): the API's role sees no tenant but its own."""
+        with self._pool.connection() as conn:
+            return int(fetch_value(conn, "SELECT frontdesk_tenant_count()"))
 
     def stale_after_by_tenant(self) -> dict[UUID, timedelta]:
         """Every tenant's stale-lead setting (the worker role reads across tenants)."""

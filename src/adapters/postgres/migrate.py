@@ -1,4 +1,5 @@
-"""Apply migrations as the owner and set the service roles' passwords."""
+"""Apply migrations as the owner and set the service roles' passwords; tell a process that
+does not migrate whether the database is at the code's schema (ADR 0072)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import psycopg
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
@@ -18,25 +20,75 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 # The highest committed transaction id stored (an event's, or the last one a reader applied),
 # and the next transaction id the cluster will hand out: in a database this cluster wrote, the
-# first is always below the second. Read as the worker role: it sees every tenant's events
-# (the owner does not, under forced row-level security).
+# first is always below the second. The highest is read by a narrow owner-run function
+# (migration 0011): any role may ask, none needs to read every tenant's events for it.
 POSITIONS = """
-SELECT greatest((SELECT max(tx_id) FROM events),
-                (SELECT max(last_tx) FROM projection_tracking))::text AS highest,
+SELECT frontdesk_highest_position()::text AS highest,
        pg_snapshot_xmax(pg_current_snapshot())::text AS next_xid
 """
+
+
+class SchemaBehind(RuntimeError):
+    """The database is not at the schema this code needs: ``frontdesk migrate`` first."""
 
 
 class CounterBehindLog(RuntimeError):
     """The cluster's transaction counter is behind the stored positions (security gap 16)."""
 
 
-def migrate(roles: DatabaseRoles) -> None:
-    """Bring the schema to head (idempotent) and (re)set the app and worker passwords."""
-    engine = create_engine("postgresql+psycopg://", poolclass=NullPool,
-                           creator=lambda: psycopg.connect(roles.owner_url))
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(url: str) -> str | None:
+    """The database's schema revision, read (never changed) as whoever ``url`` names; None
+    when it was never migrated, or is too old for that role to read it."""
+    with connect(url) as conn:
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege):
+            return None
+    return row["version_num"] if row else None
+
+
+def require_current_schema(roles: DatabaseRoles) -> None:
+    """Refuse to run on a database that is not at this code's schema, without changing it:
+    what ``serve``, ``worker`` and the read-only commands do instead of migrating. Read as
+    the owner when this process holds it (a database never migrated has no service roles
+    yet), else as the API role."""
+    url = roles.owner or roles.app_url
+    try:
+        found = schema_revision(url)
+    except psycopg.OperationalError as error:
+        if roles.owner is not None:
+            raise
+        raise SchemaBehind(
+            f"cannot connect as the API role ({error.__class__.__name__}): has this database "
+            "been migrated? Run `frontdesk migrate` with the owner's DATABASE_URL "
+            "first") from None
+    head = head_revision()
+    if found != head:
+        raise SchemaBehind(
+            f"the database schema is at {found or 'nothing (never migrated)'}, this code needs "
+            f"{head}: run `frontdesk migrate` with the owner's DATABASE_URL first; nothing "
+            "was changed")
+    check_counter_ahead_of_log(url)
+
+
+def migrate(roles: DatabaseRoles) -> None:
+    """Bring the schema to head (idempotent) and (re)set the app and worker passwords (those
+    of the roles' URLs)."""
+    engine = create_engine("postgresql+psycopg://", poolclass=NullPool,
+                           creator=lambda: psycopg.connect(roles.owner_url))
+    config = _config()
     with engine.begin() as connection:
         # Serialise concurrent starters (several processes may start on one database).
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
@@ -45,12 +97,12 @@ def migrate(roles: DatabaseRoles) -> None:
         raw = connection.connection.driver_connection
         assert raw is not None
         update_vector_extension(raw)
-        for role, password in ((APP_ROLE, roles.app_password),
-                               (WORKER_ROLE, roles.worker_password)):
+        for role, password in ((APP_ROLE, roles.password(roles.app_url)),
+                               (WORKER_ROLE, roles.password(roles.worker_url))):
             raw.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                 sql.Identifier(role), sql.Literal(password)))
     engine.dispose()
-    check_counter_ahead_of_log(roles)
+    check_counter_ahead_of_log(roles.app_url)
 
 
 def update_vector_extension(conn: psycopg.Connection[Any]) -> None:
@@ -67,17 +119,18 @@ def _numbers(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def check_counter_ahead_of_log(roles: DatabaseRoles) -> None:
+def check_counter_ahead_of_log(url: str) -> None:
     """Refuse to run on a database whose stored positions are ahead of the cluster's
     transaction counter.
 
     Positions are PostgreSQL transaction ids (ADR 0002). A logical restore (`pg_restore`)
     into a cluster whose counter is behind the source's gives every new event a position
     below the restored ones, so projections, outboxes, policies and the compactor, all
-    past those positions, would skip every new event without an error. Every process
-    migrates at start, so none of them starts on such a database; the runbook's restore
-    section says how to move the counter on."""
-    with connect(roles.worker_url) as conn:
+    past those positions, would skip every new event without an error. ``migrate`` checks
+    it, and every process checks it at start (``require_current_schema``), so none of them
+    starts on such a database; the runbook's restore section says how to move the counter
+    on."""
+    with connect(url) as conn:
         row = conn.execute(POSITIONS).fetchone()
     assert row is not None  # an aggregate query always answers one row
     highest, next_xid = row["highest"], row["next_xid"]

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.eventstore.tenancy import SET_TENANT
 from adapters.postgres.database import DictPool
 from adapters.projections.reader import Position, read_after
 from adapters.projections.runner import topics_of
@@ -17,18 +18,23 @@ from application.projections.memory import MemoryRows
 def compute_as_of(projection: Projection, at: datetime, pool: DictPool,
                   mapper: PersonalDataMapper, *, tenant_id: UUID | None = None,
                   progress: Callable[[int], None] | None = None,
-                  batch_size: int = 5000) -> MemoryRows:
+                  batch_size: int = 5000, as_tenant: bool = False) -> MemoryRows:
     """Apply every event that occurred at or before ``at`` (in commit order) to empty rows.
 
     ``pool`` must read across tenants (the worker role) unless ``tenant_id`` is given, in
-    which case only that tenant's events are applied.
+    which case only that tenant's events are applied. ``as_tenant``: read them as that
+    tenant under row-level security, in one transaction (the API's role, ADR 0072).
     """
     if at.tzinfo is None:
         raise ValueError("the as-of moment needs a timezone")
     topics = topics_of(projection)
     rows = MemoryRows()
     position = Position.start()
-    with pool.connection() as conn:
+    if as_tenant and tenant_id is None:
+        raise ValueError("reading as a tenant needs the tenant")
+    with pool.connection() as conn, conn.transaction():
+        if as_tenant:
+            conn.execute(SET_TENANT, (str(tenant_id),))
         while True:
             batch = read_after(conn, position, batch_size, topics=topics or (), until=at,
                                tenant_id=tenant_id)

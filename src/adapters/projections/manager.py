@@ -21,7 +21,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.eventstore.mapper import PersonalDataMapper
-from adapters.postgres.database import WORKER_ROLE, DictPool, bound_statements, fetch_value
+from adapters.postgres.database import (
+    WORKER_ROLE,
+    DictPool,
+    RoleNotGiven,
+    bound_statements,
+    fetch_value,
+)
 from adapters.postgres.rls import tenant_table_ddl
 from adapters.projections.consumers import consumer_tracking_name
 from adapters.projections.policies import policy_tracking_name
@@ -87,13 +93,18 @@ class RebuildReport:
 
 
 class ProjectionManager:
-    def __init__(self, owner_url: str, worker_pool: DictPool, mapper: PersonalDataMapper,
-                 projections: Sequence[Projection],
+    def __init__(self, owner_url: str | None, worker_pool: DictPool,
+                 mapper: PersonalDataMapper, projections: Sequence[Projection],
                  tables: Mapping[str, Table] = TABLES,
-                 followers: Sequence[TrackedReader] = ()) -> None:
-        """``followers``: the policies and consumers, whose positions and failures ``status``
-        reports after the projections'."""
+                 followers: Sequence[TrackedReader] = (),
+                 status_pool: DictPool | None = None) -> None:
+        """``owner_url``: None in a process that may not change the schema (``serve``,
+        ``worker``; ADR 0072): ``ensure`` and ``rebuild`` then refuse. ``followers``: the
+        policies and consumers, whose positions and failures ``status`` reports after the
+        projections'. ``status_pool``: what ``status`` reads with (the API's pool in the API:
+        it counts pending events through an owner-run function, not as the worker)."""
         self._owner_url, self._pool, self._mapper = owner_url, worker_pool, mapper
+        self._status_pool = status_pool
         self.projections = {p.name: p for p in projections}
         self.followers = list(followers)
         self._tables = tables
@@ -106,6 +117,10 @@ class ProjectionManager:
                               f"{', '.join(sorted(self.projections))}") from None
 
     def _owner(self) -> psycopg.Connection[Any]:
+        if self._owner_url is None:
+            raise RoleNotGiven("creating or rebuilding a projection's tables needs the owner "
+                               "(DATABASE_URL): run `frontdesk migrate` or `frontdesk "
+                               "projections rebuild` with it")
         return psycopg.connect(self._owner_url, autocommit=True,
                                row_factory=psycopg.rows.dict_row)
 
@@ -164,7 +179,8 @@ class ProjectionManager:
         readers = [(p.name, topics_of(p), p.version, "projection")
                    for p in self.projections.values()]
         readers += [(f.tracking_name, f.topics, 1, f.kind) for f in self.followers]
-        with self._pool.connection(timeout=timeout) as conn, conn.transaction():
+        pool = self._status_pool if self._status_pool is not None else self._pool
+        with pool.connection(timeout=timeout) as conn, conn.transaction():
             if timeout is not None:
                 bound_statements(conn, timeout)
             return [self._status_of(conn, *reader) for reader in readers]
@@ -179,10 +195,8 @@ class ProjectionManager:
             "FROM projection_tracking WHERE name = %s", (name,)).fetchone()
         position = Position(int(row["tx"]), row["last_id"]) if row else Position.start()
         pending = fetch_value(
-            conn, "SELECT count(*) FROM (SELECT 1 FROM events WHERE (tx_id, "
-            "notification_id) > (%s::xid8, %s) AND (%s::text[] IS NULL OR "
-            "topic = ANY(%s)) LIMIT 1000001) p",
-            (str(position.tx), position.id, topics, topics))
+            conn, "SELECT frontdesk_pending_events(%s::xid8, %s, %s::text[], 1000001)",
+            (str(position.tx), position.id, topics))
         return ProjectionStatus(
             name=name, code_version=code_version,
             stored_version=row["version"] if row else None,

@@ -92,16 +92,18 @@ def decode_rank(cursor: str) -> tuple[int, UUID, str]:
 
 
 class SqlLtvQueries:
-    def __init__(self, reader: ReadModelReader, worker_pool: DictPool,
+    def __init__(self, reader: ReadModelReader, app_pool: DictPool,
                  mapper: PersonalDataMapper) -> None:
-        self._reader, self._pool, self._mapper = reader, worker_pool, mapper
+        """``app_pool`` and ``mapper``: the API's own; an as-of report reads the tenant's
+        events as that tenant under row-level security (ADR 0072)."""
+        self._reader, self._pool, self._mapper = reader, app_pool, mapper
         self._memo = _Memo()
 
     # -- as of --------------------------------------------------------------------------------
 
     def _rows_as_of(self, tenant_id: UUID, at: datetime) -> tuple[list[Any], list[Any]]:
         rows = compute_as_of(LtvProjection(), at, self._pool, self._mapper,
-                             tenant_id=tenant_id)
+                             tenant_id=tenant_id, as_tenant=True)
         return rows.rows(CASES), rows.rows(CONTACTS)
 
     # -- per contact ----------------------------------------------------------------------------

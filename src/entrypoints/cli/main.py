@@ -21,7 +21,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from entrypoints.cli.boot import build_container, console, prepare_database
+from entrypoints.cli.boot import (
+    build_container,
+    console,
+    migrate_database,
+    prepare_database,
+    prepare_service,
+    require_current_database,
+)
 from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 
@@ -76,7 +83,11 @@ def serve(host: str | None = None, port: int | None = None,
     tune_interpreter()
     container = build_container()
     settings = container.settings()
-    prepare_database(container)
+    refusal = settings.serve_refusal()
+    if refusal:
+        Console(stderr=True).print(f"frontdesk: {refusal}", markup=False, highlight=False)
+        raise typer.Exit(2)
+    prepare_service(container)
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"Frontdesk API on http://{bind_host}:{bind_port}  (OpenAPI viewer: "
                   f"http://{bind_host}:{bind_port}/schema)")
@@ -109,7 +120,11 @@ def worker() -> None:
     from entrypoints.runtime import Runtime, settle_heap
 
     container = build_container()
-    prepare_database(container)
+    refusal = container.settings().worker_refusal()
+    if refusal:
+        Console(stderr=True).print(f"frontdesk: {refusal}", markup=False, highlight=False)
+        raise typer.Exit(2)
+    prepare_service(container)
     runtime = Runtime(container)
     runtime.start()
     settle_heap()
@@ -123,9 +138,10 @@ def worker() -> None:
 
 @app.command()
 def migrate() -> None:
-    """Apply database migrations and create projection tables."""
+    """Apply database migrations, set the service roles' passwords and create projection
+    tables, as the owner (DATABASE_URL): a release step, before `serve` and `worker`."""
     container = build_container()
-    prepare_database(container)
+    migrate_database(container)
     console.print("database is up to date")
 
 
@@ -170,7 +186,7 @@ def projections_status() -> None:
     """Name, version, position, lag and failure of every projection, then of every policy
     and consumer (``policy:…``, ``consumer:…``: readers of the log without a view)."""
     container = build_container()
-    prepare_database(container)
+    require_current_database(container)  # read-only: never migrates
     table = Table("reader", "version (code/stored)", "position", "events processed",
                   "pending", "updated", "failing")
     table.columns[0].no_wrap = True
@@ -223,7 +239,7 @@ def projections_as_of(name: str,
     from adapters.projections.as_of import compute_as_of
 
     container = build_container()
-    prepare_database(container)
+    require_current_database(container)  # read-only: never migrates
     moment = at if at.tzinfo else at.replace(tzinfo=UTC)
     tenant_id = None
     if tenant:
@@ -312,7 +328,7 @@ def events_dump(tenant: str | None = typer.Option(None, help="Tenant slug"),
                                "and in `projections status`)")) -> None:
     """Print decoded events as JSON lines, in commit order."""
     container = build_container()
-    prepare_database(container)
+    require_current_database(container)  # read-only: never migrates
     _decoded(container, tenant, limit, follow=False, after=after)
 
 
@@ -320,7 +336,7 @@ def events_dump(tenant: str | None = typer.Option(None, help="Tenant slug"),
 def events_tail(tenant: str | None = typer.Option(None, help="Tenant slug")) -> None:
     """Print decoded events as they are committed."""
     container = build_container()
-    prepare_database(container)
+    require_current_database(container)  # read-only: never migrates
     _decoded(container, tenant, 0, follow=True)
 
 
@@ -432,12 +448,13 @@ def main() -> None:
     """The ``frontdesk`` command. A database it must not start on (another PostgreSQL's data
     directory, a restore behind the cluster's counter) is refused in a sentence, not a
     traceback; nothing was changed."""
+    from adapters.postgres.database import RoleNotGiven
     from adapters.postgres.embedded import DataDirectoryIncompatible
-    from adapters.postgres.migrate import CounterBehindLog
+    from adapters.postgres.migrate import CounterBehindLog, SchemaBehind
 
     try:
         app()
-    except (DataDirectoryIncompatible, CounterBehindLog) as refused:
+    except (DataDirectoryIncompatible, CounterBehindLog, SchemaBehind, RoleNotGiven) as refused:
         Console(stderr=True).print(f"frontdesk: {refused}", markup=False, highlight=False)
         sys.exit(2)
 

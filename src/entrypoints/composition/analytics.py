@@ -12,7 +12,8 @@ from adapters.readmodels.ltv import SqlLtvQueries
 
 class AnalyticsContainer(containers.DeclarativeContainer):
     reader: providers.Dependency[ReadModelReader] = providers.Dependency()
-    worker_pool: providers.Dependency[DictPool] = providers.Dependency()
-    worker_mapper: providers.Dependency[PersonalDataMapper] = providers.Dependency()
+    app_pool: providers.Dependency[DictPool] = providers.Dependency()
+    mapper: providers.Dependency[PersonalDataMapper] = providers.Dependency()
 
-    ltv_queries = providers.Singleton(SqlLtvQueries, reader, worker_pool, worker_mapper)
+    # As of a past moment too, the report is read as the API's role and the tenant (ADR 0072).
+    ltv_queries = providers.Singleton(SqlLtvQueries, reader, app_pool, mapper)

@@ -106,7 +106,9 @@ class Edge:
     pool_checks: list[Callable[[], None]]
 
     @classmethod
-    def of(cls, container: Container, settings: Settings) -> Edge:
+    def of(cls, container: Container, settings: Settings, *, background: bool) -> Edge:
+        """``background``: this process runs the runtime too, and so holds the worker's pool
+        (an API-only process never opens it, ADR 0072)."""
         gate = AccessGate(container.database().app_url)  # one per app: its pool is on its loop
         counters = RedisCounters(settings.redis_url) if settings.redis_url else None
         hit = counters.hit if counters is not None else gate.hit
@@ -118,8 +120,9 @@ class Edge:
         limits = rate_limit(hit, per_ip=settings.rate_limit_per_ip,
                             per_tenant=settings.rate_limit_per_tenant,
                             trust_forwarded=settings.trust_forwarded_for)
-        checks = [_pool_checker(container.app_pool()), _pool_checker(container.worker_pool()),
-                  gate.check_soon]
+        checks = [_pool_checker(container.app_pool()), gate.check_soon]
+        if background:
+            checks.append(_pool_checker(container.worker_pool()))
         return cls(gate, authentication, limits, counters, checks)
 
     async def open(self) -> None:
@@ -209,7 +212,7 @@ def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
 def create_app(container: Container, *, runtime: Runtime | None = None,
                settle: bool = False, slices: Sequence[Slice] = SLICES) -> Litestar:
     settings = container.settings()
-    edge = Edge.of(container, settings)
+    edge = Edge.of(container, settings, background=runtime is not None)
     reads = ReadSide(container.consistency(), container.event_store(),
                      settings.read_your_writes_timeout)
     unwatch: list[Callable[[], None]] = []

@@ -3,6 +3,7 @@ builds its own composition root; projections are claimed by one of them at a tim
 
 from __future__ import annotations
 
+from dependency_injector import providers
 from litestar import Litestar
 
 from entrypoints.container import Container
@@ -16,5 +17,8 @@ def create() -> Litestar:
     container = Container()
     settings = container.settings()
     configure_logging(settings.log_level)
+    # `serve` migrated (in development) or checked the schema before spawning this process:
+    # it never needs the owner (ADR 0072).
+    container.database.override(providers.Object(container.database().without_owner()))
     runtime = Runtime(container) if settings.in_process_projections else None
     return create_app(container, runtime=runtime, settle=True)
