@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from entrypoints.cli.boot import build_container, console, prepare_database
+from entrypoints.cli.demo import demo_command
 from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 
@@ -43,6 +44,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(simulate_app, name="simulate")
+app.command("demo")(demo_command)
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
