@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_LOAD_ARGS ?= --separate-worker
 ASSETS := node_modules/.installed
 
-.PHONY: install browser run worker lint test test-fast test-fuzz test-portability bench bench-load clean
+.PHONY: install browser run demo worker lint test test-fast test-fuzz test-portability bench bench-load clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ install: $(STAMP) $(ASSETS)
 ## Serve the API on http://127.0.0.1:8000 (embedded PostgreSQL under ./.data unless DATABASE_URL).
 run: $(STAMP) $(ASSETS)
 	$(BIN)/frontdesk serve
+
+## Seed a demo tenant (three weeks of a clinic's history) on the same database; DEMO_TENANT=slug.
+demo: $(STAMP)
+	$(BIN)/frontdesk demo --tenant $(or $(DEMO_TENANT),demo)
 
 ## Run projections and process managers in a separate process (scale-out).
 worker: $(STAMP)

@@ -29,6 +29,7 @@ from entrypoints.cli.boot import (
     prepare_service,
     require_current_database,
 )
+from entrypoints.cli.demo import demo_command
 from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 
@@ -50,6 +51,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(memories_app, name="memories")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(simulate_app, name="simulate")
+app.command("demo")(demo_command)
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
