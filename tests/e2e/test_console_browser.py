@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -248,3 +249,38 @@ def test_without_a_session_a_page_goes_to_the_login_and_a_fragment_tells_htmx_to
                       cookies={"fd_session": shift.admin}) as browser_like:
         assert browser_like.get("/console/wall").status_code == 200  # the cookie works here
         assert browser_like.get("/v1/leads").status_code == 401  # the API never takes it
+
+
+def test_the_wall_pages_its_queues_and_follows_the_page_it_shows(shift: Shift) -> None:
+    slug = f"many-{uuid.uuid4().hex[:8]}"
+    owner = f"owner@{slug}.example"
+    created = httpx.post(f"{shift.service.url}/v1/admin/tenants", timeout=30,
+                         headers={"Authorization": "Bearer dev-admin-token"},
+                         json={"name": "Many Queues", "slug": slug, "admin_email": owner,
+                               "admin_password": PASSWORD})
+    assert created.status_code == 201, created.text
+    token = httpx.post(f"{shift.service.url}/v1/auth/login", timeout=30, json={
+        "tenant": slug, "email": owner, "password": PASSWORD}).json()["access_token"]
+    names = [f"Queue {n:02d}" for n in range(14)]
+    for name in names:
+        made = httpx.post(f"{shift.service.url}/v1/queues", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"},
+                          json={"name": name, "target_answer_seconds": 30,
+                                "target_percentage": 80, "max_hold_seconds": 600})
+        assert made.status_code == 201, made.text
+    with httpx.Client(base_url=shift.service.url, timeout=30,
+                      cookies={"fd_session": token}) as web:
+        deadline = time.monotonic() + 30  # the wall reads a projection: let it catch up
+        while "(14 queues)" not in web.get("/console/wall").text:
+            assert time.monotonic() < deadline, "the wall never showed the 14 queues"
+            time.sleep(0.2)
+        shown = []
+        for number in (1, 2):
+            page = web.get(f"/console/wall?page={number}")
+            assert page.status_code == 200, page.text
+            assert f"Queues page {number} of 2 (14 queues)" in page.text
+            assert f"/console/live?view=wall&amp;page={number}" in page.text
+            shown.append(re.findall(r'data-testid="queue-(Queue \d\d)"', page.text))
+        assert [len(cards) for cards in shown] == [12, 2]
+        assert sorted(shown[0] + shown[1]) == names  # every queue on exactly one page
+        assert web.get("/console/wall?page=0").status_code == 400

@@ -19,7 +19,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from adapters.streams.hub import StreamHub
 from application.streams import StreamedEvent, Visibility
 from entrypoints.http.console.pages import render
-from entrypoints.http.console.wall import WallReads
+from entrypoints.http.console.wall import Page, WallReads
 from entrypoints.http.console.workspace import WorkspaceReads
 from entrypoints.http.deps import Provided, Reads, ReadSide, Req
 from entrypoints.http.security import ALL_ROLES, CONSOLE, Principal, roles
@@ -39,10 +39,11 @@ class LiveViews:
     hub: StreamHub
     heartbeat: float
 
-    def fragments(self, who: Principal, view: str, conversation: UUID | None) -> Fragments:
+    def fragments(self, who: Principal, view: str, conversation: UUID | None,
+                  page: int = 1) -> Fragments:
         tenant = who.tenant_id
         if view == "wall":
-            return {"wall": ("fragments/wall.html", self.wall.wall(tenant))}
+            return {"wall": ("fragments/wall.html", self.wall.wall(tenant, page))}
         offer = self.workspace.offer(tenant, who.user_id)
         shown: Fragments = {
             "status": ("fragments/status.html", self.workspace.status(tenant, who.user_id)),
@@ -80,7 +81,8 @@ class LiveController(Controller):
     @get("/")
     async def live(self, request: Req, live: Provided[LiveViews], reads: Reads,
                    view: FromQuery[str] = "agent",
-                   conversation: FromQuery[UUID | None] = None) -> ServerSentEvent:
+                   conversation: FromQuery[UUID | None] = None,
+                   page_number: Page = 1) -> ServerSentEvent:
         who: Principal = request.user
         shown = "wall" if view == "wall" else "agent"
 
@@ -92,7 +94,7 @@ class LiveController(Controller):
             try:
                 while True:
                     fragments = await anyio.to_thread.run_sync(
-                        live.fragments, who, shown, conversation)
+                        live.fragments, who, shown, conversation, page_number)
                     for name, (template, values) in fragments.items():
                         html = render(request, template, **values)
                         if sent.get(name) != html:
