@@ -428,6 +428,10 @@ def privacy_prune() -> None:
                   f"login entries, {pruned.rate_counters} rate windows")
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     """The ``frontdesk`` command. A database it must not start on (another PostgreSQL's data
     directory, a restore behind the cluster's counter) is refused in a sentence, not a
@@ -435,6 +439,11 @@ def main() -> None:
     from adapters.postgres.embedded import DataDirectoryIncompatible
     from adapters.postgres.migrate import CounterBehindLog
 
+    # SIGTERM (systemd, docker stop, kill) ends the process as Ctrl-C does: by unwinding, so that
+    # exit handlers run and the embedded server is stopped when this was its last user (ADR
+    # 0071). Python's default would end the process on the spot. `serve` lets uvicorn shut
+    # down gracefully first, then uvicorn raises the signal again and lands here.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         app()
     except (DataDirectoryIncompatible, CounterBehindLog) as refused:
