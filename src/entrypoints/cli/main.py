@@ -46,6 +46,22 @@ app.add_typer(simulate_app, name="simulate")
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"frontdesk {version('frontdesk')}", highlight=False)
+        raise typer.Exit
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", is_eager=True,
+                                          callback=_print_version,
+                                          help="Print the installed version and exit.")
+             ) -> None:
+    """Frontdesk: leads, contacts, cases and conversations for service businesses."""
+
+
 @contextmanager
 def shared_metrics() -> Iterator[None]:
     """The API processes of one ``serve`` share their metrics (prometheus-client's
