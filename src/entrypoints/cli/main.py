@@ -55,6 +55,22 @@ app.command("demo")(demo_command)
 WORKER_HEALTHCHECK_SECONDS = 60
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        console.print(f"frontdesk {version('frontdesk')}", highlight=False)
+        raise typer.Exit
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", is_eager=True,
+                                          callback=_print_version,
+                                          help="Print the installed version and exit.")
+             ) -> None:
+    """Frontdesk: leads, contacts, cases and conversations for service businesses."""
+
+
 @contextmanager
 def shared_metrics() -> Iterator[None]:
     """The API processes of one ``serve`` share their metrics (prometheus-client's
@@ -446,6 +462,10 @@ def privacy_prune() -> None:
                   f"login entries, {pruned.rate_counters} rate windows")
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     """The ``frontdesk`` command. A database it must not start on (another PostgreSQL's data
     directory, a restore behind the cluster's counter) is refused in a sentence, not a
@@ -454,6 +474,11 @@ def main() -> None:
     from adapters.postgres.embedded import DataDirectoryIncompatible
     from adapters.postgres.migrate import CounterBehindLog, SchemaBehind
 
+    # SIGTERM (systemd, docker stop, kill) ends the process as Ctrl-C does: by unwinding, so that
+    # exit handlers run and the embedded server is stopped when this was its last user (ADR
+    # 0071). Python's default would end the process on the spot. `serve` lets uvicorn shut
+    # down gracefully first, then uvicorn raises the signal again and lands here.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         app()
     except (DataDirectoryIncompatible, CounterBehindLog, SchemaBehind, RoleNotGiven) as refused:
