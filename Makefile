@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_LOAD_ARGS ?= --separate-worker
 ASSETS := node_modules/.installed
 
-.PHONY: install browser run worker lint test test-fast test-fuzz test-portability bench bench-load clean
+.PHONY: install browser run worker openapi lint test test-fast test-fuzz test-portability bench bench-load clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: $(STAMP) $(ASSETS)
 ## Run projections and process managers in a separate process (scale-out).
 worker: $(STAMP)
 	$(BIN)/frontdesk worker
+
+## docs/openapi.json, the API's contract, written from the app (no server; the database
+## `make run` uses). tests/e2e/test_openapi_contract.py fails until it matches what is served.
+openapi: $(STAMP)
+	FRONTDESK_LOG_LEVEL=$${FRONTDESK_LOG_LEVEL:-WARNING} $(BIN)/frontdesk openapi docs/openapi.json
 
 ## ruff, mypy (strict on domain and application) and the import-layer contracts.
 lint: $(STAMP)

@@ -47,7 +47,7 @@ from entrypoints.http import (
 )
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
 from entrypoints.http.middleware import request_context
-from entrypoints.http.openapi import document_problems, document_roles
+from entrypoints.http.openapi import API_VERSION, document_problems, document_roles
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
 from entrypoints.http.security import CONSOLE, TokenAuthentication, require_roles
@@ -192,7 +192,7 @@ def _templates(slices: Sequence[Slice]) -> TemplateConfig[JinjaTemplateEngine] |
 
 def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
     return OpenAPIConfig(
-        title="Frontdesk API", version="1.0.0", description=DESCRIPTION, path="/schema",
+        title="Frontdesk API", version=API_VERSION, description=DESCRIPTION, path="/schema",
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         components=Components(security_schemes={
             "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",

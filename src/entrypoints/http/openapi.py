@@ -1,11 +1,16 @@
 """Finishing touches on the generated OpenAPI document: every error answer is documented as
 what it is, RFC 9457 ``application/problem+json`` with the Problem schema, including a
 ``default`` response for every status an operation may answer that it does not list; and each
-operation states the roles its route enforces."""
+operation states the roles its route enforces. The document is committed as
+``docs/openapi.json`` (``committed_form``); ``make openapi`` writes it from the app."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
+from importlib.metadata import version
+from typing import Any
 
 from litestar import Litestar
 from litestar.openapi.spec import (
@@ -17,8 +22,11 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.routes import HTTPRoute
+from litestar.serialization import encode_json, get_serializer
 
 PROBLEM_JSON = "application/problem+json"
+API_VERSION = version("frontdesk")
+"""``info.version``: the distribution's version (pyproject.toml), not a number kept by hand."""
 _SPACES = re.compile(r"(?<=\S)  +(?=\S)")
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT, required=["type", "title", "status"],
@@ -73,3 +81,18 @@ def document_roles(app: Litestar) -> None:
                 continue
             described = _SPACES.sub(" ", (operation.description or "").strip())
             operation.description = f"{described} Roles: {', '.join(sorted(allowed))}.".lstrip()
+
+
+def served(app: Litestar) -> dict[str, Any]:
+    """The document as ``/schema/openapi.json`` answers it (its examples encoded by the app's
+    own type encoders)."""
+    encoded = encode_json(app.openapi_schema.to_schema(),
+                          serializer=get_serializer(app.type_encoders))
+    document: dict[str, Any] = json.loads(encoded)
+    return document
+
+
+def committed_form(document: Mapping[str, Any]) -> str:
+    """The document as ``docs/openapi.json`` holds it: two-space indents, keys sorted, UTF-8,
+    one trailing newline; the same document always gives the same bytes (reviewable diffs)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
