@@ -47,7 +47,12 @@ from entrypoints.http import (
 )
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
 from entrypoints.http.middleware import request_context
-from entrypoints.http.openapi import API_VERSION, document_problems, document_roles
+from entrypoints.http.openapi import (
+    API_VERSION,
+    document_files,
+    document_problems,
+    document_roles,
+)
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
 from entrypoints.http.security import CONSOLE, TokenAuthentication, require_roles
@@ -265,6 +270,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     )
     document_problems(app)
     document_roles(app)
+    document_files(app)
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
     # the router's own 404s and 405s included.

@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -81,6 +82,26 @@ def document_roles(app: Litestar) -> None:
                 continue
             described = _SPACES.sub(" ", (operation.description or "").strip())
             operation.description = f"{described} Roles: {', '.join(sorted(allowed))}.".lstrip()
+
+
+FILES = ("application/pdf", "text/csv")
+"""Media types sent or answered as files: a generated client takes or gives bytes for them."""
+
+
+def document_files(app: Litestar) -> None:
+    """A PDF or CSV body or answer is ``format: binary``: a plain string made generated clients
+    type a PDF as text and send a CSV file as nothing (openapi-python-client)."""
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            bodies = [operation.request_body, *(operation.responses or {}).values()]
+            for body in bodies:
+                for media, content in (getattr(body, "content", None) or {}).items():
+                    if media in FILES and isinstance(content.schema, Schema):
+                        content.schema.type = OpenAPIType.STRING
+                        content.schema.format = OpenAPIFormat.BINARY
 
 
 def served(app: Litestar) -> dict[str, Any]:
