@@ -20,7 +20,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -43,6 +42,7 @@ from entrypoints.http import (
     operations,
     privacy,
     streams,
+    viewer,
     webhooks_out,
 )
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
@@ -198,7 +198,7 @@ def _templates(slices: Sequence[Slice]) -> TemplateConfig[JinjaTemplateEngine] |
 def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Frontdesk API", version=API_VERSION, description=DESCRIPTION, path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[viewer.SwaggerViewer()],
         components=Components(security_schemes={
             "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
                                           description="From POST /v1/auth/login"),
@@ -249,8 +249,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         process_exiting()
 
     app = Litestar(
-        route_handlers=[handler for piece in slices
-                        for handler in (*piece.controllers, *piece.files(container))],
+        route_handlers=[*(handler for piece in slices
+                          for handler in (*piece.controllers, *piece.files(container))),
+                        *viewer.routers(settings.assets_dir)],
         dependencies={"bus": Constant(container.bus()), "reads": Constant(reads),
                       "gate": Constant(edge.gate), **_provided(slices, container)},
         middleware=[DefineMiddleware(edge.authentication, exclude=["^/schema"],
