@@ -9,7 +9,7 @@ ASSETS := node_modules/.installed
 
 LOCK   := requirements.lock
 
-.PHONY: install lock browser run demo worker lint test test-fast test-fuzz test-portability bench bench-load clean
+.PHONY: install lock browser run demo worker openapi lint test test-fast test-fuzz test-portability bench bench-load clean
 
 ## Exactly what requirements.lock pins, each file checked against its hash (ADR 0070), then the
 ## project itself, built with the locked setuptools and nothing more.
@@ -55,6 +55,11 @@ demo: $(STAMP)
 ## Run projections and process managers in a separate process (scale-out).
 worker: $(STAMP)
 	$(BIN)/frontdesk worker
+
+## docs/openapi.json, the API's contract, written from the app (no server; the database
+## `make run` uses). tests/e2e/test_openapi_contract.py fails until it matches what is served.
+openapi: $(STAMP)
+	FRONTDESK_LOG_LEVEL=$${FRONTDESK_LOG_LEVEL:-WARNING} $(BIN)/frontdesk openapi docs/openapi.json
 
 ## ruff, mypy (strict on domain and application) and the import-layer contracts.
 lint: $(STAMP)

@@ -163,6 +163,26 @@ def migrate() -> None:
     console.print("database is up to date")
 
 
+@app.command("openapi")
+def openapi_document(output: Path = typer.Argument(Path("docs/openapi.json"),
+                                                   help="Where to write it")) -> None:
+    """Write the OpenAPI document the API serves, built from the app (no server is started;
+    the database `serve` uses must be reachable: embedded unless DATABASE_URL)."""
+    from entrypoints.http.app import create_app
+    from entrypoints.http.openapi import committed_form, served
+
+    container = build_container()
+    container.database()
+    try:
+        document = served(create_app(container))
+        output.write_text(committed_form(document), encoding="utf-8")
+    finally:
+        container.datastore().close()
+        container.worker_pool().close()
+    console.print(f"{output}: {len(document['paths'])} paths, version "
+                  f"{document['info']['version']}")
+
+
 # -- tenants ------------------------------------------------------------------------------------
 
 @tenants_app.command("create")

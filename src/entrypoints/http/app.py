@@ -20,7 +20,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
@@ -43,12 +42,19 @@ from entrypoints.http import (
     operations,
     privacy,
     streams,
+    viewer,
     webhooks_out,
 )
 from entrypoints.http.bodies import StrictJsonBodies
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
 from entrypoints.http.middleware import answer_options, request_context
-from entrypoints.http.openapi import document_problems, document_roles, publish_exact_contract
+from entrypoints.http.openapi import (
+    API_VERSION,
+    document_files,
+    document_problems,
+    document_roles,
+    publish_exact_contract,
+)
 from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
 from entrypoints.http.schemas import In
@@ -197,8 +203,8 @@ def _templates(slices: Sequence[Slice]) -> TemplateConfig[JinjaTemplateEngine] |
 
 def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
     return OpenAPIConfig(
-        title="Frontdesk API", version="1.0.0", description=DESCRIPTION, path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        title="Frontdesk API", version=API_VERSION, description=DESCRIPTION, path="/schema",
+        render_plugins=[viewer.SwaggerViewer()],
         components=Components(security_schemes={
             "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
                                           description="From POST /v1/auth/login"),
@@ -249,8 +255,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         process_exiting()
 
     app = Litestar(
-        route_handlers=[handler for piece in slices
-                        for handler in (*piece.controllers, *piece.files(container))],
+        route_handlers=[*(handler for piece in slices
+                          for handler in (*piece.controllers, *piece.files(container))),
+                        *viewer.routers(settings.assets_dir)],
         dependencies={"bus": Constant(container.bus()), "reads": Constant(reads),
                       "gate": Constant(edge.gate), **_provided(slices, container)},
         middleware=[answer_options, DefineMiddleware(edge.authentication, exclude=["^/schema"],
@@ -271,7 +278,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     )
     document_problems(app)
     document_roles(app)
-    publish_exact_contract(app, In.every())
+    document_files(app)
+    publish_exact_contract(app, In.every())  # last: it edits the document as served
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
     # the router's own 404s and 405s included.

@@ -1,19 +1,23 @@
 """Finishing touches on the generated OpenAPI document: every error answer is documented as
 what it is, RFC 9457 ``application/problem+json`` with the Problem schema, including a
 ``default`` response for every status an operation may answer that it does not list; and each
-operation states the roles its route enforces."""
+operation states the roles its route enforces. The document is committed as
+``docs/openapi.json`` (``committed_form``); ``make openapi`` writes it from the app."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from importlib.metadata import version
 from typing import Any, get_args
 
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin  # the served document's one copy
 from litestar.openapi.spec import (
     Components,
+    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -21,11 +25,14 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.routes import HTTPRoute
+from litestar.serialization import encode_json, get_serializer
 from pydantic import BaseModel
 
 from entrypoints.http.problems import problem_types
 
 PROBLEM_JSON = "application/problem+json"
+API_VERSION = version("frontdesk")
+"""``info.version``: the distribution's version (pyproject.toml), not a number kept by hand."""
 _SPACES = re.compile(r"(?<=\S)  +(?=\S)")
 PROBLEM = Schema(
     type=OpenAPIType.OBJECT, required=["type", "title", "status"],
@@ -176,3 +183,38 @@ def _unused_default(keyword: str, value: Any, spec: dict[str, Any]) -> bool:
     """``"default": null`` on a field that does not admit null: pydantic's marker for "left
     out, unchanged", which a client must not take for a value to send."""
     return keyword == "default" and value is None and "anyOf" not in spec
+
+
+FILES = ("application/pdf", "text/csv")
+"""Media types sent or answered as files: a generated client takes or gives bytes for them."""
+
+
+def document_files(app: Litestar) -> None:
+    """A PDF or CSV body or answer is ``format: binary``: a plain string made generated clients
+    type a PDF as text and send a CSV file as nothing (openapi-python-client)."""
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            if operation is None:
+                continue
+            bodies = [operation.request_body, *(operation.responses or {}).values()]
+            for body in bodies:
+                for media, content in (getattr(body, "content", None) or {}).items():
+                    if media in FILES and isinstance(content.schema, Schema):
+                        content.schema.type = OpenAPIType.STRING
+                        content.schema.format = OpenAPIFormat.BINARY
+
+
+def served(app: Litestar) -> dict[str, Any]:
+    """The document as ``/schema/openapi.json`` answers it (its examples encoded by the app's
+    own type encoders)."""
+    encoded = encode_json(app.plugins.get(OpenAPIPlugin).provide_openapi_schema(),
+                          serializer=get_serializer(app.type_encoders))
+    document: dict[str, Any] = json.loads(encoded)
+    return document
+
+
+def committed_form(document: Mapping[str, Any]) -> str:
+    """The document as ``docs/openapi.json`` holds it: two-space indents, keys sorted, UTF-8,
+    one trailing newline; the same document always gives the same bytes (reviewable diffs)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

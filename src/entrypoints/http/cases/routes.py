@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from application.bus import CommandBus
@@ -208,7 +209,10 @@ class CasesController(Controller):
           description="Cash, bank transfer, card terminal, cheque. The case must have an "
                       "accepted quote; the currency must be the case's. A payment whose "
                       "`external_reference` is already recorded in this tenant is ignored: "
-                      "200 with `duplicate: true`." + IF_MATCH_NOTE)
+                      "200 with `duplicate: true`." + IF_MATCH_NOTE,
+          responses={200: ResponseSpec(PaymentRecordedOut, description="The external "
+                                       "reference was already recorded: `duplicate: true`, "
+                                       "nothing recorded")})
     def payment(self, request: Req, case_id: Id,
                 data: JSONBody[PaymentIn], bus: Bus) -> Response[PaymentRecordedOut]:
         command = RecordPayment(case_id, if_match(request), data.amount, data.currency,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from litestar import Controller, Response, post
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
@@ -20,7 +21,11 @@ ACTOR = "system:stripe-webhook"
 log = logging.getLogger("frontdesk.webhooks")
 
 
+@dataclass
 class StripeEventBody(Operation):
+    """A dataclass again, so that its generated __init__ calls __post_init__ (without the
+    decorator the request body below never reached the document)."""
+
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True, description="A Stripe event, exactly as Stripe sent it (the "

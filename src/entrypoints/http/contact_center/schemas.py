@@ -212,19 +212,19 @@ class RejectIn(In):
                                description="Why the agent declines (kept in the history)")
 
 
-class CompleteIn(In):
+class TaskCompleteIn(In):
     disposition: str = Field(min_length=2, max_length=48, examples=["APPOINTMENT_BOOKED"],
                              description="A standard code or one of the tenant's "
                                          "(GET /v1/dispositions)")
     note: str | None = Field(default=None, max_length=4000)
 
 
-class CancelIn(In):
+class TaskCancelIn(In):
     reason: str | None = Field(default=None, max_length=500, examples=["caller hung up"],
                                description="Why the task ends without being handled")
 
 
-class CsatIn(In):
+class TaskCsatIn(In):
     score: int = Field(ge=1, le=5, examples=[5])
 
 

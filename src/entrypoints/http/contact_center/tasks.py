@@ -24,11 +24,11 @@ from entrypoints.http.commands import execute, if_match, wait_for_own_writes
 from entrypoints.http.contact_center.deps import Catalog, Center
 from entrypoints.http.contact_center.queues import render_task
 from entrypoints.http.contact_center.schemas import (
-    CancelIn,
-    CompleteIn,
-    CsatIn,
     RejectIn,
     ScriptOut,
+    TaskCancelIn,
+    TaskCompleteIn,
+    TaskCsatIn,
     TaskOut,
     TaskPage,
 )
@@ -137,7 +137,7 @@ class TasksController(Controller):
                       "(`GET /v1/dispositions`); an unknown code is a 422. "
                       + AS_AGENT)
     def complete(self, request: Req, task_id: Id,
-                 data: JSONBody[CompleteIn], bus: Bus) -> Response[TaskOut]:
+                 data: JSONBody[TaskCompleteIn], bus: Bus) -> Response[TaskOut]:
         return self._act(request, bus, CompleteTask(
             task_id, if_match(request), acting_agent(request), data.disposition, data.note),
             data)
@@ -146,12 +146,12 @@ class TasksController(Controller):
           description="The caller hung up, or the work is withdrawn. A task canceled while "
                       "waiting counts as abandoned. " + " Accepts `If-Match: <version>`.")
     def cancel(self, request: Req, task_id: Id,
-               data: JSONBody[CancelIn], bus: Bus) -> Response[TaskOut]:
+               data: JSONBody[TaskCancelIn], bus: Bus) -> Response[TaskOut]:
         return self._act(request, bus, CancelTask(task_id, if_match(request), data.reason), data)
 
     @post("/{task_id:uuid}/csat", status_code=200, sync_to_thread=True,
           summary="Record the customer's satisfaction (1-5)",
           description="Once, on a completed task; counts in its agent's CSAT average.")
-    def csat(self, request: Req, task_id: Id, data: JSONBody[CsatIn],
+    def csat(self, request: Req, task_id: Id, data: JSONBody[TaskCsatIn],
              bus: Bus) -> Response[TaskOut]:
         return self._act(request, bus, RecordTaskCsat(task_id, data.score), data)

@@ -3,6 +3,7 @@ lose, reopen), and the event history."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -78,7 +79,11 @@ def _report(report: ImportReport) -> StoredResponse:
               for r in report.rows]))
 
 
+@dataclass
 class CsvBody(Operation):
+    """A dataclass again, so that its generated __init__ calls __post_init__ (without the
+    decorator the request body below never reached the document)."""
+
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True, description="A CSV file with a header row; columns: "
