@@ -19,7 +19,7 @@ from entrypoints.http.security import ANALYSTS, CONSOLE, roles
 
 WAITING_SHOWN = 5
 QUEUES_PER_PAGE = 12
-Page = Annotated[int, QueryParameter(query="page", ge=1, le=10_000)]
+Page = Annotated[int, QueryParameter(name="page", ge=1, le=10_000)]
 
 
 @dataclass(frozen=True)
