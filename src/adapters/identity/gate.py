@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.identity.access import HIT_BY, window_of
+from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,12 @@ class UserStanding:
 
 class AccessGate:
     def __init__(self, url: str, *, ttl: float = 10.0, max_size: int = 4) -> None:
+        # Short connect and reconnect bounds: after an outage it connects when next asked
+        # instead of after a back-off of up to minutes (ADR 0073).
         self._pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
-                                         kwargs={"autocommit": True, "row_factory": dict_row})
+                                         kwargs={"autocommit": True, "row_factory": dict_row,
+                                                 "connect_timeout": CONNECT_TIMEOUT},
+                                         reconnect_timeout=RECONNECT_TIMEOUT)
         self._ttl = ttl
         self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
         self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
