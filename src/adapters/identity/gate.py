@@ -57,13 +57,14 @@ class AccessGate:
             await self._pool.open(wait=False)
             self._opened = True
 
-    def check_soon(self) -> None:
-        """Drop the pool's broken connections (a database restart breaks every one of them)
-        in the background, on the pool's own event loop; callable from any thread. Otherwise
-        each broken connection fails one request, whenever it is next used."""
+    def check(self, timeout: float = 5.0) -> None:
+        """Drop the pool's broken connections (a database restart breaks every one of them),
+        on the pool's own event loop; called from another thread, which waits at most
+        ``timeout`` seconds. Otherwise each broken connection fails one request, whenever it
+        is next used."""
         loop = self._loop
         if self._opened and loop is not None and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self._pool.check(), loop)
+            asyncio.run_coroutine_threadsafe(self._pool.check(), loop).result(timeout)
 
     async def close(self) -> None:
         if self._opened:

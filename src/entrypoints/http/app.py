@@ -110,10 +110,11 @@ class Edge:
         limits = rate_limit(hit, per_ip=settings.rate_limit_per_ip,
                             per_tenant=settings.rate_limit_per_tenant,
                             trust_forwarded=settings.trust_forwarded_for)
-        # A trial connects afresh; then the pools drop the connections the outage broke.
+        # A trial connects afresh; then the pools drop the connections the outage broke, and
+        # the event writer's held connection is checked before the next write.
         circuit = DatabaseCircuit(partial(reach, container.database().app_url),
                                   [container.app_pool().check, container.worker_pool().check,
-                                   gate.check_soon])
+                                   gate.check, container.recorder().recheck_writer])
         return cls(gate, authentication, limits, counters, circuit)
 
     async def open(self) -> None:
