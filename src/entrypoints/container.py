@@ -66,7 +66,8 @@ def _datastore(roles: DatabaseRoles, pool_size: int) -> PostgresDatastore:
     # A small warm core that grows under load: the pool hands connections out oldest-first,
     # so fewer idle connections means warmer backends for each statement.
     # No pre_ping (a round trip per checkout, measurable under load): connections broken by
-    # a database restart are dropped by a pool check after the first failure (app.py).
+    # a database restart are dropped by the database circuit's recovery, after the first
+    # failure opened it (ADR 0073, app.py).
     datastore = PostgresDatastore(**params, pool_size=2, max_overflow=pool_size * 3,
                                   connect_timeout=10)  # eventsourcing's name for the pool wait
     # Not settable through eventsourcing: a bound on each new connection, and a pool that
