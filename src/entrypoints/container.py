@@ -9,7 +9,7 @@ providers (for example the clock) instead of patching globals.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from dependency_injector import containers, providers
 from eventsourcing.postgres import PostgresDatastore
@@ -27,6 +27,7 @@ from adapters.eventstore.transcoding import frontdesk_transcoder
 from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.observability.service import observe_command
 from adapters.phones import LibPhoneNormaliser
+from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 from adapters.postgres.database import DatabaseRoles, DictPool, OnDemandPool
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager, followers_of
@@ -65,9 +66,16 @@ def _datastore(roles: DatabaseRoles, pool_size: int) -> PostgresDatastore:
     # A small warm core that grows under load: the pool hands connections out oldest-first,
     # so fewer idle connections means warmer backends for each statement.
     # No pre_ping (a round trip per checkout, measurable under load): connections broken by
-    # a database restart are dropped by a pool check after the first failure (app.py).
+    # a database restart are dropped by the database circuit's recovery, after the first
+    # failure opened it (ADR 0073, app.py).
     datastore = PostgresDatastore(**params, pool_size=2, max_overflow=pool_size * 3,
-                                  connect_timeout=10)
+                                  connect_timeout=10)  # eventsourcing's name for the pool wait
+    # Not settable through eventsourcing: a bound on each new connection, and a pool that
+    # gives up retrying after RECONNECT_TIMEOUT instead of doubling its back-off for minutes,
+    # so it connects at once when asked after an outage (ADR 0073).
+    datastore.pool.kwargs = {**cast(dict[str, Any], datastore.pool.kwargs),
+                             "connect_timeout": CONNECT_TIMEOUT}
+    datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT
     datastore.pool.open(wait=True, timeout=30)
     return datastore
 
@@ -84,8 +92,9 @@ def _worker_pool(roles: DatabaseRoles, size: int) -> DictPool:
         conn.execute("SET synchronous_commit = off")
 
     return OnDemandPool(roles.worker, min_size=1, max_size=size,
-                        kwargs={"row_factory": dict_row}, configure=configure,
-                        check=ConnectionPool.check_connection)
+                        kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT},
+                        configure=configure, check=ConnectionPool.check_connection,
+                        reconnect_timeout=RECONNECT_TIMEOUT)
 
 
 def personal_tables(projections: list[Projection]) -> list[str]:

@@ -161,3 +161,102 @@ def test_acknowledged_writes_survive_a_database_crash_and_the_api_recovers(
                     listed, cursor = set(), None
                     time.sleep(0.5)
             assert set(acknowledged.values()) <= listed
+
+
+def _answered_503(answer: httpx.Response) -> None:
+    """The database-down answer: 503 problem+json with a Retry-After in whole seconds."""
+    assert answer.status_code == 503, (answer.status_code, answer.text)
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert int(answer.headers["retry-after"]) >= 1
+    body = answer.json()
+    assert body["type"].endswith("/unavailable") and body["status"] == 503, body
+
+
+def _database_circuit(url: str) -> float:
+    """The database circuit's gauge (0 closed, 1 half-open, 2 open), from /metrics."""
+    for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+        if line.startswith('frontdesk_vendor_circuit_state{vendor="database"}'):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("no database circuit in /metrics")
+
+
+def test_with_the_database_stopped_reads_writes_and_logins_are_503_and_succeed_after_it_returns(
+        own_postgres: Any) -> None:
+    """ADR 0073. While PostgreSQL is down, an authenticated read, an idempotent write and a
+    login are each answered 503 problem+json with Retry-After, and the database's circuit is
+    open. Once it is back, the same requests succeed from the same process (no restart); the
+    write that got the 503 had not been applied, and the write accepted before the outage is
+    still there."""
+    import psycopg
+
+    url = own_postgres.get_uri("postgres")
+    env = {**os.environ, "DATABASE_URL": url, "FRONTDESK_LOG_LEVEL": "WARNING"}
+    subprocess.run([str(ROOT / ".venv/bin/frontdesk"), "migrate"], env=env, check=True,
+                   capture_output=True, timeout=120, cwd=ROOT)
+    with served(url, FRONTDESK_RATE_LIMIT_PER_IP="0",
+                FRONTDESK_RATE_LIMIT_PER_TENANT="0") as service:
+        slug = f"down-{uuid.uuid4().hex[:6]}"
+        tenant = httpx.post(f"{service.url}/v1/admin/tenants",
+                            headers={"Authorization": "Bearer dev-admin-token"},
+                            json={"name": "Down", "slug": slug, "admin_email": f"a@{slug}.example",
+                                  "admin_password": PASSWORD})
+        assert tenant.status_code == 201, tenant.text
+        credentials = {"tenant": slug, "email": f"a@{slug}.example", "password": PASSWORD}
+        token = httpx.post(f"{service.url}/v1/auth/login",
+                           json=credentials).json()["access_token"]
+        pid = service.process.pid if service.process else None
+        with httpx.Client(base_url=service.url, timeout=60,
+                          headers={"Authorization": f"Bearer {token}"}) as client:
+            def read() -> httpx.Response:
+                return client.get("/v1/leads", params={"limit": 10})
+
+            def write() -> httpx.Response:
+                return client.post("/v1/leads", headers={"Idempotency-Key": "during-outage"},
+                                   json={"email": f"during@{slug}.example", "source": "web"})
+
+            def login() -> httpx.Response:
+                return client.post("/v1/auth/login", json=credentials, headers={
+                    "Authorization": ""})
+
+            accepted = client.post("/v1/leads", headers={"Idempotency-Key": "before-outage"},
+                                   json={"email": f"before@{slug}.example", "source": "web"})
+            assert accepted.status_code == 201, accepted.text
+            assert read().status_code == 200 and _database_circuit(service.url) == 0
+
+            _crash(own_postgres)
+            for answer in (read(), write(), login(), read(), write(), login()):
+                _answered_503(answer)
+            assert _database_circuit(service.url) == 2  # open: nothing waits on a pool
+
+            own_postgres.ensure_postgres_running()
+            deadline = time.monotonic() + 60
+            while (answer := read()).status_code != 200:
+                _answered_503(answer)  # until a trial reaches the database again
+                assert time.monotonic() < deadline, "reads did not recover"
+                time.sleep(0.2)
+            assert service.process is not None and service.process.poll() is None
+            assert service.process.pid == pid  # the same process: no restart
+
+            # Nothing of the refused write was stored: no answer under its key, no lead.
+            with psycopg.connect(url) as conn:  # the embedded server's superuser: no RLS
+                keys = {k for (k,) in conn.execute(
+                    "SELECT key FROM idempotency_keys WHERE tenant_id = %s",
+                    (tenant.json()["id"],))}
+                leads = {str(lead) for (lead,) in conn.execute(
+                    "SELECT originator_id FROM events WHERE tenant_id = %s "
+                    "AND topic LIKE %s", (tenant.json()["id"], "%.LeadCaptured%"))}
+            assert keys == {"before-outage"}, keys
+            assert leads == {accepted.json()["id"]}, leads
+
+            # The same requests succeed now; the write's key gives its first answer again.
+            retried = write()
+            assert retried.status_code == 201, retried.text
+            assert retried.json()["id"] != accepted.json()["id"]
+            again = write()
+            assert again.status_code == 201 and again.json()["id"] == retried.json()["id"]
+            assert login().status_code == 200
+            assert read().status_code == 200
+            history = client.get(f"/v1/leads/{accepted.json()['id']}/events")
+            assert history.status_code == 200
+            assert [e["type"] for e in history.json()["items"]] == ["LeadCaptured"]
+            assert _database_circuit(service.url) == 0

@@ -20,6 +20,7 @@ from uuid import UUID
 import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.rows import tuple_row
+from psycopg_pool import ConnectionPool
 
 from adapters.crypto.keys import NewDataKey
 from adapters.eventstore.mapper import TenantStoredEvent
@@ -72,6 +73,7 @@ class TenantEventRecorder(PostgresApplicationRecorder):
         # Groups are committed one at a time (by the group committer's leader), so writes go
         # through one connection held for the purpose: always warm, never waiting on the pool.
         self._writer: psycopg.Connection[Any] | None = None
+        self._recheck = False
 
     # -- reads (each one statement: the function sets the tenant for its own query) -----------
 
@@ -125,7 +127,20 @@ class TenantEventRecorder(PostgresApplicationRecorder):
         for unit in units:
             unit.position = position
 
+    def recheck_writer(self) -> None:
+        """The database was unreachable (ADR 0073): the held writer connection may have been
+        broken by a restart without knowing it yet. The next write checks it first (on the
+        writing thread), so that the first write after an outage does not fail on it."""
+        self._recheck = True
+
     def _writer_connection(self) -> psycopg.Connection[Any]:
+        if self._recheck and self._writer is not None:
+            self._recheck = False
+            try:
+                ConnectionPool.check_connection(self._writer)
+            except psycopg.Error:
+                self._writer.close()  # so that the pool discards it
+                self._drop_writer()
         if self._writer is None or self._writer.closed:
             self._writer = self.datastore.pool.getconn()
         return self._writer

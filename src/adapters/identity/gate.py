@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.identity.access import HIT_BY, window_of
+from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,12 @@ class UserStanding:
 
 class AccessGate:
     def __init__(self, url: str, *, ttl: float = 10.0, max_size: int = 4) -> None:
+        # Short connect and reconnect bounds: after an outage it connects when next asked
+        # instead of after a back-off of up to minutes (ADR 0073).
         self._pool = AsyncConnectionPool(url, min_size=1, max_size=max_size, open=False,
-                                         kwargs={"autocommit": True, "row_factory": dict_row})
+                                         kwargs={"autocommit": True, "row_factory": dict_row,
+                                                 "connect_timeout": CONNECT_TIMEOUT},
+                                         reconnect_timeout=RECONNECT_TIMEOUT)
         self._ttl = ttl
         self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
         self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
@@ -52,13 +57,14 @@ class AccessGate:
             await self._pool.open(wait=False)
             self._opened = True
 
-    def check_soon(self) -> None:
-        """Drop the pool's broken connections (a database restart breaks every one of them)
-        in the background, on the pool's own event loop; callable from any thread. Otherwise
-        each broken connection fails one request, whenever it is next used."""
+    def check(self, timeout: float = 5.0) -> None:
+        """Drop the pool's broken connections (a database restart breaks every one of them),
+        on the pool's own event loop; called from another thread, which waits at most
+        ``timeout`` seconds. Otherwise each broken connection fails one request, whenever it
+        is next used."""
         loop = self._loop
         if self._opened and loop is not None and not loop.is_closed():
-            asyncio.run_coroutine_threadsafe(self._pool.check(), loop)
+            asyncio.run_coroutine_threadsafe(self._pool.check(), loop).result(timeout)
 
     async def close(self) -> None:
         if self._opened:

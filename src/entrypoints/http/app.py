@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +16,7 @@ import msgspec
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
 from adapters.observability.service import PROJECTION_LAG, process_exiting, process_serving
+from adapters.postgres.circuit import DatabaseCircuit, reach
 from adapters.postgres.health import PROBE_TIMEOUT
 from entrypoints.container import Container
 from entrypoints.http import (
@@ -46,6 +47,7 @@ from entrypoints.http import (
     webhooks_out,
 )
 from entrypoints.http.bodies import StrictJsonBodies
+from entrypoints.http.circuit import refuse_while_unreachable
 from entrypoints.http.deps import Constant, ReadSide, resolve_constants_in_line
 from entrypoints.http.middleware import answer_options, request_context
 from entrypoints.http.openapi import (
@@ -55,7 +57,7 @@ from entrypoints.http.openapi import (
     document_roles,
     publish_exact_contract,
 )
-from entrypoints.http.problems import EXCEPTION_HANDLERS, ON_DATABASE_ERROR
+from entrypoints.http.problems import DATABASE_CIRCUIT, EXCEPTION_HANDLERS
 from entrypoints.http.ratelimit import rate_limit, refusal_counter
 from entrypoints.http.schemas import In
 from entrypoints.http.security import CONSOLE, TokenAuthentication, require_roles
@@ -91,25 +93,17 @@ def _as_json(model: BaseModel) -> msgspec.Raw:
     return msgspec.Raw(model.__pydantic_serializer__.to_json(model))
 
 
-def _pool_checker(pool: Any) -> Callable[[], None]:
-    """Drop the pool's broken connections in the background (psycopg_pool ``check``)."""
-
-    def check() -> None:
-        threading.Thread(target=pool.check, name="pool-check", daemon=True).start()
-
-    return check
-
-
 @dataclass
 class Edge:
     """What every request crosses before a route: the access gate (revocations, API keys),
-    authentication, rate limits; and what recovers the pools after a database error."""
+    authentication, rate limits; and the database's circuit, which answers 503 at once while
+    the database is unreachable and refreshes the pools when it is back (ADR 0073)."""
 
     gate: AccessGate
     authentication: type[TokenAuthentication]
     limits: Any
     counters: RedisCounters | None
-    pool_checks: list[Callable[[], None]]
+    circuit: DatabaseCircuit
 
     @classmethod
     def of(cls, container: Container, settings: Settings, *, background: bool) -> Edge:
@@ -126,15 +120,20 @@ class Edge:
         limits = rate_limit(hit, per_ip=settings.rate_limit_per_ip,
                             per_tenant=settings.rate_limit_per_tenant,
                             trust_forwarded=settings.trust_forwarded_for)
-        checks = [_pool_checker(container.app_pool()), gate.check_soon]
+        # A trial connects afresh; then the pools drop the connections the outage broke, and
+        # the event writer's held connection is checked before the next write. The worker's
+        # pool only where this process runs the background work (ADR 0072).
+        checks = [container.app_pool().check, gate.check, container.recorder().recheck_writer]
         if background:
-            checks.append(_pool_checker(container.worker_pool()))
-        return cls(gate, authentication, limits, counters, checks)
+            checks.append(container.worker_pool().check)
+        circuit = DatabaseCircuit(partial(reach, container.database().app_url), checks)
+        return cls(gate, authentication, limits, counters, circuit)
 
     async def open(self) -> None:
         await self.gate.open()
 
     async def close(self) -> None:
+        self.circuit.stop()
         await self.gate.close()
         if self.counters is not None:
             await self.counters.close()
@@ -226,14 +225,10 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     def watch() -> None:
         unwatch.append(PROJECTION_LAG.watch(
             partial(container.projection_manager().status, timeout=PROBE_TIMEOUT)))
-        ON_DATABASE_ERROR.extend(edge.pool_checks)
 
     def unwatch_all() -> None:
         while unwatch:
             unwatch.pop()()
-        for check in edge.pool_checks:
-            if check in ON_DATABASE_ERROR:
-                ON_DATABASE_ERROR.remove(check)
 
     def started() -> None:
         if runtime is not None:
@@ -275,6 +270,7 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
         logging_config=None,
         type_encoders={BaseModel: _as_json},
         plugins=[StrictJsonBodies()],
+        state=State({DATABASE_CIRCUIT: edge.circuit}),
     )
     document_problems(app)
     document_roles(app)
@@ -282,6 +278,6 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     publish_exact_contract(app, In.every())  # last: it edits the document as served
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
-    # the router's own 404s and 405s included.
-    app.asgi_handler = request_context(app.asgi_handler)
+    # the router's own 404s and 405s included; inside it, the database's circuit.
+    app.asgi_handler = request_context(refuse_while_unreachable(edge.circuit, app.asgi_handler))
     return app

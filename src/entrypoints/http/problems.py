@@ -4,8 +4,6 @@ errors for validation; never a stack trace, SQL or an internal message."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -16,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from adapters.postgres.circuit import DatabaseCircuit
 from application.bus import IdempotencyKeyReused
 from application.identity.access import TooManyAttempts
 from application.identity.handlers import InvalidCredentials
@@ -109,22 +108,21 @@ def _bad_cursor(request: Request[Any, Any, Any], error: BadCursor) -> Response[d
     return problem(400, "bad-cursor", str(error))
 
 
-ON_DATABASE_ERROR: list[Callable[[], None]] = []
-"""Called (at most once a second) when a request found the database unavailable: the app
-registers a check of its pools, so connections broken by a restart are dropped at once rather
-than one failed request each."""
-_last_alarm = [0.0]
+DATABASE_CIRCUIT = "database_circuit"
+"""The key of the app's :class:`DatabaseCircuit` in ``app.state`` (ADR 0073)."""
 
 
 def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    """A dependency did not answer. When the error says the database cannot be reached, the
+    app's circuit opens: the next requests are answered 503 at once, without waiting on a
+    pool, until a trial reaches the database again and refreshes the pools."""
     log.warning("dependency unavailable: %s", error.__class__.__name__)
-    now = time.monotonic()
-    if now - _last_alarm[0] > 1.0:
-        _last_alarm[0] = now
-        for alarm in ON_DATABASE_ERROR:
-            alarm()
+    circuit: DatabaseCircuit | None = request.app.state.get(DATABASE_CIRCUIT)
+    retry_after = 2
+    if circuit is not None and circuit.trip(error):
+        retry_after = circuit.retry_after()
     return problem(503, "unavailable", "the database is unavailable; retry shortly",
-                   headers={"Retry-After": "2"})
+                   headers={"Retry-After": str(retry_after)})
 
 
 def _bad_data(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
