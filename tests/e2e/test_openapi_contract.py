@@ -101,3 +101,22 @@ def test_a_payment_link_for_a_case_without_invoices_is_a_404(tenant: TenantSessi
     link = tenant.post(f"/v1/cases/{case.json()['id']}/invoices/"
                        f"{contact.json()['id']}/payment-link")
     assert link.status_code == 404, link.text  # was a 500: the case had no currency yet
+
+
+def test_rules_no_schema_can_state_are_documented_with_their_problem_type(
+        client: TestClient[Any], tenant: TenantSession) -> None:
+    operation = _schema(client)["paths"]["/v1/analytics/agents"]["get"]
+    to = next(p for p in operation["parameters"] if p["name"] == "to")
+    assert "366 days" in to["description"] and "bad-range" in to["description"]
+    assert {"400", "422"} <= set(operation["responses"])
+    types = _schema(client)["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+    for query in ("from=2026-03-10&to=2026-03-01", "from=2025-01-01&to=2026-06-01"):
+        refused = tenant.get(f"/v1/analytics/agents?{query}")
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["type"].endswith("/bad-range")
+        assert refused.json()["type"] in types
+    cursor = next(p for p in _schema(client)["paths"]["/v1/leads"]["get"]["parameters"]
+                  if p["name"] == "cursor")
+    assert "bad-cursor" in cursor["description"]
+    refused = tenant.get("/v1/leads?cursor=forged")
+    assert refused.status_code == 400 and refused.json()["type"].endswith("/bad-cursor")

@@ -73,6 +73,11 @@ def document_problems(app: Litestar) -> None:
             for code, response in list(responses.items()):
                 if isinstance(response, OpenAPIResponse) and code[:1] in ("4", "5"):
                     response.content = dict(problem)
+            if operation.parameters or operation.request_body:
+                responses.setdefault("422", OpenAPIResponse(
+                    description="`validation`: the request breaks this document's schema; "
+                                "`invalid-value`, `unstorable-value`: a rule beyond it "
+                                "(ADR 0077)", content=dict(problem)))
             responses.setdefault("default", OpenAPIResponse(
                 description="An error: RFC 9457 problem details", content=dict(problem)))
             operation.responses = responses

@@ -37,7 +37,7 @@ _TYPES = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "no
           500: "internal", 503: "unavailable"}
 
 
-OWN_TYPES = ("bad-cursor", "unstorable-value", "malformed-file", "malformed-position",
+OWN_TYPES = ("bad-cursor", "bad-range", "unstorable-value", "malformed-file", "malformed-position",
              "malformed-email", "bad-signature", "too-many-streams", "llm-unavailable",
              "llm-timeout", "twilio-disabled", "email-disabled")
 """Problem types the slices and the edge answer besides the status defaults (``_TYPES``) and
@@ -104,6 +104,14 @@ def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[dic
     return problem(status, None, detail, headers=headers or None)
 
 
+class BadRange(ValueError):
+    """A range of days or moments that is reversed or too long (HTTP 400 ``bad-range``)."""
+
+
+def _bad_range(request: Request[Any, Any, Any], error: BadRange) -> Response[dict[str, Any]]:
+    return problem(400, "bad-range", str(error))
+
+
 def _bad_cursor(request: Request[Any, Any, Any], error: BadCursor) -> Response[dict[str, Any]]:
     return problem(400, "bad-cursor", str(error))
 
@@ -153,6 +161,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: _validation,
     HTTPException: _http,
     BadCursor: _bad_cursor,
+    BadRange: _bad_range,
     psycopg.OperationalError: _unavailable,
     psycopg_pool.PoolTimeout: _unavailable,
     psycopg.DataError: _bad_data,

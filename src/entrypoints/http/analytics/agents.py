@@ -7,7 +7,6 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, get
-from litestar.exceptions import ClientException
 from litestar.params import FromQuery, QueryParameter
 
 from application.contact_center.views import PerformanceQueries
@@ -15,14 +14,16 @@ from domain.ports import Clock
 from entrypoints.http.analytics.schemas import AgentDayOut, AgentDaysOut
 from entrypoints.http.commands import wait_for_own_writes
 from entrypoints.http.deps import Provided, Reads, Req
+from entrypoints.http.problems import BadRange
 from entrypoints.http.security import ALL_ROLES, acting_agent, roles
 
 Performance = Provided[PerformanceQueries]
 Now = Provided[Clock]
 FromDay = Annotated[date, QueryParameter(name="from", description="First UTC day, "
                                          "e.g. 2026-03-02")]
-ToDay = Annotated[date | None, QueryParameter(name="to", description="Last UTC day "
-                                              "(inclusive; default: the first)")]
+ToDay = Annotated[date | None, QueryParameter(name="to", description=(
+    "Last UTC day (inclusive; default: the first). Not before `from`, and at most 366 days "
+    "after it: otherwise a 400 `bad-range` problem"))]
 
 
 class AgentAnalyticsController(Controller):
@@ -41,9 +42,9 @@ class AgentAnalyticsController(Controller):
                agent_id: FromQuery[UUID | None] = None) -> Response[AgentDaysOut]:
         last = to_day or from_day
         if last < from_day:
-            raise ClientException("`to` must not be before `from`")
+            raise BadRange("`to` must not be before `from`")
         if (last - from_day).days > 366:
-            raise ClientException("at most 366 days at a time")
+            raise BadRange("at most 366 days at a time")
         own = acting_agent(request)
         if own is not None and "analyst" not in request.user.roles:
             agent_id = own
