@@ -145,7 +145,8 @@ class Container(containers.DeclarativeContainer):
 
     # -- the bounded contexts ---------------------------------------------------------------
     identity = providers.Container(IdentityContainer, settings=settings, clock=clock,
-                                   app_pool=app_pool, worker_pool=worker_pool, reader=reader)
+                                   app_pool=app_pool, worker_pool=worker_pool, reader=reader,
+                                   keks=keks)
     knowledge = providers.Container(KnowledgeContainer, settings=settings, clock=clock,
                                     reader=reader)
     contact_center = providers.Container(

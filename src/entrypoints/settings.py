@@ -84,6 +84,7 @@ class Settings(BaseSettings):
                                                 "longer than the balancer's idle timeout")
     max_body_bytes: int = Field(default=5 * 1024 * 1024, alias="FRONTDESK_MAX_BODY_BYTES")
     cors_origins: str = Field(default="", alias="FRONTDESK_CORS_ORIGINS")
+    hsts_seconds: int = Field(default=0, ge=0, alias="FRONTDESK_HSTS_SECONDS")
     assets_dir: Path = Field(
         default=Path(__file__).resolve().parents[2] / "node_modules",
         alias="FRONTDESK_ASSETS_DIR",

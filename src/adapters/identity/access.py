@@ -24,7 +24,7 @@ _KEY_COLUMNS = "id, prefix, name, roles, created_by, created_at, revoked_at"
 _UPDATABLE = {"roles", "disabled", "password_hash", "display_name"}
 
 
-def _event(event: AuthEvent) -> tuple[str, tuple[Any, ...]]:
+def auth_event_statement(event: AuthEvent) -> tuple[str, tuple[Any, ...]]:
     return ("INSERT INTO auth_events (tenant_id, id, actor, action, resource_type, "
             "resource_id, ip, user_agent, detail) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (event.tenant_id, event.id, event.actor, event.action, event.resource_type,
@@ -53,7 +53,7 @@ class PostgresAccessDirectory:
                     ("INSERT INTO users (tenant_id, id, email, password_hash, roles, "
                      "display_name) VALUES (%s, %s, %s, %s, %s, %s)",
                      (tenant_id, user_id, email, password_hash, list(roles), display_name)),
-                    _event(event)])
+                    auth_event_statement(event)])
         except psycopg.errors.UniqueViolation as error:
             raise EmailTaken("a user with this email already exists", email=email) from error
 
@@ -69,7 +69,7 @@ class PostgresAccessDirectory:
             sql.SQL(", ").join(sets))
         with self._pool.connection() as conn:
             execute_as_tenant(conn, tenant_id, [
-                (query, (*changes.values(), tenant_id, user_id)), _event(event)])
+                (query, (*changes.values(), tenant_id, user_id)), auth_event_statement(event)])
 
     def user(self, tenant_id: UUID, user_id: UUID) -> UserView | None:
         with self._pool.connection() as conn:
@@ -91,7 +91,7 @@ class PostgresAccessDirectory:
                  "created_by, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                  (tenant_id, key.id, key.prefix, secret_hash, key.name, list(key.roles),
                   key.created_by, key.created_at)),
-                _event(event)])
+                auth_event_statement(event)])
 
     def revoke_key(self, tenant_id: UUID, key_id: UUID, at: datetime,
                    event: AuthEvent) -> bool:
@@ -101,7 +101,7 @@ class PostgresAccessDirectory:
                                  "WHERE tenant_id = %s AND id = %s RETURNING id",
                                  (at, tenant_id, key_id)).fetchone()
             if found is not None:
-                conn.execute(*_event(event))
+                conn.execute(*auth_event_statement(event))
         return found is not None
 
     def keys(self, tenant_id: UUID) -> list[ApiKeyView]:
@@ -112,7 +112,7 @@ class PostgresAccessDirectory:
 
     def record(self, event: AuthEvent) -> None:
         with self._pool.connection() as conn:
-            execute_as_tenant(conn, event.tenant_id, [_event(event)])
+            execute_as_tenant(conn, event.tenant_id, [auth_event_statement(event)])
 
 
 # -- counters ---------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.crypto.keys import KeyEncryptionKeys
 from adapters.identity.access import PostgresAccessDirectory, PostgresCounters
 from adapters.identity.directory import PostgresTenantDirectory
+from adapters.identity.email_secrets import PostgresEmailSecrets
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
 from adapters.postgres.database import DictPool
@@ -18,6 +20,7 @@ from application.identity.access import (
     ThrottlePolicy,
     UserAdministration,
 )
+from application.identity.email_secrets import EmailSecretAdministration
 from domain.ports import Clock
 from entrypoints.settings import Settings
 
@@ -28,6 +31,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     app_pool: providers.Dependency[DictPool] = providers.Dependency()
     worker_pool: providers.Dependency[DictPool] = providers.Dependency()
     reader: providers.Dependency[ReadModelReader] = providers.Dependency()
+    keks: providers.Dependency[KeyEncryptionKeys] = providers.Dependency()
 
     tenants = providers.Singleton(PostgresTenantDirectory, app_pool, worker_pool)
     passwords = providers.Singleton(Argon2PasswordHasher)
@@ -47,3 +51,6 @@ class IdentityContainer(containers.DeclarativeContainer):
     users = providers.Singleton(UserAdministration, access_directory, passwords)
     api_keys = providers.Singleton(ApiKeyAdministration, access_directory, clock)
     audit_queries = providers.Singleton(SqlAuditQueries, reader)
+    email_secrets = providers.Singleton(
+        EmailSecretAdministration, providers.Singleton(PostgresEmailSecrets, app_pool, keks),
+        clock, settings.provided.email_webhook_secret)

@@ -279,5 +279,6 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
     # the router's own 404s and 405s included; inside it, the database's circuit.
-    app.asgi_handler = request_context(refuse_while_unreachable(edge.circuit, app.asgi_handler))
+    app.asgi_handler = request_context(refuse_while_unreachable(edge.circuit, app.asgi_handler),
+                                       hsts_seconds=settings.hsts_seconds)
     return app

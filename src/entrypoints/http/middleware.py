@@ -47,7 +47,12 @@ _CONSOLE_HEADERS = [
 log = structlog.get_logger("frontdesk.access")
 
 
-def request_context(app: ASGIApp) -> ASGIApp:
+def request_context(app: ASGIApp, *, hsts_seconds: int = 0) -> ASGIApp:
+    """``hsts_seconds`` > 0 (TLS terminates in front, FRONTDESK_HSTS_SECONDS): every answer
+    also carries ``Strict-Transport-Security: max-age=N; includeSubDomains``."""
+    hsts = [(b"strict-transport-security",
+             f"max-age={hsts_seconds}; includeSubDomains".encode())] if hsts_seconds else []
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await app(scope, receive, send)
@@ -56,7 +61,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
         request_id = incoming if _SAFE_ID.match(incoming) else random_bytes.take(16).hex()
         path: str = scope["path"]
         extra = (_DOCS_HEADERS if path.startswith("/schema") else
-                 _CONSOLE_HEADERS if path.startswith(CONSOLE) else _API_HEADERS)
+                 _CONSOLE_HEADERS if path.startswith(CONSOLE) else _API_HEADERS) + hsts
         status: dict[str, int] = {"code": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -36,8 +36,9 @@ def _provide(root: Container) -> dict[str, object]:
     return {"conversations": conversations.queries(), "replies": conversations.replies(),
             "assistant_settings": conversations.assistant_settings(),
             "tenants": root.identity.tenants(),
-            "secrets": InboundSecrets(settings.twilio_auth_token, settings.email_webhook_secret,
-                                      settings.public_url)}
+            "secrets": InboundSecrets(settings.twilio_auth_token,
+                                      root.identity.email_secrets(), settings.public_url,
+                                      root.clock())}
 
 
 def _stop(root: Container) -> None:

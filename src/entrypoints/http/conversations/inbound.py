@@ -1,12 +1,12 @@
 """Webhooks: Twilio (messages, delivery status, voice status) and inbound email. Each verifies
-its signature before anything else (bad or missing: 403, nothing read or stored), then finds
-the tenant by the slug in the path. Twilio signatures are computed on FRONTDESK_PUBLIC_URL +
-path + query (the URL Twilio was given), so validation works behind a proxy."""
+its signature before anything is read or stored (bad or missing: 403). Twilio's is checked
+before the tenant is looked up by the slug in the path; email's after, because the tenant may
+have a secret of its own, and it covers the slug and a fresh timestamp (ADR 0082). Twilio
+signatures are computed on FRONTDESK_PUBLIC_URL + path + query (the URL Twilio was given), so
+validation works behind a proxy."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,12 +16,21 @@ from litestar import Controller, Response, post
 from litestar.params import FromPath, RawBody
 from twilio.request_validator import RequestValidator
 
+from adapters.messaging.email_signature import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    TOLERANCE_SECONDS,
+    signature_valid,
+    timestamp_fresh,
+)
 from adapters.messaging.inbound_email import parse_email
 from adapters.messaging.twilio_sms import delivery_of
 from application.conversations.commands import ReceiveInbound, RecordCall, RecordDelivery
 from application.conversations.inbound import Received
 from application.identity import TenantDirectory, TenantRecord
+from application.identity.email_secrets import EmailSecretAdministration
 from application.ports import CommandContext
+from domain.ports import Clock
 from domain.shared import InvalidValue, NotFound
 from entrypoints.http.commands import POSITION_HEADER
 from entrypoints.http.conversations.schemas import InboundOut
@@ -36,11 +45,13 @@ Slug = FromPath[str]
 
 @dataclass(frozen=True)
 class InboundSecrets:
-    """What the signatures are checked with; a channel without its secret is disabled."""
+    """What the signatures are checked with; a channel without its secret is disabled. The
+    email secret is the tenant's own, else the service-wide one (``email_secrets``)."""
 
     twilio_auth_token: str | None
-    email_secret: str | None
+    email_secrets: EmailSecretAdministration
     public_url: str | None
+    clock: Clock
 
 
 Secrets = Provided[InboundSecrets]
@@ -58,8 +69,8 @@ class ChannelDisabled(Exception):
 class BadSignature(Exception):
     """The vendor's signature is missing or invalid (HTTP 403): nothing is read or stored."""
 
-    def __init__(self, header: str) -> None:
-        super().__init__(f"the {header} is missing or invalid")
+    def __init__(self, header: str, why: str = "is missing or invalid") -> None:
+        super().__init__(f"the {header} {why}")
 
 
 def _twiml(outcome: Any = None) -> Response[str]:
@@ -183,21 +194,30 @@ class WebhooksController(Controller):
                       "`In-Reply-To`/`References` to the conversation that sent or received "
                       "those messages, else the sender's open email conversation; a new sender "
                       "becomes a contact and a lead with source `email`. A `Message-ID` "
-                      "already recorded is ignored. Signed with "
-                      "`X-Frontdesk-Signature: sha256=<hex HMAC-SHA256 of the body with "
-                      "FRONTDESK_EMAIL_WEBHOOK_SECRET>`. "
+                      "already recorded is ignored. Signed with `X-Frontdesk-Timestamp: "
+                      "<Unix seconds>` and `X-Frontdesk-Signature: sha256=<hex HMAC-SHA256 of "
+                      "'<timestamp>.<tenant_slug>.' + the body>`, keyed by the tenant's own "
+                      "secret (`POST /v1/inbound-email-secret`) or else "
+                      "FRONTDESK_EMAIL_WEBHOOK_SECRET; a timestamp more than 300 s from the "
+                      "server's clock, or a signature made for another tenant, is a 403. "
                       + SIGNATURE_NOTE.format(header="X-Frontdesk-Signature"))
     def email(self, request: Req, tenant_slug: Slug, body: RawBody,
               secrets: Secrets, tenants: Tenants, bus: Bus) -> Response[Any]:
-        if not secrets.email_secret:
+        found = tenants.by_slug(tenant_slug)
+        secret = secrets.email_secrets.verifying_secret(found.id if found else None)
+        if not secret:
             raise ChannelDisabled("email", "inbound email is not configured "
                                            "(FRONTDESK_EMAIL_WEBHOOK_SECRET)")
-        expected = "sha256=" + hmac.new(secrets.email_secret.encode(), body,
-                                        hashlib.sha256).hexdigest()
-        given = request.headers.get("x-frontdesk-signature", "")
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise BadSignature("X-Frontdesk-Signature")
-        tenant = _tenant(tenants, tenant_slug)
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        if not timestamp_fresh(timestamp, secrets.clock.now().timestamp()):
+            raise BadSignature(TIMESTAMP_HEADER, "is missing, not Unix seconds, or more than "
+                                                 f"{TOLERANCE_SECONDS} s from the server's clock")
+        if not signature_valid(secret, timestamp, tenant_slug, body,
+                               request.headers.get(SIGNATURE_HEADER, "")):
+            raise BadSignature(SIGNATURE_HEADER)
+        if found is None:  # signed with the service-wide secret for a slug nobody has
+            raise NotFound("no such tenant")
+        tenant = found
         parsed = parse_email(body)
         outcome = bus.execute(ReceiveInbound(
             channel="email", sender=parsed.sender, recipient=parsed.recipient,

@@ -10,6 +10,7 @@ from entrypoints.http.identity.access import ApiKeysController, UsersController
 from entrypoints.http.identity.admin import AdminController
 from entrypoints.http.identity.audit import AuditController
 from entrypoints.http.identity.auth import AuthController
+from entrypoints.http.identity.email_secret import EmailSecretController
 from entrypoints.http.slices import Slice
 
 
@@ -20,13 +21,16 @@ def _provide(root: Container) -> dict[str, object]:
             "authenticate": identity.authenticate(),
             "origin": origin_of(settings.trust_forwarded_for),
             "users": identity.users(), "api_keys": identity.api_keys(),
-            "directory": identity.access_directory(), "audit": identity.audit_queries()}
+            "directory": identity.access_directory(), "audit": identity.audit_queries(),
+            "email_secrets": identity.email_secrets()}
 
 
 SLICE = Slice(
     "identity",
-    [AuthController, AdminController, UsersController, ApiKeysController, AuditController],
+    [AuthController, AdminController, UsersController, ApiKeysController, AuditController,
+     EmailSecretController],
     [Tag(name="auth"), Tag(name="admin"),
-     Tag(name="access", description="Users, roles and API keys"),
+     Tag(name="access", description="Users, roles, API keys and the "
+                                         "inbound-email secret"),
      Tag(name="audit", description="Who did what, when, from where")],
     provide=_provide)

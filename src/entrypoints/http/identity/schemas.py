@@ -94,6 +94,19 @@ class ApiKeyCreatedOut(ApiKeyOut):
                                  "Send it as `Authorization: Bearer <key>`.")
 
 
+class EmailSecretOut(BaseModel):
+    source: Literal["tenant", "environment", "none"] = Field(
+        description="What verifies the tenant's inbound email: its own secret, "
+                    "FRONTDESK_EMAIL_WEBHOOK_SECRET, or nothing (503)")
+    rotated_at: datetime | None
+
+
+class EmailSecretCreatedOut(BaseModel):
+    secret: str = Field(description="The tenant's inbound-email secret: shown this once. Sign "
+                                    "with it as the README's 'Inbound email' says.")
+    rotated_at: datetime
+
+
 class ApiKeyList(BaseModel):
     items: list[ApiKeyOut]
 
