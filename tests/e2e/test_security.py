@@ -234,6 +234,22 @@ def test_responses_carry_request_id_and_security_headers(tenant: TenantSession) 
     assert generated.headers["x-request-id"] != "bad id with spaces"
 
 
+def test_hsts_is_sent_on_every_answer_only_when_the_setting_says_tls_is_in_front(
+        owner_url: str, client: Any) -> None:
+    """Security gap 3: FRONTDESK_HSTS_SECONDS (default 0, off) adds Strict-Transport-Security
+    to every answer: the API's, its errors, the console's and the router's 404."""
+    from litestar.testing import TestClient
+
+    from tests.e2e.test_access import _app_with
+
+    for path in ("/health", "/v1/leads", "/console/login", "/no-such-thing"):
+        assert "strict-transport-security" not in client.get(path).headers, path
+    with TestClient(app=_app_with(owner_url, FRONTDESK_HSTS_SECONDS=31536000)) as hsts:
+        for path in ("/health", "/v1/leads", "/console/login", "/no-such-thing"):
+            assert hsts.get(path).headers["strict-transport-security"] == \
+                "max-age=31536000; includeSubDomains", path
+
+
 def test_unknown_routes_and_methods_carry_request_id_and_security_headers(
         tenant: TenantSession) -> None:
     """The router answers these before any route exists to run middleware (security gap 1,

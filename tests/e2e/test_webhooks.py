@@ -4,15 +4,16 @@ SDK to a fake Twilio API and through smtplib to a local SMTP sink."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import TenantSession
+from adapters.messaging.email_signature import email_signature
+
+from tests.conftest import TenantSession, provision
 from tests.conversation_fixtures import EMAIL_SECRET, PUBLIC_URL, TWILIO_TOKEN, drain_outbox
 from tests.vendors import FakeTwilio, SmtpSink
 
@@ -159,10 +160,15 @@ def raw_email(sender: str, message_id: str, body: str, *, subject: str = "Whiten
     return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
 
 
-def email_post(session: TenantSession, raw: bytes, *, secret: str = EMAIL_SECRET) -> Any:
-    signature = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+def email_post(session: TenantSession, raw: bytes, *, secret: str = EMAIL_SECRET,
+               signed_for: str | None = None, age: int = 0) -> Any:
+    """POST raw MIME as the relay does (README, "Inbound email"): signed over the timestamp,
+    the tenant's slug (``signed_for``, by default the one posted to) and the body."""
+    timestamp = int(time.time()) - age
+    signature = email_signature(secret, timestamp, signed_for or session.slug, raw)
     return session.client.post(f"/v1/webhooks/email/{session.slug}", content=raw,
                                headers={"Content-Type": "message/rfc822",
+                                        "X-Frontdesk-Timestamp": str(timestamp),
                                         "X-Frontdesk-Signature": signature})
 
 
@@ -205,6 +211,80 @@ def test_an_unsigned_or_malformed_email_is_refused(desk: TenantSession) -> None:
     garbage = email_post(desk, b"this is not an email")
     assert garbage.status_code == 400
     assert garbage.json()["type"].endswith("/malformed-email")
+
+
+def _is_new(session: TenantSession, raw: bytes, secret: str = EMAIL_SECRET) -> bool:
+    """Stored nothing before: the same message, signed right, now starts a contact."""
+    accepted = email_post(session, raw, secret=secret)
+    assert accepted.status_code == 202, accepted.text
+    return bool(accepted.json()["contact_created"]) and not accepted.json()["duplicate"]
+
+
+def _refused(answer: Any) -> str:
+    assert answer.status_code == 403, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["type"].endswith("/bad-signature")
+    return str(answer.json()["detail"])
+
+
+def _email(tag: str) -> bytes:
+    return raw_email(f"{tag}-{uuid.uuid4().hex[:6]}@example.com",
+                     f"{uuid.uuid4().hex}@mail.example.com", "Do you open on Saturdays?")
+
+
+def test_an_email_signed_outside_five_minutes_is_refused_and_stores_nothing(
+        desk: TenantSession) -> None:
+    raw = _email("late")
+    assert "Timestamp" in _refused(email_post(desk, raw, age=301))
+    assert "Timestamp" in _refused(email_post(desk, raw, age=-301))  # from the future
+    unstamped = desk.client.post(f"/v1/webhooks/email/{desk.slug}", content=raw, headers={
+        "Content-Type": "message/rfc822",
+        "X-Frontdesk-Signature": email_signature(EMAIL_SECRET, "", desk.slug, raw)})
+    assert "Timestamp" in _refused(unstamped)
+    assert _is_new(desk, raw)
+
+
+def test_a_signature_made_for_another_tenant_is_refused_and_stores_nothing(
+        vendor_client: Any) -> None:
+    first, second = provision(vendor_client), provision(vendor_client)
+    raw = _email("moved")
+    assert "Signature" in _refused(email_post(second, raw, signed_for=first.slug))
+    assert _is_new(second, raw)
+
+
+def test_a_tenants_own_secret_verifies_its_email_only_and_rotation_retires_the_old(
+        vendor_client: Any, vendor_container: Any) -> None:
+    first, second = provision(vendor_client), provision(vendor_client)
+    assert first.get("/v1/inbound-email-secret").json() == {"source": "environment",
+                                                            "rotated_at": None}
+    rotated = first.post("/v1/inbound-email-secret")
+    assert rotated.status_code == 201, rotated.text
+    own = rotated.json()["secret"]
+    assert own.startswith("fdes_") and own != EMAIL_SECRET
+    status = first.get("/v1/inbound-email-secret").json()
+    assert status["source"] == "tenant" and own not in str(status)
+    raw = _email("own")
+    _refused(email_post(first, raw))  # the service-wide secret no longer speaks for it
+    _refused(email_post(second, raw, secret=own))  # nor does its secret for another tenant
+    assert _is_new(first, raw, secret=own)
+    assert _is_new(second, _email("env"))  # the other keeps the service-wide one
+    newer = first.post("/v1/inbound-email-secret").json()["secret"]
+    later = _email("rotated")
+    _refused(email_post(first, later, secret=own))
+    assert _is_new(first, later, secret=newer)
+    entries = first.get("/v1/audit", params={"action": "email_secret.rotated"}).json()["items"]
+    assert len(entries) == 2 and newer not in str(entries) and own not in str(entries)
+    assert second.get("/v1/audit", params={"action": "email_secret.rotated"}).json()[
+        "items"] == []
+    from adapters.eventstore.tenancy import fetch_as_tenant
+
+    with vendor_container.app_pool().connection() as conn:  # RLS: the other tenant sees none
+        assert fetch_as_tenant(conn, uuid.UUID(second.id),
+                               "SELECT tenant_id FROM inbound_email_secrets") == []
+        [row] = fetch_as_tenant(conn, uuid.UUID(first.id),
+                                "SELECT wrapped_secret FROM inbound_email_secrets")
+    sealed = bytes(row["wrapped_secret"])
+    assert newer.encode() not in sealed and len(sealed) == 40  # 32 bytes wrapped (RFC 3394)
 
 
 def test_auto_reply_answers_an_sms_once_and_the_outbox_sends_it(
