@@ -12,7 +12,6 @@ from urllib.parse import urlencode, urlsplit
 from twilio.request_validator import RequestValidator
 
 from adapters.messaging.email_signature import email_signature
-
 from tests.conftest import TenantSession, provision
 from tests.conversation_fixtures import EMAIL_SECRET, PUBLIC_URL, TWILIO_TOKEN, drain_outbox
 from tests.vendors import FakeTwilio, SmtpSink
@@ -327,3 +326,25 @@ def test_whatsapp_messages_arrive_and_leave_with_the_whatsapp_prefix(
     drain_outbox(vendor_container)
     [sent] = [m for m in fake_twilio.messages if m.body == body]
     assert (sent.to, sent.sender) == (f"whatsapp:{number}", f"whatsapp:{OUR_NUMBER}")
+
+
+def test_a_kek_rotation_rewraps_a_tenants_email_secret_and_it_still_verifies(
+        vendor_client: Any, vendor_container: Any) -> None:
+    import base64
+    import os
+
+    from adapters.crypto.keys import KeyEncryptionKeys
+    from adapters.crypto.rotation import rotate_data_keys
+    from adapters.identity.email_secrets import PostgresEmailSecrets
+
+    desk = provision(vendor_client)
+    secret = desk.post("/v1/inbound-email-secret").json()["secret"]
+    old = vendor_container.keks()
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    both = KeyEncryptionKeys.parse(f"k-new:{new_key}," + ",".join(
+        f"{kek_id}:{base64.b64encode(key).decode()}" for kek_id, key in old._keys.items()))
+    report = rotate_data_keys(vendor_container.worker_pool(), both, tenant_id=uuid.UUID(desk.id))
+    assert report.email_secrets == 1
+    only_new = KeyEncryptionKeys.parse(f"k-new:{new_key}")
+    store = PostgresEmailSecrets(vendor_container.app_pool(), only_new)
+    assert store.secret_of(uuid.UUID(desk.id)) == secret
