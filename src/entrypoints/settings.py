@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     jwt_secret: str = Field(default=DEV_JWT_SECRET, alias="JWT_SECRET")
     jwt_lifetime_seconds: int = Field(default=3600, ge=60, le=86_400,
                                       alias="JWT_LIFETIME_SECONDS")
+    refresh_lifetime_seconds: int = Field(
+        default=14 * 86_400, ge=300, le=90 * 86_400, alias="FRONTDESK_REFRESH_LIFETIME_SECONDS",
+        description="lifetime of a refresh token; each refresh issues a new one (ADR 0079)")
     jwt_previous_secrets: str = Field(default="", alias="JWT_PREVIOUS_SECRETS",
                                       description="comma-separated retired secrets that still "
                                                   "verify tokens until they expire")

@@ -72,6 +72,20 @@ def test_blind_index_is_hmac_sha256_per_tenant_and_scope() -> None:
     assert index.digest(tenant, "contact_phone", "a@b.example") != expected
 
 
+def test_blind_index_digests_stay_those_stored_before_the_standard_library_hmac() -> None:
+    """Digests computed by the hand-written HMAC this index used before: claims already stored
+    must still match (a short key and one longer than SHA-256's block)."""
+    from uuid import UUID
+
+    from adapters.crypto.blind_index import HmacBlindIndex
+
+    tenant = UUID("12345678-1234-5678-1234-567812345678")
+    assert HmacBlindIndex(bytes(range(32))).digest(tenant, "email", "ana@example.com").hex() \
+        == "8934cc32ab086bc86d7150506de01ceed7aea803682da537c4c58ce870047442"
+    assert HmacBlindIndex(bytes(range(100))).digest(tenant, "phone", "+34612345678").hex() \
+        == "f913108d59d3952291dc3654357cf066c41c6abb32baf936a7eab4526b6d7c6c"
+
+
 def test_new_ids_are_random_version_4_uuids() -> None:
     from domain.shared.ids import new_id
 

@@ -3,6 +3,8 @@ API keys, whether a user's tokens are still good, and the shared rate-limit coun
 
 Answers about keys and users are cached for ``ttl`` seconds: a key revoked or a user disabled
 in another process stops working here within that time (at once in the process that did it).
+Whether an access token was revoked by its id (a logout, ADR 0079) is asked on every request,
+uncached: one primary-key lookup, so a logout holds at once in every process.
 """
 
 from __future__ import annotations
@@ -115,6 +117,16 @@ class AccessGate:
             self._users.clear()
         self._users[key] = (now + self._ttl, standing)
         return standing
+
+    async def revoked(self, tenant_id: UUID, token_id: str) -> bool:
+        """Whether this access token was revoked by its id (not cached: a logout holds at once
+        in every process)."""
+        await self.open()
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute("SELECT frontdesk_token_revoked(%s, %s) AS revoked",
+                                        (tenant_id, token_id), prepare=True)
+            row: Any = await cursor.fetchone()
+        return bool(row["revoked"])
 
     async def hit(self, hits: Mapping[str, int], window: int) -> tuple[dict[str, int], int]:
         """Count ``hits[key]`` more requests against each key; returns the keys' totals in

@@ -18,3 +18,10 @@ class Argon2PasswordHasher:
             return self._argon.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash was made with other parameters (or type) than the current ones."""
+        try:
+            return self._argon.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True

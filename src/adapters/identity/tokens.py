@@ -1,5 +1,8 @@
 """JWT access tokens (pyjwt, HS256): tenant, user and roles, short-lived.
 
+Each token has an id (``jti``) by which it can be revoked before it expires (a logout, ADR
+0079).
+
 Signing secrets rotate: tokens name their secret (``kid``, a hash of it); the current secret
 signs, previous ones (``JWT_PREVIOUS_SECRETS``) still verify until their tokens expire.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -24,6 +28,8 @@ class VerifiedToken:
     user_id: UUID
     roles: frozenset[str]
     issued_at: float = 0.0
+    token_id: str = ""
+    expires_at: float = 0.0
 
 
 def key_id(secret: str) -> str:
@@ -49,10 +55,12 @@ class JwtTokens:
         self._verified: dict[str, tuple[float, VerifiedToken]] = {}
         self._cache_size = cache_size
 
-    def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...]) -> tuple[str, int]:
+    def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...],
+              token_id: str | None = None) -> tuple[str, int]:
         now = time.time()  # iat to the millisecond: a revocation cuts off earlier tokens only
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "tid": str(tenant_id),
-                  "roles": list(roles), "iat": round(now, 3), "exp": int(now) + self.lifetime}
+                  "roles": list(roles), "iat": round(now, 3), "exp": int(now) + self.lifetime,
+                  "jti": token_id or uuid.uuid4().hex}
         return (jwt.encode(claims, self._secret, algorithm="HS256", headers={"kid": self._kid}),
                 self.lifetime)
 
@@ -70,10 +78,11 @@ class JwtTokens:
                 raise InvalidToken("the token was signed with a retired secret")
             claims = jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE,
                                 issuer=ISSUER, leeway=self._leeway,
-                                options={"require": ["exp", "iat", "sub", "tid"]})
+                                options={"require": ["exp", "iat", "sub", "tid", "jti"]})
             verified = VerifiedToken(UUID(claims["tid"]), UUID(claims["sub"]),
                                      frozenset(str(r) for r in claims.get("roles", [])),
-                                     float(claims["iat"]))
+                                     float(claims["iat"]), str(claims["jti"]),
+                                     float(claims["exp"]))
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:
             raise InvalidToken(str(error)) from error
         if len(self._verified) >= self._cache_size:

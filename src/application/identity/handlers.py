@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from application.identity.access import (
@@ -22,6 +23,9 @@ from application.identity.ports import (
 )
 from domain.shared import DomainError, Email, InvalidValue
 from domain.shared.ids import new_id
+
+if TYPE_CHECKING:
+    from application.identity.sessions import Sessions
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MIN_PASSWORD = 10
@@ -82,18 +86,24 @@ class Authenticate:
 class IssuedToken:
     access_token: str
     expires_in: int
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
 
 
 class AuthenticateHandler:
     """Any mismatch (tenant, email, password, disabled user) gives the same error, after the
     same password-hashing work, so a caller cannot probe which part was wrong. Failures are
-    throttled per account and per IP; every attempt on a known tenant is an auth event."""
+    throttled per account and per IP; every attempt on a known tenant is an auth event.
+    A password hash made with other parameters than the current ones is replaced by a current
+    one at a successful login (the only time the password is at hand). With ``sessions``, a
+    login also opens a refresh family (ADR 0079)."""
 
     def __init__(self, tenants: TenantDirectory, hasher: PasswordHasher,
                  tokens: TokenIssuer, throttle: LoginThrottle | None = None,
-                 events: AccessDirectory | None = None) -> None:
+                 events: AccessDirectory | None = None,
+                 sessions: Sessions | None = None) -> None:
         self._tenants, self._hasher, self._tokens = tenants, hasher, tokens
-        self._throttle, self._events = throttle, events
+        self._throttle, self._events, self._sessions = throttle, events, sessions
         self._decoy = hasher.hash("decoy password for missing users")
 
     def __call__(self, command: Authenticate) -> IssuedToken:
@@ -119,6 +129,15 @@ class AuthenticateHandler:
         if self._throttle is not None:
             self._throttle.succeeded(command.tenant, email)
         self._record(tenant, "login.succeeded", user.id, email, origin)
+        if self._events is not None and self._hasher.needs_rehash(user.password_hash):
+            self._events.update_user(
+                tenant.id, user.id, {"password_hash": self._hasher.hash(command.password)},
+                False, AuthEvent(tenant.id, f"user:{user.id}", "user.password_rehashed", "user",
+                                 str(user.id), origin))
+        if self._sessions is not None:
+            session = self._sessions.open(tenant.id, user.id, user.roles)
+            return IssuedToken(session.access_token, session.expires_in,
+                               session.refresh_token, session.refresh_expires_in)
         token, expires_in = self._tokens.issue(tenant.id, user.id, user.roles)
         return IssuedToken(token, expires_in)
 

@@ -52,8 +52,14 @@ class PasswordHasher(Protocol):
 
     def verify(self, password_hash: str, password: str) -> bool: ...
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash's parameters are not the current ones (re-hash at next login)."""
+        ...
+
 
 class TokenIssuer(Protocol):
-    def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...]) -> tuple[str, int]:
-        """A signed access token and its lifetime in seconds."""
+    def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...],
+              token_id: str | None = None) -> tuple[str, int]:
+        """A signed access token with the id ``token_id`` (a new one when None) and its
+        lifetime in seconds."""
         ...

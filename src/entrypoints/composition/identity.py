@@ -9,6 +9,7 @@ from adapters.identity.access import PostgresAccessDirectory, PostgresCounters
 from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.email_secrets import PostgresEmailSecrets
 from adapters.identity.passwords import Argon2PasswordHasher
+from adapters.identity.sessions import PostgresSessionStore
 from adapters.identity.tokens import JwtTokens
 from adapters.postgres.database import DictPool
 from adapters.readmodels.audit import SqlAuditQueries
@@ -21,6 +22,7 @@ from application.identity.access import (
     UserAdministration,
 )
 from application.identity.email_secrets import EmailSecretAdministration
+from application.identity.sessions import Sessions
 from domain.ports import Clock
 from entrypoints.settings import Settings
 
@@ -45,9 +47,12 @@ class IdentityContainer(containers.DeclarativeContainer):
             ThrottlePolicy, window_seconds=settings.provided.login_throttle_window,
             per_account=settings.provided.login_throttle_per_account,
             per_ip=settings.provided.login_throttle_per_ip))
+    sessions = providers.Singleton(
+        Sessions, providers.Singleton(PostgresSessionStore, app_pool), tokens, clock,
+        settings.provided.refresh_lifetime_seconds)
     provision_tenant = providers.Singleton(ProvisionTenantHandler, tenants, passwords)
     authenticate = providers.Singleton(AuthenticateHandler, tenants, passwords, tokens,
-                                       login_throttle, access_directory)
+                                       login_throttle, access_directory, sessions)
     users = providers.Singleton(UserAdministration, access_directory, passwords)
     api_keys = providers.Singleton(ApiKeyAdministration, access_directory, clock)
     audit_queries = providers.Singleton(SqlAuditQueries, reader)

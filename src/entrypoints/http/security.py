@@ -1,7 +1,8 @@
 """Authentication (bearer JWT or API key) and authorisation (roles per route).
 
 The tenant comes from the verified token or key only. A token is refused once its user is
-disabled or their roles or password changed after it was issued; a revoked key is refused.
+disabled or their roles or password changed after it was issued, or once it was revoked by its
+id (a logout, an ended refresh family); a revoked key is refused.
 Each controller (or route) declares ``opt=roles(...)``; routes marked ``public`` skip
 authentication (health, login, the admin API with its own token, signed webhooks).
 """
@@ -41,6 +42,8 @@ class Principal:
     user_id: UUID  # the key's id for an API key
     roles: frozenset[str]
     kind: str = "user"  # or "api_key"
+    token_id: str | None = None  # the access token's jti (None for an API key)
+    expires_at: float = 0.0  # the access token's exp, epoch seconds
 
     @property
     def actor(self) -> str:
@@ -94,8 +97,11 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
             if (not standing.exists or standing.disabled
                     or verified.issued_at < standing.tokens_valid_after):
                 raise _unauthorized("the token was revoked; log in again")
+            if await self.gate.revoked(verified.tenant_id, verified.token_id):
+                raise _unauthorized("the token was revoked; log in again")
         return AuthenticationResult(Principal(verified.tenant_id, verified.user_id,
-                                              verified.roles), token)
+                                              verified.roles, token_id=verified.token_id,
+                                              expires_at=verified.expires_at), token)
 
     async def _api_key(self, token: str) -> Principal:
         parts = split_key(token)

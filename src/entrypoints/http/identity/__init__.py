@@ -18,7 +18,7 @@ def _provide(root: Container) -> dict[str, object]:
     settings, identity = root.settings(), root.identity
     return {"provision_tenant": identity.provision_tenant(),
             "admin_token": settings.admin_api_token,
-            "authenticate": identity.authenticate(),
+            "authenticate": identity.authenticate(), "sessions": identity.sessions(),
             "origin": origin_of(settings.trust_forwarded_for),
             "users": identity.users(), "api_keys": identity.api_keys(),
             "directory": identity.access_directory(), "audit": identity.audit_queries(),

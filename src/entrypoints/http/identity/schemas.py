@@ -40,6 +40,14 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name)
     expires_in: int = Field(description="Lifetime of the token in seconds")
+    refresh_token: str = Field(description="Opaque; exchange it at `POST /v1/auth/refresh` "
+                                           "for a new access token and a new refresh token. "
+                                           "Good once: presenting it again ends the session.")
+    refresh_expires_in: int = Field(description="Lifetime of the refresh token in seconds")
+
+
+class RefreshIn(In):
+    refresh_token: str = Field(min_length=1, max_length=200)
 
 
 # -- users, keys, audit ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from adapters.postgres.migrations import raw_connection
 from adapters.postgres.rls import tenant_table_ddl
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
