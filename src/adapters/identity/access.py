@@ -20,8 +20,29 @@ from adapters.postgres.database import DictPool
 from application.identity.access import ApiKeyView, AuthEvent, EmailTaken, UserView
 
 _USER_COLUMNS = "id, email, display_name, roles, disabled, created_at, updated_at"
-_KEY_COLUMNS = "id, prefix, name, roles, created_by, created_at, revoked_at"
+_KEY_COLUMNS = ("id, prefix, name, roles, created_by, created_at, revoked_at, expires_at, "
+                "last_used_at")
 _UPDATABLE = {"roles", "disabled", "password_hash", "display_name"}
+# The keys an actor created, the keys those keys created, and so on (UNION: no cycle), revoked
+# with one api_key.revoked event each.
+_REVOKE_KEYS_OF = """
+WITH RECURSIVE chain (actor) AS (
+    SELECT %(creator)s::text
+    UNION
+    SELECT 'api_key:' || k.id FROM api_keys k JOIN chain c ON k.created_by = c.actor
+    WHERE k.tenant_id = %(tenant)s),
+revoked AS (
+    UPDATE api_keys SET revoked_at = clock_timestamp()
+    WHERE tenant_id = %(tenant)s AND revoked_at IS NULL
+      AND created_by IN (SELECT actor FROM chain)
+    RETURNING id, created_by)
+INSERT INTO auth_events (tenant_id, id, actor, action, resource_type, resource_id, ip,
+                         user_agent, detail)
+SELECT %(tenant)s, gen_random_uuid(), %(actor)s, 'api_key.revoked', 'api_key', r.id::text,
+       %(ip)s, %(user_agent)s,
+       jsonb_build_object('reason', 'its creator is no longer an enabled admin',
+                          'created_by', r.created_by)
+FROM revoked r"""
 
 
 def auth_event_statement(event: AuthEvent) -> tuple[str, tuple[Any, ...]]:
@@ -38,7 +59,8 @@ def _user(row: dict[str, Any]) -> UserView:
 
 def _key(row: dict[str, Any]) -> ApiKeyView:
     return ApiKeyView(row["id"], row["prefix"], row["name"], tuple(row["roles"]),
-                      row["created_by"], row["created_at"], row["revoked_at"])
+                      row["created_by"], row["created_at"], row["revoked_at"],
+                      row["expires_at"], row["last_used_at"])
 
 
 class PostgresAccessDirectory:
@@ -58,7 +80,8 @@ class PostgresAccessDirectory:
             raise EmailTaken("a user with this email already exists", email=email) from error
 
     def update_user(self, tenant_id: UUID, user_id: UUID, changes: dict[str, Any],
-                    revoke_tokens: bool, event: AuthEvent) -> None:
+                    revoke_tokens: bool, event: AuthEvent,
+                    revoke_keys_of: str | None = None) -> None:
         assert set(changes) <= _UPDATABLE, changes
         sets: list[sql.Composable] = [sql.SQL("{} = %s").format(sql.Identifier(name))
                                       for name in changes]
@@ -67,9 +90,14 @@ class PostgresAccessDirectory:
             sets.append(sql.SQL("tokens_valid_after = clock_timestamp()"))
         query = sql.SQL("UPDATE users SET {} WHERE tenant_id = %s AND id = %s").format(
             sql.SQL(", ").join(sets))
+        statements: list[tuple[Any, Any]] = [
+            (query, (*changes.values(), tenant_id, user_id)), auth_event_statement(event)]
+        if revoke_keys_of is not None:
+            statements.append((_REVOKE_KEYS_OF, {
+                "creator": revoke_keys_of, "tenant": tenant_id, "actor": event.actor,
+                "ip": event.origin.ip, "user_agent": event.origin.user_agent}))
         with self._pool.connection() as conn:
-            execute_as_tenant(conn, tenant_id, [
-                (query, (*changes.values(), tenant_id, user_id)), auth_event_statement(event)])
+            execute_as_tenant(conn, tenant_id, statements)
 
     def user(self, tenant_id: UUID, user_id: UUID) -> UserView | None:
         with self._pool.connection() as conn:
@@ -88,9 +116,10 @@ class PostgresAccessDirectory:
         with self._pool.connection() as conn:
             execute_as_tenant(conn, tenant_id, [
                 ("INSERT INTO api_keys (tenant_id, id, prefix, secret_hash, name, roles, "
-                 "created_by, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                 "created_by, created_at, expires_at) "
+                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                  (tenant_id, key.id, key.prefix, secret_hash, key.name, list(key.roles),
-                  key.created_by, key.created_at)),
+                  key.created_by, key.created_at, key.expires_at)),
                 auth_event_statement(event)])
 
     def revoke_key(self, tenant_id: UUID, key_id: UUID, at: datetime,

@@ -5,6 +5,8 @@ Answers about keys and users are cached for ``ttl`` seconds: a key revoked or a 
 in another process stops working here within that time (at once in the process that did it).
 Whether an access token was revoked by its id (a logout, ADR 0079) is asked on every request,
 uncached: one primary-key lookup, so a logout holds at once in every process.
+A key's last use is written at most once a minute per key and process (and the database
+ignores a write less than a minute after the last one), not on every request (ADR 0080).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from psycopg_pool import AsyncConnectionPool
 from adapters.identity.access import HIT_BY, window_of
 from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 
+USE_RECORD_INTERVAL = 60.0
+"""Seconds between two writes of a key's last use by one process."""
+
 
 @dataclass(frozen=True, slots=True)
 class KeyRecord:
@@ -30,6 +35,10 @@ class KeyRecord:
     secret_hash: bytes
     roles: frozenset[str]
     revoked: bool
+    expires_at: float | None = None  # epoch seconds; None: never
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,7 @@ class AccessGate:
         self._ttl = ttl
         self._keys: dict[str, tuple[float, KeyRecord | None]] = {}
         self._users: dict[tuple[UUID, UUID], tuple[float, UserStanding]] = {}
+        self._used: dict[str, float] = {}  # prefix -> when its last use was written
         self._opened = False
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -90,11 +100,25 @@ class AccessGate:
             row: Any = await cursor.fetchone()
         record = None if row is None else KeyRecord(
             row["tenant_id"], row["id"], bytes(row["secret_hash"]), frozenset(row["roles"]),
-            row["revoked_at"] is not None)
+            row["revoked_at"] is not None,
+            None if row["expires_at"] is None else row["expires_at"].timestamp())
         if len(self._keys) > 10_000:
             self._keys.clear()
         self._keys[prefix] = (now + self._ttl, record)
         return record
+
+    async def used(self, prefix: str) -> None:
+        """Record that the key was used now, unless this process did less than a minute ago."""
+        now = time.monotonic()
+        last = self._used.get(prefix)
+        if last is not None and now - last < USE_RECORD_INTERVAL:
+            return
+        if len(self._used) > 10_000:
+            self._used.clear()
+        self._used[prefix] = now
+        await self.open()
+        async with self._pool.connection() as conn:
+            await conn.execute("SELECT frontdesk_api_key_used(%s)", (prefix,))
 
     async def standing(self, tenant_id: UUID, user_id: UUID) -> UserStanding:
         key = (tenant_id, user_id)

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -18,6 +18,7 @@ from domain.shared.ids import new_id
 
 MIN_PASSWORD = 10
 KEY_PREFIX = "fdk_"
+MAX_KEY_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class ApiKeyView:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,12 @@ class AccessDirectory(Protocol):
         ...
 
     def update_user(self, tenant_id: UUID, user_id: UUID, changes: dict[str, Any],
-                    revoke_tokens: bool, event: AuthEvent) -> None: ...
+                    revoke_tokens: bool, event: AuthEvent,
+                    revoke_keys_of: str | None = None) -> None:
+        """``revoke_keys_of``: an actor (``user:<id>``) whose API keys are revoked in the same
+        transaction, with the keys those keys created, each with an ``api_key.revoked``
+        event by the event's actor."""
+        ...
 
     def user(self, tenant_id: UUID, user_id: UUID) -> UserView | None: ...
 
@@ -209,8 +217,10 @@ class UserAdministration:
         if "password_hash" in changes:
             detail["password_changed"] = True
         if changes:
+            # Keys are created by admins: one who is no longer an enabled admin keeps none.
             self._directory.update_user(tenant_id, current.id, changes, revoke, AuthEvent(
-                tenant_id, actor, "user.updated", "user", str(current.id), origin, detail))
+                tenant_id, actor, "user.updated", "user", str(current.id), origin, detail),
+                revoke_keys_of=f"user:{current.id}" if loses_admin else None)
         updated = self._directory.user(tenant_id, current.id)
         assert updated is not None
         return updated
@@ -241,6 +251,8 @@ def key_matches(secret: str, stored_hash: bytes) -> bool:
 class CreateApiKey:
     name: str
     roles: tuple[str, ...]
+    expires_at: datetime | None = None
+    expires_in_days: int | None = None
 
 
 class ApiKeyAdministration:
@@ -255,14 +267,35 @@ class ApiKeyAdministration:
         roles = _roles(command.roles)
         if "admin" not in actor_roles and not set(roles) <= actor_roles:
             raise InvalidValue("roles", "a key cannot hold a role its creator lacks")
+        now = self._clock.now()
+        expires_at = self._expiry(command, now)
         prefix = KEY_PREFIX + secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         view = ApiKeyView(id=new_id(), prefix=prefix, name=name, roles=roles, created_by=actor,
-                          created_at=self._clock.now(), revoked_at=None)
+                          created_at=now, revoked_at=None, expires_at=expires_at)
         self._directory.add_key(tenant_id, view, hash_secret(secret), AuthEvent(
             tenant_id, actor, "api_key.created", "api_key", str(view.id), origin,
-            {"name": name, "roles": list(roles), "prefix": prefix}))
+            {"name": name, "roles": list(roles), "prefix": prefix,
+             "expires_at": expires_at.isoformat() if expires_at else None}))
         return NewApiKey(view, f"{prefix}_{secret}")
+
+    @staticmethod
+    def _expiry(command: CreateApiKey, now: datetime) -> datetime | None:
+        """A key expires at a given time or after a number of days, or never (neither)."""
+        if command.expires_at is not None and command.expires_in_days is not None:
+            raise InvalidValue("expires_at", "give expires_at or expires_in_days, not both")
+        if command.expires_in_days is not None:
+            if not 1 <= command.expires_in_days <= MAX_KEY_DAYS:
+                raise InvalidValue("expires_in_days", f"must be 1-{MAX_KEY_DAYS}")
+            return now + timedelta(days=command.expires_in_days)
+        if command.expires_at is not None:
+            if command.expires_at.tzinfo is None:
+                raise InvalidValue("expires_at", "needs a time zone")
+            if command.expires_at <= now:
+                raise InvalidValue("expires_at", "must be in the future")
+            if command.expires_at > now + timedelta(days=MAX_KEY_DAYS):
+                raise InvalidValue("expires_at", f"must be within {MAX_KEY_DAYS} days")
+        return command.expires_at
 
     def revoke(self, tenant_id: UUID, actor: str, origin: Origin, key_id: UUID) -> None:
         if not self._directory.revoke_key(tenant_id, key_id, self._clock.now(), AuthEvent(

@@ -2,7 +2,8 @@
 
 The tenant comes from the verified token or key only. A token is refused once its user is
 disabled or their roles or password changed after it was issued, or once it was revoked by its
-id (a logout, an ended refresh family); a revoked key is refused.
+id (a logout, an ended refresh family); a revoked or expired key is refused (a key is revoked
+when its creator stops being an enabled admin).
 Each controller (or route) declares ``opt=roles(...)``; routes marked ``public`` skip
 authentication (health, login, the admin API with its own token, signed webhooks).
 """
@@ -10,6 +11,7 @@ authentication (health, login, the admin API with its own token, signed webhooks
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -112,6 +114,10 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
             raise _unauthorized("the API key is invalid")
         if record.revoked:
             raise _unauthorized("the API key was revoked")
+        if record.expired(time.time()):
+            raise _unauthorized("the API key expired")
+        assert self.gate is not None  # a record came from it
+        await self.gate.used(parts[0])
         return Principal(record.tenant_id, record.id, record.roles, kind="api_key")
 
 

@@ -47,7 +47,8 @@ def user_out(user: UserView) -> UserOut:
 def key_out(key: ApiKeyView) -> ApiKeyOut:
     return ApiKeyOut(id=key.id, prefix=key.prefix, name=key.name, roles=list(key.roles),
                      created_by=key.created_by, created_at=key.created_at,
-                     revoked_at=key.revoked_at)
+                     revoked_at=key.revoked_at, expires_at=key.expires_at,
+                     last_used_at=key.last_used_at)
 
 
 class UsersController(Controller):
@@ -80,8 +81,11 @@ class UsersController(Controller):
     @patch("/{user_id:uuid}", sync_to_thread=True,
            summary="Change a user's roles, password, name, or disable them",
            description="Changing roles or the password, or disabling, revokes the user's "
-                       "tokens at once (they log in again). The last enabled admin cannot be "
-                       "demoted or disabled (409 `last-admin`).")
+                       "tokens at once (they log in again). Disabling an admin or taking the "
+                       "admin role away also revokes every API key they created (and the keys "
+                       "those keys created), at once in this process and within 10 s in "
+                       "every other. The last enabled admin cannot be demoted or disabled "
+                       "(409 `last-admin`).")
     def update(self, request: Req, user_id: Id, data: JSONBody[UserPatch], users: Users,
                gate: Gate, origin: From) -> UserOut:
         updated = users.update(
@@ -90,6 +94,7 @@ class UsersController(Controller):
             UpdateUser(user_id, tuple(data.roles) if data.roles is not None else None,
                        data.disabled, data.password, data.display_name))
         gate.forget_user(request.user.tenant_id, user_id)
+        gate.forget_keys()  # a demoted or disabled admin's keys were revoked
         return user_out(updated)
 
 
@@ -100,17 +105,21 @@ class ApiKeysController(Controller):
 
     @post("/", status_code=201, sync_to_thread=True, summary="Create an API key for an integration",
           description="The answer holds the key once; only its hash is stored. A key acts with "
-                      "its roles (never more than its creator's) as actor `api_key:<id>`.")
+                      "its roles (never more than its creator's) as actor `api_key:<id>`. "
+                      "With `expires_at` or `expires_in_days` it is refused (401) after that "
+                      "time; without, it never expires. It is revoked when its creator is "
+                      "disabled or loses the admin role.")
     def create(self, request: Req, data: JSONBody[ApiKeyIn], api_keys: ApiKeys,
                origin: From) -> ApiKeyCreatedOut:
         created = api_keys.create(
             request.user.tenant_id, request.user.actor, request.user.roles,
             origin,
-            CreateApiKey(data.name, tuple(data.roles)))
+            CreateApiKey(data.name, tuple(data.roles), data.expires_at, data.expires_in_days))
         return ApiKeyCreatedOut(**key_out(created.view).model_dump(), key=created.key)
 
     @get("/", sync_to_thread=True, summary="List API keys",
-         description="Prefixes, names and roles; never the keys.")
+         description="Prefixes, names, roles, expiry, revocation and last use (to the "
+                     "minute); never the keys.")
     def page(self, request: Req, directory: Directory) -> ApiKeyList:
         return ApiKeyList(items=[key_out(k) for k in directory.keys(
             request.user.tenant_id)])

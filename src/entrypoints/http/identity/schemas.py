@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from entrypoints.http.schemas import EmailText, In, Name
 
@@ -85,6 +85,12 @@ class ApiKeyIn(In):
     name: str = Field(min_length=1, max_length=100, examples=["website form"])
     roles: list[Role] = Field(min_length=1, max_length=4, examples=[["agent"]],
                               description="What the key may do; never more than its creator")
+    expires_at: AwareDatetime | None = Field(
+        default=None, examples=["2027-06-30T00:00:00Z"],
+        description="When the key stops working (future, within 3650 days); or "
+                    "`expires_in_days`; neither: never")
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, examples=[90],
+                                        description="Days from now until the key expires")
 
 
 class ApiKeyOut(BaseModel):
@@ -94,7 +100,14 @@ class ApiKeyOut(BaseModel):
     roles: list[str]
     created_by: str
     created_at: datetime
-    revoked_at: datetime | None
+    revoked_at: datetime | None = Field(
+        description="Set by DELETE, or when the key's creator is disabled or loses the "
+                    "admin role")
+    expires_at: datetime | None = Field(description="After this the key is refused; null: "
+                                                    "never")
+    last_used_at: datetime | None = Field(
+        description="The last request made with the key, to the minute (written at most "
+                    "once a minute)")
 
 
 class ApiKeyCreatedOut(ApiKeyOut):

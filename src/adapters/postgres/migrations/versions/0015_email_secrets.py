@@ -7,14 +7,14 @@ under the active KEK (``frontdesk keys rotate``). A tenant without a row falls b
 ``FRONTDESK_EMAIL_WEBHOOK_SECRET``.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 """
 
 from adapters.postgres.migrations import raw_connection
 from adapters.postgres.rls import tenant_table_ddl
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
