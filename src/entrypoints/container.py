@@ -183,6 +183,8 @@ class Container(containers.DeclarativeContainer):
     privacy = providers.Container(
         PrivacyContainer, settings=settings, clock=clock, worker_pool=worker_pool,
         contact_queries=leads.contact_queries, lead_queries=leads.lead_queries,
+        conversation_queries=conversations.queries, case_queries=cases.queries,
+        task_queries=contact_center.queries, audit_queries=identity.audit_queries,
         history=event_store, memories=knowledge.contact_memories,
         projection_names=providers.Callable(lambda ps: [p.name for p in ps], projections),
         personal_tables=providers.Callable(personal_tables, projections))

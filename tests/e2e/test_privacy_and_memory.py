@@ -411,3 +411,82 @@ def test_knowledge_and_a_contact_searched_in_one_round_trip_rank_as_separate_sea
     assert knowledge.hits and all(h.memory.contact_id is None for h in knowledge.hits)
     assert memories.hits and all(h.memory.contact_id == mia_id for h in memories.hits)
     assert any(h.entity_boost > 0 for h in memories.hits)  # found by the name as well
+
+
+def test_export_holds_conversations_cases_tasks_memories_and_audit_of_this_tenant_only(
+        container: Any, tenant: TenantSession, other_tenant: TenantSession) -> None:
+    from tests.support_cases import accepted_case_at
+
+    mark, foreign = marker(), marker()
+    for session, word in ((tenant, mark), (other_tenant, foreign)):
+        email = f"{word}@export.example"
+        case_id, _ = accepted_case_at(session, container, email=email)
+        lead = capture(session, email=email, notes=f"memory {word}").json()
+        contact = lead["contact_id"]
+        conversation = session.post("/v1/conversations", json={
+            "contact_id": contact, "channel": "webchat", "subject": "Export"}).json()["id"]
+        said = session.post(f"/v1/conversations/{conversation}/messages",
+                            json={"author": "customer", "body": f"message {word}"})
+        assert said.status_code == 200, said.text
+        paid = session.post(f"/v1/cases/{case_id}/payments", json={
+            "amount": 1000, "currency": "EUR", "method": "cash"})
+        assert paid.status_code == 201, paid.text
+        refunded = session.post(f"/v1/cases/{case_id}/refunds", json={
+            "payment_id": paid.json()["payment_id"], "amount": 400, "reason": f"refund {word}"})
+        assert refunded.status_code == 201, refunded.text
+        queue = session.post("/v1/queues", json={
+            "name": f"q {word}", "target_answer_seconds": 30, "target_percentage": 80,
+            "max_hold_seconds": 600}).json()["id"]
+        task = session.post(f"/v1/queues/{queue}/tasks", json={
+            "channel": "voice", "contact_id": contact, "title": f"task {word}"})
+        assert task.status_code == 201, task.text
+        if session is tenant:
+            mine = (contact, conversation, case_id, task.json()["id"],
+                    task.headers["x-frontdesk-position"])
+    contact, conversation, case_id, task_id, position = mine
+    export = tenant.read(f"/v1/contacts/{contact}/export", position,
+                         headers={"User-Agent": "dpo-tool/1.0"})
+    assert export.status_code == 200, export.text
+    text, document = export.text, export.json()
+    assert [c["conversation"]["id"] for c in document["conversations"]] == [conversation]
+    assert [m["body"] for m in document["conversations"][0]["conversation"]["messages"]] == [
+        f"message {mark}"]
+    (case,) = document["cases"]
+    assert case["case"]["id"] == case_id and case["case"]["totals"]["refunded"] == 400
+    refund = [e for e in case["events"] if e["type"] == "PaymentRefunded"]
+    assert refund and refund[0]["data"]["reason"] == f"refund {mark}"
+    assert [t["task"]["id"] for t in document["tasks"]] == [task_id]
+    assert document["tasks"][0]["task"]["title"] == f"task {mark}"
+    assert f"memory {mark}" in [m["text"] for m in document["memories"]]
+    audited = {(e["action"], e["resource_id"]) for e in document["audit"]}
+    assert ("ConversationStarted", conversation) in audited
+    assert ("PaymentRefunded", case_id) in audited
+    assert foreign not in text  # never another tenant's data
+    # the export itself is audited with where it came from
+    trail = tenant.get("/v1/audit", params={"action": "contact.exported"}).json()["items"]
+    assert trail[0]["resource_id"] == contact and trail[0]["user_agent"] == "dpo-tool/1.0"
+    assert trail[0]["ip"] and trail[0]["actor"].startswith("user:")
+
+
+def test_reads_of_personal_data_provisioning_and_settings_changes_are_audited(
+        client: Any, tenant: TenantSession) -> None:
+    captured = capture(tenant, email=f"{marker()}@audit.example")
+    lead, position = captured.json(), captured.headers["x-frontdesk-position"]
+    contact, agent = lead["contact_id"], {"User-Agent": "audit-test/2"}
+    assert tenant.read(f"/v1/contacts/{contact}", position, headers=agent).status_code == 200
+    assert tenant.get(f"/v1/contacts/{contact}/events", headers=agent).status_code == 200
+    assert tenant.get(f"/v1/leads/{lead['id']}/events", headers=agent).status_code == 200
+    current = tenant.get("/v1/assistant/settings").json()
+    changed = tenant.client.put("/v1/assistant/settings", json=current,
+                                headers={**tenant.headers, **agent})
+    assert changed.status_code == 200, changed.text
+    entries = tenant.get("/v1/audit", params={"limit": 200}).json()["items"]
+    seen = {(e["action"], e["resource_id"]): e for e in entries if e["source"] == "auth"}
+    for key in (("contact.viewed", contact), ("contact.events_read", contact),
+                ("lead.events_read", lead["id"]),
+                ("assistant_settings.changed", tenant.id)):
+        assert key in seen, key
+        assert seen[key]["user_agent"] == "audit-test/2" and seen[key]["ip"]
+        assert seen[key]["actor"].startswith("user:")
+    provisioned = seen[("tenant.provisioned", tenant.id)]
+    assert provisioned["actor"] == "admin_token" and provisioned["ip"]

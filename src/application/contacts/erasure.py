@@ -1,4 +1,4 @@
-"""Erasure (GDPR art. 17) by crypto-shredding, and access (art. 15) as an export.
+"""Erasure (GDPR art. 17) by crypto-shredding (the access export, art. 15, is ``export.py``).
 
 Erasing records ContactErased and destroys the contact's data key in the same commit: every
 personal field ever written for the person (their own events, their leads' notes) then reads
@@ -10,15 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 from uuid import UUID
 
-from application.contacts.views import ContactQueries
-from application.leads.views import LeadFilters, LeadQueries
-from application.ports import CommandContext, EventHistory, UnitOfWork
+from application.ports import CommandContext, UnitOfWork
 from domain.contacts import Contact
-from domain.ports import Clock
-from domain.shared import NotFound
 
 PURGED_READ_MODELS = ("contacts", "lead_pipeline", "memories")
 
@@ -54,43 +49,3 @@ class EraseContactHandler:
         uow.add(contact)
         uow.forget(contact.id)
         return ErasureReceipt(contact.id, now, ctx.actor, False, self._read_models)
-
-
-class ContactMemories(Protocol):
-    def of_contact(self, tenant_id: UUID, contact_id: UUID) -> list[dict[str, Any]]: ...
-
-
-class ContactExport:
-    """Everything held about one person, as plain data (GDPR art. 15)."""
-
-    def __init__(self, contacts: ContactQueries, leads: LeadQueries, history: EventHistory,
-                 memories: ContactMemories, clock: Clock) -> None:
-        self._contacts, self._leads, self._history = contacts, leads, history
-        self._memories, self._clock = memories, clock
-
-    def export(self, tenant_id: UUID, contact_id: UUID) -> dict[str, Any]:
-        events = self._history.of(tenant_id, contact_id)
-        if not events or events[0].type != "ContactRegistered":
-            raise NotFound("contact not found")
-        contact = self._contacts.get(tenant_id, contact_id)
-        leads = []
-        cursor = None
-        while True:
-            page = self._leads.page(tenant_id, LeadFilters(contact_id=contact_id), limit=200,
-                                    cursor=cursor)
-            for lead in page.items:
-                leads.append({"lead": lead, "events": self._history.of(tenant_id, lead.id)})
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
-        return {
-            "generated_at": self._clock.now(),
-            "contact": contact,
-            "contact_events": events,
-            "leads": leads,
-            "memories": self._memories.of_contact(tenant_id, contact_id),
-            "about": "All data Frontdesk holds about this person: the contact record, every "
-                     "event recorded about them (personal fields decrypted), their leads with "
-                     "their events, and the memories kept for the assistant. Keyed hashes of "
-                     "email and phone used for deduplication are not reversible and not shown.",
-        }

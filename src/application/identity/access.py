@@ -89,6 +89,13 @@ class EmailTaken(Conflict):
     code = "email-taken"
 
 
+class AccessLog(Protocol):
+    """Where access events go: logins, changes of users and keys, and reads of personal data,
+    provisioning and settings changes, each with where the request came from."""
+
+    def record(self, event: AuthEvent) -> None: ...
+
+
 class AccessDirectory(Protocol):
     """Users and keys of a tenant; each change is stored with its AuthEvent atomically."""
 

@@ -9,8 +9,12 @@ from dependency_injector import containers, providers
 from adapters.postgres.database import DictPool
 from adapters.privacy.compaction import ErasureCompactor
 from adapters.privacy.retention import Retention
-from application.contacts.erasure import ContactExport, ContactMemories
+from application.audit import AuditQueries
+from application.cases.views import CaseQueries
+from application.contact_center.views import ContactCenterQueries
+from application.contacts.export import ContactExport, ContactMemories
 from application.contacts.views import ContactQueries
+from application.conversations.views import ConversationQueries
 from application.leads.views import LeadQueries
 from application.ports import EventHistory
 from domain.ports import Clock
@@ -23,13 +27,18 @@ class PrivacyContainer(containers.DeclarativeContainer):
     worker_pool: providers.Dependency[DictPool] = providers.Dependency()
     contact_queries: providers.Dependency[ContactQueries] = providers.Dependency()
     lead_queries: providers.Dependency[LeadQueries] = providers.Dependency()
+    conversation_queries: providers.Dependency[ConversationQueries] = providers.Dependency()
+    case_queries: providers.Dependency[CaseQueries] = providers.Dependency()
+    task_queries: providers.Dependency[ContactCenterQueries] = providers.Dependency()
+    audit_queries: providers.Dependency[AuditQueries] = providers.Dependency()
     history: providers.Dependency[EventHistory] = providers.Dependency()
     memories: providers.Dependency[ContactMemories] = providers.Dependency()
     projection_names: providers.Dependency[list[str]] = providers.Dependency()
     personal_tables: providers.Dependency[list[str]] = providers.Dependency()
 
-    contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries, history,
-                                         memories, clock)
+    contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries,
+                                         conversation_queries, case_queries, task_queries,
+                                         history, memories, audit_queries, clock)
     compactor = providers.Singleton(ErasureCompactor, worker_pool, projection_names,
                                     personal_tables)
     retention = providers.Singleton(

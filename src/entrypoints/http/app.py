@@ -219,7 +219,9 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     settings = container.settings()
     edge = Edge.of(container, settings, background=runtime is not None)
     reads = ReadSide(container.consistency(), container.event_store(),
-                     settings.read_your_writes_timeout)
+                     settings.read_your_writes_timeout,
+                     trail=container.identity.access_directory(),
+                     trust_forwarded=settings.trust_forwarded_for)
     unwatch: list[Callable[[], None]] = []
 
     def watch() -> None:

@@ -16,7 +16,7 @@ from litestar.params import FromPath, QueryParameter, SkipValidation
 from litestar.routes import HTTPRoute
 
 from application.bus import CommandBus
-from application.identity.access import Origin
+from application.identity.access import AccessLog, AuthEvent, Origin
 from application.ports import ConsistencyGate, EventHistory, HistoryEntry
 from domain.shared import InvalidValue, NotFound
 from entrypoints.http.ratelimit import client_ip
@@ -54,20 +54,42 @@ def resolve_constants_in_line(app: Litestar) -> int:
 
 @dataclass(frozen=True)
 class ReadSide:
-    """Waiting for a client's own writes (``X-Frontdesk-Min-Position``) and event histories."""
+    """Waiting for a client's own writes (``X-Frontdesk-Min-Position``), event histories, and
+    the access trail: who read or changed what, from where (IP and user agent)."""
 
     gate: ConsistencyGate
     history: EventHistory
     timeout: float
+    trail: AccessLog | None = None
+    trust_forwarded: bool = False
 
-    def history_of(self, tenant_id: UUID, aggregate_id: UUID, created: str,
+    def history_of(self, request: Req, aggregate_id: UUID, created: str,
                    what: str) -> list[HistoryEntry]:
         """An aggregate's events, oldest first; not found unless its first event is
-        ``created`` (so another kind of aggregate, or another tenant's, is a 404)."""
-        entries = self.history.of(tenant_id, aggregate_id)
+        ``created`` (so another kind of aggregate, or another tenant's, is a 404). The read
+        is audited (``<what>.events_read``): an event history holds personal data."""
+        entries = self.history.of(request.user.tenant_id, aggregate_id)
         if not entries or entries[0].type != created:
             raise NotFound(f"{what} not found")
+        self.audit(request, f"{what}.events_read", what, aggregate_id)
         return entries
+
+    def audit(self, request: Req, action: str, resource_type: str,
+              resource_id: UUID | str | None, *, tenant_id: UUID | None = None,
+              actor: str | None = None, detail: dict[str, Any] | None = None) -> None:
+        """Record an access event with the request's IP and user agent (shown by
+        ``GET /v1/audit``). ``tenant_id`` and ``actor`` default to the caller's; a public
+        route (the admin API) names them."""
+        if self.trail is None:
+            return
+        agent = request.headers.get("user-agent")
+        origin = Origin(client_ip(request.scope, self.trust_forwarded),
+                        agent[:300] if agent else None)
+        self.trail.record(AuthEvent(
+            tenant_id=tenant_id or request.user.tenant_id,
+            actor=actor or request.user.actor, action=action, resource_type=resource_type,
+            resource_id=None if resource_id is None else str(resource_id), origin=origin,
+            detail=detail or {}))
 
 
 Req = Request[Principal, Any, Any]

@@ -141,7 +141,7 @@ class CasesController(Controller):
          summary="A case's event history", description="Every event of the case, oldest "
                                                        "first.")
     def events(self, request: Req, case_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, case_id, "CaseOpened", "case")
+        entries = reads.history_of(request, case_id, "CaseOpened", "case")
         return EventsOut.of(entries)
 
     @get("/{case_id:uuid}/proposal.pdf", sync_to_thread=True, opt=roles(*ALL_ROLES),

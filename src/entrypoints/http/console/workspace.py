@@ -29,7 +29,7 @@ from application.contact_center.views import (
     TaskView,
 )
 from application.contacts import ContactQueries, ContactView
-from application.contacts.erasure import ContactMemories
+from application.contacts.export import ContactMemories
 from application.conversations.commands import (
     HandOff,
     JoinConversation,

@@ -95,7 +95,7 @@ class AgentsController(Controller):
          description="Oldest first, from the event "
          "store: profile changes and every declared status.")
     def events(self, request: Req, agent_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, agent_id, "AgentRegistered", "agent")
+        entries = reads.history_of(request, agent_id, "AgentRegistered", "agent")
         return EventsOut.of(entries)
 
     @patch("/{agent_id:uuid}", sync_to_thread=True, summary="Change an agent's skills or capacity",

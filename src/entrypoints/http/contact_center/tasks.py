@@ -79,7 +79,7 @@ class TasksController(Controller):
          summary="A task's event history",
          description="Every event of the task, oldest first, from the event store.")
     def events(self, request: Req, task_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, task_id, "TaskCreated", "task")
+        entries = reads.history_of(request, task_id, "TaskCreated", "task")
         return EventsOut.of(entries)
 
     @get("/{task_id:uuid}/script", sync_to_thread=True, opt=roles(*ALL_ROLES),

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 
 from adapters.identity.assistant_settings import PostgresAssistantSettings
 from entrypoints.http.conversations.schemas import AssistantSettingsIn
-from entrypoints.http.deps import Provided, Req
+from entrypoints.http.deps import Provided, Reads, Req
 from entrypoints.http.security import ADMINS, SUPERVISORS, roles
 
 Settings = Provided[PostgresAssistantSettings]
@@ -27,12 +27,16 @@ class AssistantController(Controller):
          description="Persona and rules (in every prompt), hand-off keywords (beside `agent`, "
                      "`human`, `person`, `representative`, `operator`), hand-off after "
                      "`max_ai_turns` answers in a row or below `min_confidence`, the context "
-                     "budget, sender numbers per channel and the tenant's disposition codes.")
+                     "budget, sender numbers per channel and the tenant's disposition codes. "
+                     "Audited (`assistant_settings.changed`, with the fields set, the IP and "
+                     "the user agent).")
     def replace(self, request: Req,
                 data: JSONBody[AssistantSettingsIn],
-                assistant_settings: Settings) -> AssistantSettingsIn:
+                assistant_settings: Settings, reads: Reads) -> AssistantSettingsIn:
         raw = data.model_dump(exclude_none=True)
         assistant_settings.save(request.user.tenant_id, raw)
+        reads.audit(request, "assistant_settings.changed", "assistant_settings",
+                    request.user.tenant_id, detail={"fields": sorted(raw)})
         return AssistantSettingsIn(**raw)
 
 

@@ -280,7 +280,7 @@ class ConversationsController(Controller):
          summary="A conversation's event history",
          description="Every event, oldest first, from the event store.")
     def events(self, request: Req, conversation_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, conversation_id, "ConversationStarted",
+        entries = reads.history_of(request, conversation_id, "ConversationStarted",
                                    "conversation")
         return EventsOut.of(entries)
 

@@ -71,13 +71,15 @@ class ContactsController(Controller):
                                     next_cursor=page.next_cursor), headers=headers)
 
     @get("/{contact_id:uuid}", sync_to_thread=True, opt=roles(*ALL_ROLES),
-         summary="Get a contact")
+         summary="Get a contact", description="Audited (`contact.viewed`, with the IP and "
+                                               "user agent).")
     def get_one(self, request: Req, contact_id: Id,
                 contacts: Contacts, reads: Reads) -> Response[ContactOut]:
         headers = wait_for_own_writes(request, reads.gate, READ_MODELS, reads.timeout)
         view = contacts.get(request.user.tenant_id, contact_id)
         if view is None:
             raise NotFound("contact not found")
+        reads.audit(request, "contact.viewed", "contact", contact_id)
         return Response(ContactOut.of(view), headers={**headers, "ETag": f'"{view.version}"'})
 
     @patch("/{contact_id:uuid}", sync_to_thread=True,
@@ -125,8 +127,9 @@ class ContactsController(Controller):
     @get("/{contact_id:uuid}/events", sync_to_thread=True, opt=roles(*ALL_ROLES),
          summary="A contact's event history",
          description="Every event of the contact, oldest first, read from the event store; "
-                     "personal fields of an erased contact read `[erased]`.")
+                     "personal fields of an erased contact read `[erased]`. Audited "
+                     "(`contact.events_read`).")
     def events(self, request: Req, contact_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, contact_id, "ContactRegistered",
+        entries = reads.history_of(request, contact_id, "ContactRegistered",
                                    "contact")
         return EventsOut.of(entries)

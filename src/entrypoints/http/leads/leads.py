@@ -157,7 +157,7 @@ class LeadsController(Controller):
          summary="A lead's event history",
          description="Every event of the lead, oldest first, from the event store.")
     def events(self, request: Req, lead_id: Id, reads: Reads) -> EventsOut:
-        entries = reads.history_of(request.user.tenant_id, lead_id, "LeadCaptured", "lead")
+        entries = reads.history_of(request, lead_id, "LeadCaptured", "lead")
         return EventsOut.of(entries)
 
     # -- actions ------------------------------------------------------------------------------
