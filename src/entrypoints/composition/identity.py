@@ -8,6 +8,7 @@ from adapters.identity.access import PostgresAccessDirectory, PostgresCounters
 from adapters.identity.directory import PostgresTenantDirectory
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.tokens import JwtTokens
+from adapters.identity.widget_keys import JwtVisitorTokens, PostgresWidgetKeys
 from adapters.postgres.database import DictPool
 from adapters.readmodels.audit import SqlAuditQueries
 from adapters.readmodels.engine import ReadModelReader
@@ -18,6 +19,7 @@ from application.identity.access import (
     ThrottlePolicy,
     UserAdministration,
 )
+from application.identity.widget import WidgetKeyAdministration
 from domain.ports import Clock
 from entrypoints.settings import Settings
 
@@ -47,3 +49,6 @@ class IdentityContainer(containers.DeclarativeContainer):
     users = providers.Singleton(UserAdministration, access_directory, passwords)
     api_keys = providers.Singleton(ApiKeyAdministration, access_directory, clock)
     audit_queries = providers.Singleton(SqlAuditQueries, reader)
+    widget_keys = providers.Singleton(WidgetKeyAdministration,
+                                      providers.Singleton(PostgresWidgetKeys, app_pool), clock)
+    visitor_tokens = providers.Singleton(JwtVisitorTokens, settings.provided.jwt_secret)
