@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     rate_limit_per_tenant: int = Field(default=6000, ge=0,
                                        alias="FRONTDESK_RATE_LIMIT_PER_TENANT",
                                        description="requests per minute per tenant (0: off)")
+    rate_limit_widget_per_ip: int = Field(
+        default=60, ge=0, alias="FRONTDESK_RATE_LIMIT_WIDGET_PER_IP",
+        description="requests per minute per client IP to the web chat widget (0: off)")
+    rate_limit_per_widget_key: int = Field(
+        default=600, ge=0, alias="FRONTDESK_RATE_LIMIT_PER_WIDGET_KEY",
+        description="requests per minute per widget key, every visitor together (0: off)")
     trust_forwarded_for: bool = Field(default=False, alias="FRONTDESK_TRUST_FORWARDED_FOR",
                                       description="take the client IP from X-Forwarded-For "
                                                   "(only behind a proxy that sets it)")

@@ -11,6 +11,7 @@ from adapters.identity.email_secrets import PostgresEmailSecrets
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.sessions import PostgresSessionStore
 from adapters.identity.tokens import JwtTokens
+from adapters.identity.widget_keys import JwtVisitorTokens, PostgresWidgetKeys
 from adapters.postgres.database import DictPool
 from adapters.readmodels.audit import SqlAuditQueries
 from adapters.readmodels.engine import ReadModelReader
@@ -23,6 +24,7 @@ from application.identity.access import (
 )
 from application.identity.email_secrets import EmailSecretAdministration
 from application.identity.sessions import Sessions
+from application.identity.widget import WidgetKeyAdministration
 from domain.ports import Clock
 from entrypoints.settings import Settings
 
@@ -59,3 +61,6 @@ class IdentityContainer(containers.DeclarativeContainer):
     email_secrets = providers.Singleton(
         EmailSecretAdministration, providers.Singleton(PostgresEmailSecrets, app_pool, keks),
         clock, settings.provided.email_webhook_secret)
+    widget_keys = providers.Singleton(WidgetKeyAdministration,
+                                      providers.Singleton(PostgresWidgetKeys, app_pool), clock)
+    visitor_tokens = providers.Singleton(JwtVisitorTokens, settings.provided.jwt_secret)

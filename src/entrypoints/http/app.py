@@ -44,6 +44,7 @@ from entrypoints.http import (
     privacy,
     streams,
     viewer,
+    webchat,
     webhooks_out,
 )
 from entrypoints.http.bodies import StrictJsonBodies
@@ -71,7 +72,7 @@ SLICES: Sequence[Slice] = (
     operations.SLICE, identity.SLICE, leads.SLICE, privacy.SLICE, knowledge.SLICE, cases.SLICE,
     console.SLICE,
     conversations.SLICE, contact_center.SLICE, analytics.SLICE,
-    webhooks_out.SLICE, streams.SLICE)
+    webhooks_out.SLICE, streams.SLICE, webchat.SLICE)
 
 DESCRIPTION = """
 Frontdesk is the back office of businesses that sell through conversations: leads, contacts,
@@ -119,7 +120,9 @@ class Edge:
             "refusals": staticmethod(refusals)})
         limits = rate_limit(hit, per_ip=settings.rate_limit_per_ip,
                             per_tenant=settings.rate_limit_per_tenant,
-                            trust_forwarded=settings.trust_forwarded_for)
+                            trust_forwarded=settings.trust_forwarded_for,
+                            widget_per_ip=settings.rate_limit_widget_per_ip,
+                            per_widget_key=settings.rate_limit_per_widget_key)
         # A trial connects afresh; then the pools drop the connections the outage broke, and
         # the event writer's held connection is checked before the next write. The worker's
         # pool only where this process runs the background work (ADR 0072).
@@ -189,7 +192,8 @@ def _csrf(settings: Settings) -> CSRFConfig:
     return CSRFConfig(secret=secret, cookie_name="fd_csrf", cookie_path=CONSOLE,
                       cookie_httponly=True, cookie_samesite="strict",
                       cookie_secure=settings.env == "production",
-                      exclude=["^/v1/", "^/health", "^/metrics", "^/schema"])
+                      exclude=["^/v1/", "^/health", "^/metrics", "^/schema", "^/widget/",
+                               "^/paid"])
 
 
 def _templates(slices: Sequence[Slice]) -> TemplateConfig[JinjaTemplateEngine] | None:

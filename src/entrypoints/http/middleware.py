@@ -44,6 +44,17 @@ _CONSOLE_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 """The console's pages: only its own scripts, styles and connections (ADR 0069)."""
+_WIDGET_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cross-origin-resource-policy", b"cross-origin"),
+]
+"""The web chat widget: its loader script is fetched by the tenants' pages (other origins),
+and its chat page sets its own policy, framed only by the key's allowed origins (ADR 0084)."""
+WIDGET = "/widget/"
+PAID = "/paid"
 log = structlog.get_logger("frontdesk.access")
 
 
@@ -61,7 +72,8 @@ def request_context(app: ASGIApp, *, hsts_seconds: int = 0) -> ASGIApp:
         request_id = incoming if _SAFE_ID.match(incoming) else random_bytes.take(16).hex()
         path: str = scope["path"]
         extra = (_DOCS_HEADERS if path.startswith("/schema") else
-                 _CONSOLE_HEADERS if path.startswith(CONSOLE) else _API_HEADERS) + hsts
+                 _CONSOLE_HEADERS if path.startswith((CONSOLE, PAID)) else
+                 _WIDGET_HEADERS if path.startswith(WIDGET) else _API_HEADERS) + hsts
         status: dict[str, int] = {"code": 500}
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()

@@ -106,8 +106,22 @@ class SharedCounts:
                 self._known[key] = max(self._known.get(key, 0), total)
 
 
+WIDGET = "/widget/"
+"""The web chat widget's public routes: limited per IP and per widget key (``?key=``) with
+limits of their own, on top of the API's per-IP limit (ADR 0084)."""
+
+
+def widget_key_of(scope: Scope) -> str | None:
+    for part in scope.get("query_string", b"").decode("latin-1").split("&"):
+        name, _, value = part.partition("=")
+        if name == "key" and value:
+            return value[:64]
+    return None
+
+
 def rate_limit(hit: HitFunction, *, per_ip: int, per_tenant: int,
-               trust_forwarded: bool = False) -> Callable[[ASGIApp], ASGIApp]:
+               trust_forwarded: bool = False, widget_per_ip: int = 0,
+               per_widget_key: int = 0) -> Callable[[ASGIApp], ASGIApp]:
     counter = SharedCounts(hit)
 
     def factory(app: ASGIApp) -> ASGIApp:
@@ -123,6 +137,12 @@ def rate_limit(hit: HitFunction, *, per_ip: int, per_tenant: int,
             tenant = getattr(scope.get("user"), "tenant_id", None)
             if per_tenant and tenant is not None:
                 limits[f"tenant:{tenant}"] = per_tenant
+            if path.startswith(WIDGET):
+                key = widget_key_of(scope)
+                if widget_per_ip and ip:
+                    limits[f"widget-ip:{ip}"] = widget_per_ip
+                if per_widget_key and key:
+                    limits[f"widget:{key}"] = per_widget_key
             if not limits:
                 await app(scope, receive, send)
                 return
@@ -190,7 +210,8 @@ async def send_problem(send: Send, status: int, kind: str, title: str, detail: s
 
 async def too_many(send: Send, scope_name: str, retry_after: int,
                    headers: list[tuple[bytes, bytes]]) -> None:
-    who = "client" if scope_name == "ip" else "tenant"
+    who = {"ip": "client", "widget-ip": "client", "widget": "widget key"}.get(scope_name,
+                                                                             "tenant")
     await send_problem(send, 429, "rate-limited", "Too many requests",
                        f"the {who} rate limit was reached; retry after {retry_after} s",
                        [(b"retry-after", str(retry_after).encode()), *headers],

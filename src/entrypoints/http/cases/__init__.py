@@ -10,6 +10,7 @@ from litestar.openapi.spec import Tag
 from adapters.payments.stripe_webhooks import InvalidSignature, WebhooksNotConfigured
 from application.cases.ports import PaymentProviderUnavailable
 from entrypoints.container import Container
+from entrypoints.http.cases.paid import PaidController
 from entrypoints.http.cases.routes import CasesController
 from entrypoints.http.cases.stripe import StripeWebhooksController
 from entrypoints.http.problems import problem
@@ -29,7 +30,7 @@ def _provide(root: Container) -> dict[str, object]:
 
 
 SLICE = Slice(
-    "cases", [CasesController, StripeWebhooksController],
+    "cases", [CasesController, StripeWebhooksController, PaidController],
     [Tag(name="cases", description="Quotes, invoices, payments, refunds"),
      Tag(name="webhooks", description="Signed callbacks: Stripe, Twilio, inbound email")],
     provide=_provide,
