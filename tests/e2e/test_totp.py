@@ -226,3 +226,31 @@ def test_another_tenant_cannot_see_or_affect_a_users_totp(
         own = conn.execute("SELECT count(*) AS n FROM totp_factors WHERE user_id = %s",
                            (user["id"],)).fetchone()
     assert seen == {"n": 0} and changed == 0 and own == {"n": 1}
+
+
+def test_a_kek_rotation_rewraps_totp_secrets_and_codes_still_verify(
+        tenant: TenantSession, container: Any) -> None:
+    import base64
+    import os
+    import uuid
+
+    from adapters.crypto.keys import KeyEncryptionKeys
+    from adapters.crypto.rotation import rotate_data_keys
+    from adapters.identity.email_secrets import PostgresEmailSecrets
+    from adapters.identity.totp import PostgresFactorStore
+
+    user = add_user(tenant, ["agent"])
+    secret = enrol(tenant.client, token_of(tenant, user))
+    email_secret = tenant.post("/v1/inbound-email-secret").json()["secret"]
+    old = container.keks()
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    both = KeyEncryptionKeys.parse(f"k-new:{new_key}," + ",".join(
+        f"{kek_id}:{base64.b64encode(key).decode()}" for kek_id, key in old._keys.items()))
+    tenant_id, user_id = uuid.UUID(tenant.id), uuid.UUID(user["id"])
+    report = rotate_data_keys(container.worker_pool(), both, tenant_id=tenant_id)
+    assert (report.totp_secrets, report.email_secrets) == (1, 1)
+    only_new = KeyEncryptionKeys.parse(f"k-new:{new_key}")
+    factor = PostgresFactorStore(container.app_pool(), only_new).factor(tenant_id, user_id)
+    assert factor is not None and factor.secret == secret and factor.status == "enabled"
+    assert PostgresEmailSecrets(container.app_pool(), only_new).secret_of(tenant_id) == email_secret
+    assert rotate_data_keys(container.worker_pool(), both, tenant_id=tenant_id).totp_secrets == 0
