@@ -168,6 +168,10 @@ def test_admins_must_enrol_when_the_tenant_requires_it(tenant: TenantSession) ->
     assert client.get("/v1/users", headers=full).status_code == 200
     kept = client.post("/v1/auth/totp/disable", headers=full, json={"code": code(secret, 1)})
     assert kept.status_code == 409 and kept.json()["type"] == PROBLEMS + "totp-required-for-admins"
+    own = client.delete(f"/v1/users/{admin['id']}/totp", headers=full)
+    assert own.status_code == 409
+    assert own.json()["type"] == PROBLEMS + "totp-own-factor-needs-code"
+    assert login(client, tenant.slug, admin["email"]).status_code == 401  # still on
     changed = audit(tenant, action="totp_policy.changed")
     assert len(changed) == 1 and changed[0]["detail"] == {"admins_require_totp": True}
     assert audit(tenant, resource_id=admin["id"], action="login.totp_enrolment_required")

@@ -109,6 +109,10 @@ class FactorRequiredForAdmins(RuleViolated):
     code = "totp-required-for-admins"
 
 
+class OwnFactorNeedsCode(RuleViolated):
+    code = "totp-own-factor-needs-code"
+
+
 @dataclass(frozen=True, slots=True)
 class FactorStatus:
     status: Literal["off", "pending", "enabled"]
@@ -190,9 +194,12 @@ class SecondFactor:
 
     def remove_for(self, tenant_id: UUID, user_id: UUID, actor: str, origin: Origin) -> None:
         """An admin removes another user's factor (a lost authenticator): the user logs in
-        with the password alone, or enrols again."""
+        with the password alone, or enrols again. Not one's own: that takes a code."""
         if self._directory.user(tenant_id, user_id) is None:
             raise NotFound("user not found")
+        if actor == f"user:{user_id}":
+            raise OwnFactorNeedsCode("turn your own TOTP off with a code "
+                                     "(POST /v1/auth/totp/disable)")
         if not self._store.remove(tenant_id, user_id, AuthEvent(
                 tenant_id, actor, "totp.removed", "user", str(user_id), origin,
                 {"by_admin": True})):

@@ -122,7 +122,9 @@ class UserTotpController(Controller):
             summary="Remove a user's TOTP factor (a lost authenticator)",
             description="The user logs in with the password alone again (or, an admin while "
                         "the tenant requires TOTP, only to enrol anew). 404 for a user not of "
-                        "this tenant; 409 `totp-not-enabled` when they have no factor. Audited "
+                        "this tenant; 409 `totp-not-enabled` when they have no factor, 409 "
+                        "`totp-own-factor-needs-code` for the caller's own (turn it off with a "
+                        "code instead). Audited "
                         "(`totp.removed`, by the admin).")
     def remove(self, request: Req, user_id: Id, second_factor: Factor, origin: From) -> None:
         second_factor.remove_for(request.user.tenant_id, user_id, request.user.actor, origin)
