@@ -141,10 +141,6 @@ class SecondFactor:
             return FactorStatus("off", None)
         return FactorStatus(factor.status, factor.enabled_at)
 
-    def enabled(self, tenant_id: UUID, user_id: UUID) -> bool:
-        factor = self._store.factor(tenant_id, user_id)
-        return factor is not None and factor.status == "enabled"
-
     def begin(self, tenant_id: UUID, user_id: UUID, actor: str, origin: Origin) -> NewSecret:
         user = self._directory.user(tenant_id, user_id)
         if user is None:
