@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from psycopg import sql
+
 from adapters.crypto.keys import KeyEncryptionKeys
 from adapters.postgres.database import DictPool
 
@@ -24,6 +26,7 @@ class RotationReport:
     by_tenant: Counter[UUID] = field(default_factory=Counter)
     remaining: int = 0
     email_secrets: int = 0
+    totp_secrets: int = 0
 
     @property
     def keys(self) -> int:
@@ -67,28 +70,34 @@ def rotate_data_keys(pool: DictPool, keks: KeyEncryptionKeys, *, batch: int = 50
             "AND wrapped_key IS NOT NULL" + scope,
             {"active": keks.active, "tenant": tenant_id}).fetchone()
     report.remaining = int(remaining["n"]) if remaining else 0
-    report.email_secrets = _rotate_email_secrets(pool, keks, tenant_id)
+    report.email_secrets = _rotate_secrets(pool, keks, tenant_id, "inbound_email_secrets",
+                                           "tenant_id")
+    report.totp_secrets = _rotate_secrets(pool, keks, tenant_id, "totp_factors", "user_id")
     return report
 
 
-def _rotate_email_secrets(pool: DictPool, keks: KeyEncryptionKeys,
-                          tenant_id: UUID | None) -> int:
-    """The tenants' inbound-email secrets are wrapped like data keys (ADR 0082): re-wrap them
-    too, with the same compare-and-set (a rotation by an admin meanwhile wins)."""
-    scope = "" if tenant_id is None else " AND tenant_id = %(tenant)s"
+def _rotate_secrets(pool: DictPool, keks: KeyEncryptionKeys, tenant_id: UUID | None,
+                    table: str, key: str) -> int:
+    """The tenants' inbound-email secrets (ADR 0082) and the users' TOTP secrets (ADR 0081)
+    are wrapped like data keys: re-wrap them too, with the same compare-and-set (a change by
+    an admin or a user meanwhile wins). ``key`` is the column that tells rows apart."""
+    scope = sql.SQL("" if tenant_id is None else " AND tenant_id = %(tenant)s")
     with pool.connection() as conn:
-        rows = conn.execute("SELECT tenant_id, kek_id, wrapped_secret FROM "
-                            "inbound_email_secrets WHERE kek_id <> %(active)s" + scope,
+        rows = conn.execute(sql.SQL("SELECT tenant_id, {} AS key, kek_id, wrapped_secret FROM "
+                                    "{} WHERE kek_id <> %(active)s{}").format(
+                                        sql.Identifier(key), sql.Identifier(table), scope),
                             {"active": keks.active, "tenant": tenant_id}).fetchall()
         updates = []
         for row in rows:
             old = bytes(row["wrapped_secret"])
             _, rewrapped = keks.wrap(keks.unwrap(row["kek_id"], old))
-            updates.append((keks.active, rewrapped, row["tenant_id"], row["kek_id"], old))
+            updates.append((keks.active, rewrapped, row["tenant_id"], row["key"],
+                            row["kek_id"], old))
         if updates:
             with conn.transaction():
                 conn.cursor().executemany(
-                    "UPDATE inbound_email_secrets SET kek_id = %s, wrapped_secret = %s "
-                    "WHERE tenant_id = %s AND kek_id = %s AND wrapped_secret = %s", updates,
-                    returning=False)
+                    sql.SQL("UPDATE {} SET kek_id = %s, wrapped_secret = %s WHERE tenant_id = %s "
+                            "AND {} = %s AND kek_id = %s AND wrapped_secret = %s").format(
+                                sql.Identifier(table), sql.Identifier(key)),
+                    updates, returning=False)
     return len(updates)

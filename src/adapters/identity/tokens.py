@@ -3,6 +3,9 @@
 Each token has an id (``jti``) by which it can be revoked before it expires (a logout, ADR
 0079).
 
+A token may carry a ``scope`` (an enrolment token, ADR 0081): it may then call only the routes
+that accept that scope.
+
 Signing secrets rotate: tokens name their secret (``kid``, a hash of it); the current secret
 signs, previous ones (``JWT_PREVIOUS_SECRETS``) still verify until their tokens expire.
 """
@@ -30,6 +33,7 @@ class VerifiedToken:
     issued_at: float = 0.0
     token_id: str = ""
     expires_at: float = 0.0
+    scope: str | None = None
 
 
 def key_id(secret: str) -> str:
@@ -56,13 +60,18 @@ class JwtTokens:
         self._cache_size = cache_size
 
     def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...],
-              token_id: str | None = None) -> tuple[str, int]:
+              token_id: str | None = None, *, scope: str | None = None,
+              lifetime: int | None = None) -> tuple[str, int]:
         now = time.time()  # iat to the millisecond: a revocation cuts off earlier tokens only
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "tid": str(tenant_id),
-                  "roles": list(roles), "iat": round(now, 3), "exp": int(now) + self.lifetime,
-                  "jti": token_id or uuid.uuid4().hex}
+        seconds = self.lifetime if lifetime is None else lifetime
+        claims: dict[str, object] = {
+            "iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "tid": str(tenant_id),
+            "roles": list(roles), "iat": round(now, 3), "exp": int(now) + seconds,
+            "jti": token_id or uuid.uuid4().hex}
+        if scope is not None:
+            claims["scope"] = scope
         return (jwt.encode(claims, self._secret, algorithm="HS256", headers={"kid": self._kid}),
-                self.lifetime)
+                seconds)
 
     def verify(self, token: str) -> VerifiedToken:
         remembered = self._verified.get(token)
@@ -82,7 +91,8 @@ class JwtTokens:
             verified = VerifiedToken(UUID(claims["tid"]), UUID(claims["sub"]),
                                      frozenset(str(r) for r in claims.get("roles", [])),
                                      float(claims["iat"]), str(claims["jti"]),
-                                     float(claims["exp"]))
+                                     float(claims["exp"]),
+                                     str(claims["scope"]) if "scope" in claims else None)
         except (jwt.PyJWTError, ValueError, KeyError, TypeError) as error:
             raise InvalidToken(str(error)) from error
         if len(self._verified) >= self._cache_size:

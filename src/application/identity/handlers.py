@@ -26,6 +26,7 @@ from domain.shared.ids import new_id
 
 if TYPE_CHECKING:
     from application.identity.sessions import Sessions
+    from application.identity.totp import SecondFactor
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 MIN_PASSWORD = 10
@@ -73,6 +74,26 @@ class InvalidCredentials(DomainError):
     code = "invalid-credentials"
 
 
+class SecondFactorRequired(InvalidCredentials):
+    """HTTP 401: the password was right; send it again with ``totp_code`` (ADR 0081)."""
+
+    code = "totp-required"
+
+
+class InvalidTotpCode(InvalidCredentials):
+    """HTTP 401: the TOTP code is wrong, or was used already (counted like a wrong
+    password)."""
+
+    code = "invalid-totp-code"
+
+
+class EnrolmentRequired(DomainError):
+    """HTTP 403: the tenant requires admins to use TOTP and this one has not turned it on;
+    the problem carries ``enrolment_token``, good for the enrolment routes only."""
+
+    code = "totp-enrolment-required"
+
+
 @dataclass(frozen=True, slots=True)
 class Authenticate:
     tenant: str
@@ -80,6 +101,7 @@ class Authenticate:
     password: str
     ip: str | None = None
     user_agent: str | None = None
+    totp_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +118,17 @@ class AuthenticateHandler:
     throttled per account and per IP; every attempt on a known tenant is an auth event.
     A password hash made with other parameters than the current ones is replaced by a current
     one at a successful login (the only time the password is at hand). With ``sessions``, a
-    login also opens a refresh family (ADR 0079)."""
+    login also opens a refresh family (ADR 0079). With ``second_factor``, a user with TOTP on
+    also needs a current code, a wrong or used one counted like a wrong password (ADR 0081)."""
 
     def __init__(self, tenants: TenantDirectory, hasher: PasswordHasher,
                  tokens: TokenIssuer, throttle: LoginThrottle | None = None,
                  events: AccessDirectory | None = None,
-                 sessions: Sessions | None = None) -> None:
+                 sessions: Sessions | None = None,
+                 second_factor: SecondFactor | None = None) -> None:
         self._tenants, self._hasher, self._tokens = tenants, hasher, tokens
         self._throttle, self._events, self._sessions = throttle, events, sessions
+        self._second_factor = second_factor
         self._decoy = hasher.hash("decoy password for missing users")
 
     def __call__(self, command: Authenticate) -> IssuedToken:
@@ -126,6 +151,18 @@ class AuthenticateHandler:
                 self._throttle.failed(command.tenant, email, command.ip)
             self._record(tenant, "login.failed", user.id if user else None, email, origin)
             raise InvalidCredentials("invalid tenant, email or password")
+        if self._second_factor is not None:
+            try:
+                self._second_factor.at_login(tenant, user, command.totp_code)
+            except InvalidTotpCode:
+                if self._throttle is not None:
+                    self._throttle.failed(command.tenant, email, command.ip)
+                self._record(tenant, "login.failed", user.id, email, origin,
+                             {"reason": "totp_code"})
+                raise
+            except EnrolmentRequired:
+                self._record(tenant, "login.totp_enrolment_required", user.id, email, origin)
+                raise
         if self._throttle is not None:
             self._throttle.succeeded(command.tenant, email)
         self._record(tenant, "login.succeeded", user.id, email, origin)
@@ -142,10 +179,11 @@ class AuthenticateHandler:
         return IssuedToken(token, expires_in)
 
     def _record(self, tenant: TenantRecord | None, action: str, user_id: UUID | None,
-                email: str, origin: Origin) -> None:
+                email: str, origin: Origin, detail: dict[str, str] | None = None) -> None:
         if self._events is None or tenant is None:
             return  # an unknown tenant has no audit log to write to (the request log has it)
         actor = f"user:{user_id}" if user_id else "anonymous"
         self._events.record(AuthEvent(tenant.id, actor, action, "user",
                                       str(user_id) if user_id else None, origin,
-                                      {} if user_id else {"email_attempted": email[:200]}))
+                                      detail or ({} if user_id
+                                                 else {"email_attempted": email[:200]})))

@@ -59,7 +59,9 @@ class PasswordHasher(Protocol):
 
 class TokenIssuer(Protocol):
     def issue(self, tenant_id: UUID, user_id: UUID, roles: tuple[str, ...],
-              token_id: str | None = None) -> tuple[str, int]:
+              token_id: str | None = None, *, scope: str | None = None,
+              lifetime: int | None = None) -> tuple[str, int]:
         """A signed access token with the id ``token_id`` (a new one when None) and its
-        lifetime in seconds."""
+        lifetime in seconds (``lifetime``, else the configured one). With ``scope``, the
+        token may call only the routes that accept that scope (ADR 0081)."""
         ...

@@ -436,7 +436,8 @@ def keys_rotate() -> None:
         container.bus().execute(RecordKeyRotation(sorted(report.from_keks), report.to_kek, count),
                                 CommandContext(tenant_id, "cli:keys-rotate"))
     console.print(f"re-wrapped {report.keys} data keys of {len(report.by_tenant)} tenants "
-                  f"under {report.to_kek}, and {report.email_secrets} inbound-email secrets; "
+                  f"under {report.to_kek}, {report.email_secrets} inbound-email secrets and "
+                  f"{report.totp_secrets} TOTP secrets; "
                   f"{report.remaining} data keys still need another KEK")
     if report.remaining == 0:
         console.print(f"every data key is wrapped by {report.to_kek}: the other key-encryption "

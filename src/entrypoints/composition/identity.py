@@ -11,6 +11,7 @@ from adapters.identity.email_secrets import PostgresEmailSecrets
 from adapters.identity.passwords import Argon2PasswordHasher
 from adapters.identity.sessions import PostgresSessionStore
 from adapters.identity.tokens import JwtTokens
+from adapters.identity.totp import PostgresFactorStore, PyotpCodes
 from adapters.identity.widget_keys import JwtVisitorTokens, PostgresWidgetKeys
 from adapters.postgres.database import DictPool
 from adapters.readmodels.audit import SqlAuditQueries
@@ -24,6 +25,7 @@ from application.identity.access import (
 )
 from application.identity.email_secrets import EmailSecretAdministration
 from application.identity.sessions import Sessions
+from application.identity.totp import SecondFactor
 from application.identity.widget import WidgetKeyAdministration
 from domain.ports import Clock
 from entrypoints.settings import Settings
@@ -53,8 +55,12 @@ class IdentityContainer(containers.DeclarativeContainer):
         Sessions, providers.Singleton(PostgresSessionStore, app_pool), tokens, clock,
         settings.provided.refresh_lifetime_seconds)
     provision_tenant = providers.Singleton(ProvisionTenantHandler, tenants, passwords)
+    second_factor = providers.Singleton(
+        SecondFactor, providers.Singleton(PostgresFactorStore, app_pool, keks),
+        providers.Singleton(PyotpCodes), clock, access_directory, tokens, login_throttle)
     authenticate = providers.Singleton(AuthenticateHandler, tenants, passwords, tokens,
-                                       login_throttle, access_directory, sessions)
+                                       login_throttle, access_directory, sessions,
+                                       second_factor)
     users = providers.Singleton(UserAdministration, access_directory, passwords)
     api_keys = providers.Singleton(ApiKeyAdministration, access_directory, clock)
     audit_queries = providers.Singleton(SqlAuditQueries, reader)

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from adapters.postgres.circuit import DatabaseCircuit
 from application.bus import IdempotencyKeyReused
 from application.identity.access import TooManyAttempts
-from application.identity.handlers import InvalidCredentials
+from application.identity.handlers import EnrolmentRequired, InvalidCredentials
 from application.ports import BadCursor
 from domain.shared.errors import Conflict, DomainError, InvalidValue, NotFound, RuleViolated
 
@@ -76,6 +76,8 @@ def _domain(request: Request[Any, Any, Any], error: DomainError) -> Response[dic
         return problem(422, error.code, error.message)
     if isinstance(error, InvalidCredentials):
         return problem(401, error.code, error.message)
+    if isinstance(error, EnrolmentRequired):  # with the enrolment token (ADR 0081)
+        return problem(403, error.code, error.message, **error.details)
     if isinstance(error, TooManyAttempts):
         return problem(429, error.code, error.message, headers={
             "Retry-After": str(error.retry_after)}, retry_after=error.retry_after)

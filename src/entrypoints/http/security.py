@@ -5,7 +5,9 @@ disabled or their roles or password changed after it was issued, or once it was 
 id (a logout, an ended refresh family); a revoked or expired key is refused (a key is revoked
 when its creator stops being an enabled admin).
 Each controller (or route) declares ``opt=roles(...)``; routes marked ``public`` skip
-authentication (health, login, the admin API with its own token, signed webhooks).
+authentication (health, login, the admin API with its own token, signed webhooks). A token with
+a ``scope`` (an enrolment token, ADR 0081) may call only the routes whose ``opt`` lists that
+scope in ``scopes`` (``accepts_scope(...)``); any other answers 403.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Principal:
     kind: str = "user"  # or "api_key"
     token_id: str | None = None  # the access token's jti (None for an API key)
     expires_at: float = 0.0  # the access token's exp, epoch seconds
+    scope: str | None = None  # a restricted token's scope (ADR 0081); None: unrestricted
 
     @property
     def actor(self) -> str:
@@ -103,7 +106,8 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
                 raise _unauthorized("the token was revoked; log in again")
         return AuthenticationResult(Principal(verified.tenant_id, verified.user_id,
                                               verified.roles, token_id=verified.token_id,
-                                              expires_at=verified.expires_at), token)
+                                              expires_at=verified.expires_at,
+                                              scope=verified.scope), token)
 
     async def _api_key(self, token: str) -> Principal:
         parts = split_key(token)
@@ -153,10 +157,15 @@ def require_roles(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         handler = scope.get("route_handler")
         allowed = None if handler is None else handler.opt.get("roles")
-        if allowed is not None:
-            principal = scope.get("user")
-            if not isinstance(principal, Principal) or principal.roles.isdisjoint(allowed):
-                raise PermissionDeniedException("your role does not allow this action")
+        principal = scope.get("user")
+        if isinstance(principal, Principal) and principal.scope is not None and (
+                handler is None or principal.scope not in handler.opt.get("scopes", ())):
+            raise PermissionDeniedException(
+                "this token may only enrol a second factor (POST /v1/auth/totp, "
+                "POST /v1/auth/totp/confirm); log in again once it is on")
+        if allowed is not None and (not isinstance(principal, Principal)
+                                    or principal.roles.isdisjoint(allowed)):
+            raise PermissionDeniedException("your role does not allow this action")
         await app(scope, receive, send)
 
     return middleware
@@ -180,6 +189,11 @@ def roles(*names: str) -> dict[str, Any]:
     unknown = set(names) - ALL_ROLES
     assert not unknown, unknown
     return {"roles": sorted(names)}
+
+
+def accepts_scope(*scopes: str) -> dict[str, Any]:
+    """``opt`` of a route that a token restricted to one of ``scopes`` may call."""
+    return {"scopes": sorted(scopes)}
 
 
 def roles_text(allowed: frozenset[str] | tuple[str, ...]) -> str:

@@ -1,5 +1,6 @@
-"""Logging in and out of the console: the login form checks the password like the API's login
-(same throttling and audit) and keeps the token in an HttpOnly, SameSite=Strict cookie."""
+"""Logging in and out of the console: the login form checks the password (and the TOTP code of a
+user who turned it on, ADR 0081) like the API's login (same throttling and audit) and keeps the
+token in an HttpOnly, SameSite=Strict cookie."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from litestar.response import Redirect, Template
 
 from application.identity import Authenticate, AuthenticateHandler
 from application.identity.access import Origin, TooManyAttempts
-from application.identity.handlers import InvalidCredentials
+from application.identity.handlers import (
+    EnrolmentRequired,
+    InvalidCredentials,
+    InvalidTotpCode,
+    SecondFactorRequired,
+)
 from entrypoints.http.console.pages import page
 from entrypoints.http.deps import Provided, Req
 from entrypoints.http.security import ALL_ROLES, CONSOLE, SESSION_COOKIE, WRITERS, Principal, roles
@@ -25,6 +31,7 @@ class LoginForm:
     tenant: str
     email: str
     password: str
+    totp_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,18 @@ class ConsoleAuthController(Controller):
         try:
             issued = authenticate(Authenticate(
                 tenant=data.tenant.strip(), email=data.email.strip(), password=data.password,
-                ip=origin.ip, user_agent=origin.user_agent))
+                ip=origin.ip, user_agent=origin.user_agent,
+                totp_code=data.totp_code.strip() or None))
+        except (SecondFactorRequired, InvalidTotpCode) as second:
+            return page("login.html", request, 401, tenant=data.tenant, email=data.email,
+                        error="Enter the current code of your authenticator app."
+                        if isinstance(second, SecondFactorRequired)
+                        else "That authenticator code is wrong or was used already.")
+        except EnrolmentRequired:
+            return page("login.html", request, 403, tenant=data.tenant, email=data.email,
+                        error="Admins of this organisation must use an authenticator app: "
+                              "enrol through the API (POST /v1/auth/login, then "
+                              "/v1/auth/totp), then log in here with a code.")
         except InvalidCredentials:
             return page("login.html", request, 401, tenant=data.tenant,
                         email=data.email, error="That organisation, email and password do not "

@@ -11,6 +11,11 @@ from entrypoints.http.identity.admin import AdminController
 from entrypoints.http.identity.audit import AuditController
 from entrypoints.http.identity.auth import AuthController
 from entrypoints.http.identity.email_secret import EmailSecretController
+from entrypoints.http.identity.totp import (
+    TotpController,
+    TotpPolicyController,
+    UserTotpController,
+)
 from entrypoints.http.slices import Slice
 
 
@@ -22,15 +27,18 @@ def _provide(root: Container) -> dict[str, object]:
             "origin": origin_of(settings.trust_forwarded_for),
             "users": identity.users(), "api_keys": identity.api_keys(),
             "directory": identity.access_directory(), "audit": identity.audit_queries(),
-            "email_secrets": identity.email_secrets()}
+            "email_secrets": identity.email_secrets(),
+            "second_factor": identity.second_factor()}
 
 
 SLICE = Slice(
     "identity",
-    [AuthController, AdminController, UsersController, ApiKeysController, AuditController,
-     EmailSecretController],
-    [Tag(name="auth"), Tag(name="admin"),
-     Tag(name="access", description="Users, roles, API keys and the "
-                                         "inbound-email secret"),
+    [AuthController, TotpController, AdminController, UsersController, UserTotpController,
+     ApiKeysController, AuditController, EmailSecretController, TotpPolicyController],
+    [Tag(name="auth", description="Log in (with a TOTP code when the user turned it on), "
+                                  "refresh, log out; the caller's TOTP factor"),
+     Tag(name="admin"),
+     Tag(name="access", description="Users, roles, API keys, the inbound-email secret and "
+                                    "whether admins must use TOTP"),
      Tag(name="audit", description="Who did what, when, from where")],
     provide=_provide)

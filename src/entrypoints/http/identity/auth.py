@@ -34,7 +34,7 @@ class AuthController(Controller):
               origin: Provided[Origin]) -> TokenOut:
         issued = authenticate(Authenticate(
             tenant=data.tenant, email=data.email, password=data.password,
-            ip=origin.ip, user_agent=origin.user_agent))
+            ip=origin.ip, user_agent=origin.user_agent, totp_code=data.totp_code))
         assert issued.refresh_token is not None and issued.refresh_expires_in is not None
         return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in,
                         refresh_token=issued.refresh_token,

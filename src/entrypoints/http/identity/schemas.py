@@ -34,6 +34,11 @@ class LoginIn(In):
     tenant: str = Field(min_length=1, max_length=63, examples=["bright-smile"])
     email: EmailText = Field(examples=["owner@bright.example"])
     password: str = Field(min_length=1, max_length=200)
+    totp_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{6}$", examples=["492039"],
+        description="The six-digit code of the user's authenticator app, required when they "
+                    "turned TOTP on (without it: 401 `totp-required`; wrong or used before: "
+                    "401 `invalid-totp-code`, counted like a wrong password)")
 
 
 class TokenOut(BaseModel):
