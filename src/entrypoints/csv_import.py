@@ -59,7 +59,8 @@ def parse_csv(body: bytes) -> list[dict[str, str]]:
         raise MalformedFile(f"the file is not valid CSV: {error}",
                             [*wrong, (reader.line_num, f"not valid CSV: {error}")]) from None
     if wrong:
-        more = f" (and {len(wrong) - 1} more lines)" if len(wrong) > 1 else ""
+        others = len(wrong) - 1
+        more = f" (and {others} more line{'s' if others > 1 else ''})" if others else ""
         raise MalformedFile(f"line {wrong[0][0]} has {wrong[0][1]}{more}", wrong)
     if not rows:
         raise MalformedFile("the file has no data rows")

@@ -39,10 +39,10 @@ class Clinic:
     case_id: str = ""
     erin: str = ""  # the contact to erase
 
-    def api(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
-        response = httpx.request(method, self.service.url + path, timeout=30,
-                                 headers={"Authorization": f"Bearer {token or self.owner}"},
-                                 **kwargs)
+    def api(self, method: str, path: str, headers: dict[str, str] | None = None,
+            **kwargs: Any) -> Any:
+        response = httpx.request(method, self.service.url + path, timeout=30, headers={
+            "Authorization": f"Bearer {self.owner}", **(headers or {})}, **kwargs)
         assert response.status_code < 300, response.text
         return response.json() if response.content else None
 
@@ -185,7 +185,15 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         page.click("[data-testid=captured] a")
         timeline = page.wait_for_selector("[data-testid=timeline]", timeout=WAIT)
         assert "LeadCaptured" in timeline.inner_text() and "walk_in" in timeline.inner_text()
+        page.goto(f"{url}/console/pipeline?status=converted")  # one column, a page of it
+        assert [s.get_attribute("data-testid") for s in page.query_selector_all(
+            "section.column")] == ["column-converted"]
+        page.click("[data-testid=column-converted] a:has-text('Quinn Quote')")
+        timeline = page.wait_for_selector("[data-testid=timeline]", timeout=WAIT)
+        assert [t.split()[0] for t in timeline.inner_text().splitlines()
+                if t.startswith("Lead")] == ["LeadConverted", "LeadQualified", "LeadCaptured"]
         screenshot(page, "console-pipeline-lead")
+        fits_a_phone(page, "console-pipeline-lead-phone")
 
         # CSV import: a bad row is reported with its reason beside the accepted ones; a
         # malformed file imports nothing and names each line that is wrong.
@@ -294,3 +302,50 @@ def test_an_agent_is_refused_what_the_api_refuses_and_forms_need_their_csrf_toke
                                                            "_csrf_token": token.group(1)})
         assert done.status_code == 303 and "captured=" in done.headers["location"]
     assert clinic.leads() == before + 1
+
+
+def test_the_columns_and_the_cases_are_paged_and_every_item_is_on_one_page(
+        clinic: Clinic) -> None:
+    url = clinic.service.url
+    slug = f"busy-{uuid.uuid4().hex[:8]}"
+    owner_email = f"owner@{slug}.example"
+    assert httpx.post(f"{url}/v1/admin/tenants", timeout=30,
+                      headers={"Authorization": "Bearer dev-admin-token"},
+                      json={"name": "Busy Clinic", "slug": slug, "admin_email": owner_email,
+                            "admin_password": PASSWORD}).status_code == 201
+    busy = Clinic(clinic.service, slug, owner_email, login(url, slug, owner_email), "")
+    names = [f"Person {n:02d}" for n in range(30)]
+    rows = "".join(f"{name},p{n}@example.com\n" for n, name in enumerate(names))
+    imported = busy.api("POST", "/v1/leads/import", content=f"name,email\n{rows}".encode(),
+                        headers={"Content-Type": "text/csv"})
+    assert imported["accepted"] == 30
+    contact = busy.api("GET", "/v1/leads", params={"limit": 1})["items"][0]["contact_id"]
+    titles = [f"Plan {n:02d}" for n in range(21)]
+    for title in titles:
+        busy.api("POST", "/v1/cases", json={"contact_id": contact, "kind": "treatment_plan",
+                                            "title": title})
+    with httpx.Client(base_url=url, timeout=30, cookies={"fd_session": busy.owner}) as web:
+        deadline = time.monotonic() + 30  # the pages read projections: let them catch up
+        while "Plan 20" not in web.get("/console/cases").text:
+            assert time.monotonic() < deadline, "the cases never showed"
+            time.sleep(0.2)
+        board = web.get("/console/pipeline").text
+        assert len(re.findall(r">Person \d\d<", board)) == 8  # the newest of the column
+        assert 'href="/console/pipeline?status=new">All 30' in board
+
+        def walk(path: str, pattern: str) -> list[list[str]]:
+            pages, link = [], path
+            while link:
+                text = web.get(link.replace("&amp;", "&")).text
+                pages.append(re.findall(pattern, text))
+                more = re.search(r'href="([^"]+cursor=[^"]+)">Next page', text)
+                link = more.group(1) if more else ""
+            return pages
+
+        leads = walk("/console/pipeline?status=new", r">(Person \d\d)<")
+        assert [len(p) for p in leads] == [25, 5]
+        assert sorted(n for p in leads for n in p) == names
+        cases = walk("/console/cases", r">(Plan \d\d)<")
+        assert [len(p) for p in cases] == [20, 1]
+        assert sorted(t for p in cases for t in p) == titles
+        assert web.get("/console/pipeline?status=won").status_code == 400
