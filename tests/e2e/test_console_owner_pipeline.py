@@ -173,6 +173,7 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         assert "email" in error.inner_text()
         assert page.input_value("input[name=name]") == "Paula Phone"
         screenshot(page, "console-pipeline-capture-error")
+        fits_a_phone(page, "console-pipeline-capture-error-phone")
         assert clinic.leads() == before
         page.fill("input[name=email]", "paula@example.com")
         page.click("form button:has-text('Capture')")
@@ -230,6 +231,7 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         page.click("header nav a:has-text('Cases')")
         page.wait_for_url(re.compile(r"/console/cases$"))
         screenshot(page, "console-cases")
+        fits_a_phone(page, "console-cases-phone")
         page.click("[data-testid=cases] a")
         lines = page.wait_for_selector("[data-testid=quote-lines]", timeout=WAIT)
         assert "Whitening session" in lines.inner_text() and "Check-up" in lines.inner_text()
@@ -262,6 +264,8 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         page.click("a:has-text('Erase this person')")
         page.click("[data-testid=erase]")  # the box not ticked: nothing happens
         assert "cannot be undone" in page.inner_text("[data-testid=form-error]")
+        screenshot(page, "console-privacy-erase")
+        fits_a_phone(page, "console-privacy-erase-phone")
         assert clinic.api("GET", f"/v1/contacts/{clinic.erin}")["email"] == "erin@example.com"
         page.check("input[name=confirm]")
         page.click("[data-testid=erase]")
