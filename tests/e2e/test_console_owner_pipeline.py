@@ -20,6 +20,7 @@ import pytest
 
 from tests.browser import DESKTOP, PHONE, chromium, screenshot
 from tests.conftest import PASSWORD
+from tests.fake_stripe import FakeStripe
 from tests.serving import Served, served
 
 WAIT = 30_000  # ms: a busy two-core machine runs the API, the runtime and the browser
@@ -38,6 +39,7 @@ class Clinic:
     agent: str
     case_id: str = ""
     erin: str = ""  # the contact to erase
+    stripe: FakeStripe | None = None
 
     def api(self, method: str, path: str, headers: dict[str, str] | None = None,
             **kwargs: Any) -> Any:
@@ -72,9 +74,11 @@ def login(url: str, slug: str, email: str) -> str:
 @pytest.fixture(scope="module")
 def clinic(owner_url: str) -> Iterator[Clinic]:
     """A tenant with leads in every column, a converted lead whose case is quoted, accepted,
-    invoiced and part paid, and an agent."""
-    with served(owner_url, FRONTDESK_RATE_LIMIT_PER_IP="0",
-                FRONTDESK_RATE_LIMIT_PER_TENANT="0") as service:
+    invoiced twice, one invoice paid and part refunded, and an agent; Stripe is a local fake."""
+    stripe = FakeStripe()
+    stripe_server, stripe_base = stripe.serve()
+    with served(owner_url, FRONTDESK_RATE_LIMIT_PER_IP="0", FRONTDESK_RATE_LIMIT_PER_TENANT="0",
+                STRIPE_API_KEY=stripe.api_key, STRIPE_API_BASE=stripe_base) as service:
         slug = f"smile-{uuid.uuid4().hex[:8]}"
         owner_email = f"owner@{slug}.example"
         created = httpx.post(f"{service.url}/v1/admin/tenants", timeout=30,
@@ -83,7 +87,7 @@ def clinic(owner_url: str) -> Iterator[Clinic]:
                                    "admin_email": owner_email, "admin_password": PASSWORD})
         assert created.status_code == 201, created.text
         owner = login(service.url, slug, owner_email)
-        clinic = Clinic(service, slug, owner_email, owner, "")
+        clinic = Clinic(service, slug, owner_email, owner, "", stripe=stripe)
         clinic.api("POST", "/v1/users", json={"email": f"ana@{slug}.example",
                                               "password": PASSWORD, "roles": ["agent"],
                                               "display_name": "Ana"})
@@ -112,10 +116,15 @@ def clinic(owner_url: str) -> Iterator[Clinic]:
         clinic.api("POST", f"{path}/accept")
         invoice = clinic.api("POST", f"{path}/invoices", json={
             "amount": 30000, "due_date": "2099-01-31", "description": "Deposit"})["invoice"]
-        clinic.api("POST", f"{path}/payments", json={
+        paid = clinic.api("POST", f"{path}/payments", json={
             "amount": 30000, "currency": "EUR", "method": "bank_transfer",
             "invoice_id": invoice["id"], "external_reference": f"BANK-{clinic.case_id}"})
+        clinic.api("POST", f"{path}/refunds", json={"payment_id": paid["payment_id"],
+                                                    "amount": 5000, "reason": "one session less"})
+        clinic.api("POST", f"{path}/invoices", json={"due_date": "2099-02-28",
+                                                     "description": "The rest"})
         yield clinic
+    stripe_server.shutdown()
 
 
 def column(page: Any, status: str) -> Any:
@@ -136,7 +145,7 @@ def fits_a_phone(page: Any, name: str) -> None:
 
 def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         clinic: Clinic, tmp_path: Path) -> None:
-    url = clinic.service.url
+    url, stripe = clinic.service.url, clinic.stripe
     with chromium() as browser:
         page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
         page.goto(f"{url}/console/login")
@@ -236,8 +245,17 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         lines = page.wait_for_selector("[data-testid=quote-lines]", timeout=WAIT)
         assert "Whitening session" in lines.inner_text() and "Check-up" in lines.inner_text()
         assert page.inner_text("[data-testid=quote-total]") == "EUR 575.50"
-        assert "EUR 300.00" in page.inner_text("[data-testid=payments]")
-        assert page.locator("[data-testid=payment-link]").count() == 0  # Stripe is not set up
+        payments = page.inner_text("[data-testid=payments]")
+        assert "EUR 300.00" in payments and "EUR 50.00" in payments  # paid, then refunded
+        assert "EUR 325.50" in page.inner_text("[data-testid=balance-due]")
+        # Both invoices are due in part (the refund reopened the deposit): a button each.
+        assert page.locator("[data-testid=payment-link]").count() == 2
+        rest = "[data-testid=invoice]:has-text('The rest')"
+        page.click(f"{rest} [data-testid=payment-link]")
+        page.wait_for_selector(f"{rest} a:has-text('Payment page')", timeout=WAIT)
+        link = page.get_attribute(f"{rest} a:has-text('Payment page')", "href")
+        assert link is not None and link.startswith("https://checkout.stripe.test/")
+        assert stripe is not None and len(stripe.calls("/v1/checkout/sessions")) == 1
         with page.expect_download(timeout=WAIT) as download:
             page.click("[data-testid=proposal]")
         pdf = tmp_path / "proposal.pdf"

@@ -43,7 +43,7 @@ def _provide(root: Container) -> dict[str, object]:
         "workspace": workspace, "wall": wall, "replies": conversations.replies(),
         "live": LiveViews(workspace, wall, root.streams.hub(),
                           heartbeat=settings.streams_heartbeat),
-        "payment_links": PaymentLinks(enabled=settings.stripe_api_key is not None),
+        "payment_links": PaymentLinks(enabled=bool(settings.stripe_api_key)),
     }
 
 
