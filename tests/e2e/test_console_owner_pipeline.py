@@ -49,7 +49,7 @@ class Clinic:
         return response.json() if response.content else None
 
     def lead(self, name: str, email: str, source: str = "web_form") -> dict[str, Any]:
-        return self.api("POST", "/v1/leads", json={"name": name, "email": email,  # type: ignore[no-any-return]
+        return self.api("POST", "/v1/leads", json={"name": name, "email": email,
                                                    "source": source, "campaign": "spring"})
 
     def leads(self, **filters: str) -> int:
@@ -310,6 +310,11 @@ def test_an_agent_is_refused_what_the_api_refuses_and_forms_need_their_csrf_toke
             refused = web.get(path)
             assert refused.status_code == 403, path
             assert "Not allowed" in refused.text and "your role" in refused.text
+    api = httpx.post(f"{url}/v1/leads/import", content=b"name,email\nA,a@example.com\n",
+                     timeout=30, headers={"Authorization": f"Bearer {clinic.agent}",
+                                          "Content-Type": "text/csv"})
+    assert api.status_code == 403  # the API refuses the same role, as problem+json still
+    assert api.headers["content-type"].startswith("application/problem+json")
     before = clinic.leads()
     with httpx.Client(base_url=url, timeout=30) as web:
         form = web.get("/console/login").text

@@ -16,7 +16,7 @@ from application.ports import CommandContext
 from domain.shared import DomainError, NotFound
 from entrypoints.http.deps import ReadSide, Req
 from entrypoints.http.problems import EXCEPTION_HANDLERS
-from entrypoints.http.security import ANALYSTS, CONSOLE, WRITERS, Principal
+from entrypoints.http.security import ANALYSTS, CONSOLE, SUPERVISORS, WRITERS, Principal
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,15 @@ class Me:
     """May work conversations and tasks (the writers' roles)."""
     supervises: bool
     """May see the wall (admins, supervisors, analysts)."""
+    manages: bool
+    """May import leads and answer privacy requests (admins, supervisors)."""
 
     @classmethod
     def of(cls, principal: Principal) -> Me:
         return cls(principal.user_id, sorted(principal.roles),
                    not principal.roles.isdisjoint(WRITERS),
-                   not principal.roles.isdisjoint(ANALYSTS))
+                   not principal.roles.isdisjoint(ANALYSTS),
+                   not principal.roles.isdisjoint(SUPERVISORS))
 
 
 def page(name: str, request: Req, status: int = 200, **values: Any) -> Template:
