@@ -21,7 +21,7 @@ def test_a_csv_error_is_named_with_the_lines_found_wrong_before_it() -> None:
     body = b'name,email\nBo,b@example.com,x\n"Cy,c@example.com\n'
     with pytest.raises(MalformedFile) as refused:
         parse_csv(body)
-    assert [line for line, _ in refused.value.lines][0] == 2
+    assert refused.value.lines[0] == (2, "more fields than the header")
     assert "not valid CSV" in refused.value.lines[-1][1]
 
 
