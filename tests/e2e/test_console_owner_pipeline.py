@@ -269,6 +269,8 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
         page.click("header nav a:has-text('Privacy')")
         page.fill("input[name=email]", "erin@example.com")
         page.click("form button:has-text('Find')")
+        page.wait_for_selector("[data-testid=found]", timeout=WAIT)
+        fits_a_phone(page, "console-privacy-search-phone")
         page.click("[data-testid=found] a:has-text('Erin Erase')")
         page.wait_for_url(re.compile(rf"/console/privacy/{clinic.erin}$"))
         screenshot(page, "console-privacy")
