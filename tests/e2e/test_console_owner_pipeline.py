@@ -330,6 +330,9 @@ def test_an_agent_is_refused_what_the_api_refuses_and_forms_need_their_csrf_toke
         done = web.post("/console/pipeline/capture", data={**lead,
                                                            "_csrf_token": token.group(1)})
         assert done.status_code == 303 and "captured=" in done.headers["location"]
+        missing = web.post(f"/console/privacy/{uuid.uuid4()}/erase",
+                           data={"confirm": "erase", "_csrf_token": token.group(1)})
+        assert missing.status_code == 404 and "nothing here" in missing.text
     assert clinic.leads() == before + 1
 
 

@@ -93,6 +93,8 @@ class PrivacyController(Controller):
                         contact=_contact(request, contacts, reads, contact_id),
                         reason=data.reason or REASON,
                         error="Tick the box to confirm: the erasure cannot be undone.")
+        if contacts.get(request.user.tenant_id, contact_id) is None:
+            raise NotFound("contact not found")  # the same 404 page as the confirmation's
         done = attempt(bus, EraseContact(contact_id, data.reason.strip() or REASON),
                        context(request), reads, PURGED_READ_MODELS)
         if done.error is not None:
