@@ -11,7 +11,12 @@ CSV_COLUMNS = ("name", "email", "phone", "source", "campaign", "channel", "notes
 
 
 class MalformedFile(ValueError):
-    """The file cannot be read as a lead CSV (HTTP 400); nothing is imported."""
+    """The file cannot be read as a lead CSV (HTTP 400); nothing is imported. ``lines`` names
+    each line found wrong, with why (line 1 is the header), for a report per line."""
+
+    def __init__(self, message: str, lines: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or []
 
     @property
     def detail(self) -> str:
@@ -27,6 +32,8 @@ def parse_csv(body: bytes) -> list[dict[str, str]]:
     if "\x00" in text:
         raise MalformedFile("the file is not a CSV text file")
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    rows: list[dict[str, str]] = []
+    wrong: list[tuple[int, str]] = []
     try:
         header = reader.fieldnames
         if not header:
@@ -40,16 +47,21 @@ def parse_csv(body: bytes) -> list[dict[str, str]]:
             raise MalformedFile("a column appears twice in the header")
         if not {"email", "phone"} & set(columns):
             raise MalformedFile("the header needs an email or a phone column")
-        rows: list[dict[str, str]] = []
         for raw in reader:
-            if None in raw:
-                raise MalformedFile(f"line {reader.line_num} has more fields than the header")
+            if None in raw:  # every such line is named, so one report shows them all
+                wrong.append((reader.line_num, "more fields than the header"))
+                continue
             rows.append({key.strip().lower(): (value or "").strip()
                          for key, value in raw.items()})
             if len(rows) > MAX_ROWS:
                 raise MalformedFile(f"the file has more than {MAX_ROWS} rows")
     except csv.Error as error:
-        raise MalformedFile(f"the file is not valid CSV: {error}") from None
+        raise MalformedFile(f"the file is not valid CSV: {error}",
+                            [*wrong, (reader.line_num, f"not valid CSV: {error}")]) from None
+    if wrong:
+        others = len(wrong) - 1
+        more = f" (and {others} more line{'s' if others > 1 else ''})" if others else ""
+        raise MalformedFile(f"line {wrong[0][0]} has {wrong[0][1]}{more}", wrong)
     if not rows:
         raise MalformedFile("the file has no data rows")
     return rows

@@ -9,7 +9,13 @@ from uuid import UUID
 from psycopg import sql
 
 from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
-from application.leads.views import FollowUpView, LeadFilters, LeadView
+from application.leads.views import (
+    PIPELINE_STAGES,
+    FollowUpView,
+    LeadFilters,
+    LeadView,
+    StageTotal,
+)
 from application.ports import Page
 
 _CONTACT = sql.SQL(
@@ -66,6 +72,23 @@ class SqlLeadQueries:
              cursor: str | None) -> Page[LeadView]:
         query, params = page_query(tenant_id, filters, limit=limit, cursor=cursor)
         return page_of(self._reader.fetch(tenant_id, query, params), limit, lead_view)
+
+    def stages(self, tenant_id: UUID) -> list[StageTotal]:
+        counts = self._reader.fetch(tenant_id, sql.SQL(
+            "SELECT status, count(*) AS leads FROM lead_pipeline WHERE tenant_id = %(tenant)s "
+            "GROUP BY status"), {"tenant": tenant_id})
+        values = self._reader.fetch(tenant_id, sql.SQL(
+            "SELECT l.status, c.currency, sum(c.quoted) AS open_value FROM lead_pipeline l "
+            "JOIN cases c ON c.tenant_id = l.tenant_id AND c.lead_id = l.id "
+            "WHERE l.tenant_id = %(tenant)s AND c.quote IS NOT NULL "
+            "AND c.status NOT IN ('completed', 'cancelled') GROUP BY l.status, c.currency"),
+            {"tenant": tenant_id})
+        leads = {r["status"]: int(r["leads"]) for r in counts}
+        open_value: dict[str, dict[str, int]] = {}
+        for r in values:
+            open_value.setdefault(r["status"], {})[r["currency"]] = int(r["open_value"])
+        return [StageTotal(s, leads.get(s, 0), dict(sorted(open_value.get(s, {}).items())))
+                for s in PIPELINE_STAGES]
 
     def stale_candidates(self, tenant_id: UUID, *, inactive_since: datetime,
                          limit: int) -> list[UUID]:

@@ -69,11 +69,31 @@ class LeadFilters:
     contact_id: UUID | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StageTotal:
+    """One status of the pipeline: how many leads are in it, and the open value of the cases
+    opened from them: what their current quotes total while the case is neither completed nor
+    cancelled, per currency (a case fixes its currency with its first quote)."""
+
+    status: str
+    leads: int
+    open_value: dict[str, int]
+
+
+PIPELINE_STAGES = ("new", "contacted", "qualified", "converted", "lost")
+"""The statuses of a lead in the order a pipeline shows them."""
+
+
 class LeadQueries(Protocol):
     def get(self, tenant_id: UUID, lead_id: UUID) -> LeadView | None: ...
 
     def page(self, tenant_id: UUID, filters: LeadFilters, *, limit: int,
              cursor: str | None) -> Page[LeadView]: ...
+
+    def stages(self, tenant_id: UUID) -> list[StageTotal]:
+        """Every status of ``PIPELINE_STAGES``, in that order, with its count and open value
+        (a status without leads included, with zeros)."""
+        ...
 
     def stale_candidates(self, tenant_id: UUID, *, inactive_since: datetime,
                          limit: int) -> list[UUID]:

@@ -6,11 +6,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from litestar.exceptions import PermissionDeniedException
+
 from entrypoints.container import Container
 from entrypoints.http.console import assets
 from entrypoints.http.console.auth import ConsoleAuthController, ConsoleHomeController, CookiePolicy
+from entrypoints.http.console.cases import CasesController, PaymentLinks
 from entrypoints.http.console.drafts import DraftsController
 from entrypoints.http.console.live import LiveController, LiveViews
+from entrypoints.http.console.pages import refused_role
+from entrypoints.http.console.pipeline import PipelineController
+from entrypoints.http.console.privacy import PrivacyController
 from entrypoints.http.console.wall import WallController, WallReads
 from entrypoints.http.console.workspace import WorkspaceController, WorkspaceReads
 from entrypoints.http.deps import origin_of
@@ -37,10 +43,13 @@ def _provide(root: Container) -> dict[str, object]:
         "workspace": workspace, "wall": wall, "replies": conversations.replies(),
         "live": LiveViews(workspace, wall, root.streams.hub(),
                           heartbeat=settings.streams_heartbeat),
+        "payment_links": PaymentLinks(enabled=bool(settings.stripe_api_key)),
     }
 
 
 SLICE = Slice("console", [ConsoleAuthController, ConsoleHomeController, WorkspaceController,
-                          WallController, LiveController, DraftsController],
-              provide=_provide, templates=Path(__file__).parent / "templates",
+                          WallController, LiveController, DraftsController,
+                          PipelineController, CasesController, PrivacyController],
+              provide=_provide, problems={PermissionDeniedException: refused_role},
+              templates=Path(__file__).parent / "templates",
               files=lambda root: assets.routers(root.settings().assets_dir))

@@ -8,14 +8,15 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response
-from litestar.exceptions import ValidationException
+from litestar.exceptions import HTTPException, PermissionDeniedException, ValidationException
 from litestar.response import Template
 
 from application.bus import CommandBus, Executed
 from application.ports import CommandContext
 from domain.shared import DomainError, NotFound
 from entrypoints.http.deps import ReadSide, Req
-from entrypoints.http.security import ANALYSTS, WRITERS, Principal
+from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.security import ANALYSTS, CONSOLE, SUPERVISORS, WRITERS, Principal
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,15 @@ class Me:
     """May work conversations and tasks (the writers' roles)."""
     supervises: bool
     """May see the wall (admins, supervisors, analysts)."""
+    manages: bool
+    """May import leads and answer privacy requests (admins, supervisors)."""
 
     @classmethod
     def of(cls, principal: Principal) -> Me:
         return cls(principal.user_id, sorted(principal.roles),
                    not principal.roles.isdisjoint(WRITERS),
-                   not principal.roles.isdisjoint(ANALYSTS))
+                   not principal.roles.isdisjoint(ANALYSTS),
+                   not principal.roles.isdisjoint(SUPERVISORS))
 
 
 def page(name: str, request: Req, status: int = 200, **values: Any) -> Template:
@@ -48,6 +52,8 @@ def page(name: str, request: Req, status: int = 200, **values: Any) -> Template:
 class Attempt:
     error: str | None
     """Why the command was refused, to show beside the form; None when it ran."""
+    result: Any = None
+    """What the command's handler returned when it ran (a receipt, a report)."""
 
 
 def render(request: Req, name: str, **values: Any) -> str:
@@ -70,7 +76,7 @@ def attempt(bus: CommandBus, command: Any, ctx: CommandContext, reads: ReadSide,
         return Attempt(refused.message)
     assert isinstance(done, Executed)
     reads.gate.wait_for(done.position, read_models, reads.timeout)
-    return Attempt(None)
+    return Attempt(None, done.result)
 
 
 def not_found_page(request: Request[Any, Any, Any], _: NotFound) -> Response[Any]:
@@ -87,6 +93,16 @@ def refused_page(request: Request[Any, Any, Any], error: DomainError) -> Respons
 def bad_request_page(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
     return page("error.html", request, 400, title="That address is not right",
                 detail="A part of the address is not what this page expects.")
+
+
+def refused_role(request: Request[Any, Any, Any],
+                 refused: PermissionDeniedException) -> Response[Any]:
+    """A console page the person's role may not see (or a form without its CSRF token) is a
+    403 page; the API's refusals stay problem+json."""
+    if not request.url.path.startswith(CONSOLE):
+        return EXCEPTION_HANDLERS[HTTPException](request, refused)  # type: ignore[no-any-return]
+    return page("error.html", request, 403, title="Not allowed",
+                detail=str(refused.detail))
 
 
 PAGE_ERRORS: dict[Any, Any] = {NotFound: not_found_page, DomainError: refused_page,
