@@ -1,5 +1,6 @@
 """The console: server-rendered pages (Jinja2 + htmx) for the people the product is for: the
-agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069)."""
+agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069), and the
+owner's settings (ADR 0089)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from entrypoints.http.console import assets
 from entrypoints.http.console.auth import ConsoleAuthController, ConsoleHomeController, CookiePolicy
 from entrypoints.http.console.drafts import DraftsController
 from entrypoints.http.console.live import LiveController, LiveViews
+from entrypoints.http.console.settings import SettingsController, SettingsReads
+from entrypoints.http.console.settings_access import SettingsAccessController
+from entrypoints.http.console.settings_assistant import SettingsAssistantController
+from entrypoints.http.console.settings_knowledge import SettingsKnowledgeController
 from entrypoints.http.console.wall import WallController, WallReads
 from entrypoints.http.console.workspace import WorkspaceController, WorkspaceReads
 from entrypoints.http.deps import origin_of
@@ -37,10 +42,23 @@ def _provide(root: Container) -> dict[str, object]:
         "workspace": workspace, "wall": wall, "replies": conversations.replies(),
         "live": LiveViews(workspace, wall, root.streams.hub(),
                           heartbeat=settings.streams_heartbeat),
+        **_settings(root),
     }
 
 
+def _settings(root: Container) -> dict[str, object]:
+    """What the Settings page reads and the services its forms call (the API's own)."""
+    identity, conversations = root.identity, root.conversations
+    return {"settings": SettingsReads(identity.access_directory(),
+                                      conversations.assistant_settings(),
+                                      conversations.queries()),
+            "users": identity.users(), "api_keys": identity.api_keys(),
+            "assistant_settings": conversations.assistant_settings()}
+
+
 SLICE = Slice("console", [ConsoleAuthController, ConsoleHomeController, WorkspaceController,
-                          WallController, LiveController, DraftsController],
+                          WallController, LiveController, DraftsController,
+                          SettingsController, SettingsAccessController,
+                          SettingsAssistantController, SettingsKnowledgeController],
               provide=_provide, templates=Path(__file__).parent / "templates",
               files=lambda root: assets.routers(root.settings().assets_dir))
