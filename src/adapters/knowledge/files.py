@@ -48,7 +48,7 @@ def read_document(name: str | None, data: bytes, *,
                   max_bytes: int = MAX_UPLOAD_BYTES) -> DocumentText:
     """The text of an uploaded file, or the reason it cannot be taken."""
     if len(data) > max_bytes:
-        raise FileTooLarge(f"the file is larger than {max_bytes // 1024} KiB")
+        raise FileTooLarge(f"the file is larger than the limit of {max_bytes:,} bytes")
     named = _kind_of_name(name)
     if not data.strip():
         raise UnreadableFile("the file is empty")
