@@ -242,3 +242,18 @@ def test_a_settings_form_without_its_csrf_token_changes_nothing(office: Office) 
         assert email not in [u["email"] for u in office.api("GET", "/v1/users").json()["items"]]
         accepted = web.post("/console/settings/users", data=form, headers={"x-csrftoken": csrf})
         assert accepted.status_code == 200 and f"{email} was added." in accepted.text
+
+
+def test_the_console_says_why_a_file_is_refused_and_stores_nothing(office: Office) -> None:
+    files = [("big.txt", b"word " * (3 * 1024 * 1024 // 5), "larger than 2 MB"),
+             ("empty.md", b"", "cannot be read: the file is empty"),
+             ("scan.pdf", b"%PDF-1.4\nnot really", "cannot be read: the PDF is damaged"),
+             ("photo.png", b"\x89PNG\r\n\x1a\n", "cannot be taken")]
+    with office.console(office.admin) as (web, csrf):
+        for name, content, message in files:
+            answer = web.post("/console/settings/knowledge/files", headers={"x-csrftoken": csrf},
+                              files={"file": (name, content)}, data={"title": ""})
+            assert answer.status_code == 200, (name, answer.text)
+            assert message in answer.text and "othing was stored" in answer.text, name
+    sources = [d["source"] for d in office.api("GET", "/v1/knowledge").json()]
+    assert not {name for name, _, _ in files} & set(sources)
