@@ -13,7 +13,6 @@ from pathlib import PurePath
 from typing import Literal
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 log = logging.getLogger("frontdesk.knowledge")
 
@@ -101,8 +100,7 @@ def _pdf_text(data: bytes) -> str:
         pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except UnreadableFile:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, RecursionError) as damaged:
+    except Exception as damaged:  # a hostile or broken file: any parser error is a 422
         log.info("unreadable PDF: %s", damaged.__class__.__name__)
         raise UnreadableFile("the PDF is damaged or cannot be read") from None
     return "\n\n".join(p.replace("\x00", "") for p in pages if p.strip())
