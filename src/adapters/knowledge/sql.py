@@ -14,3 +14,8 @@ DOCUMENTS: LiteralString = (
     "SELECT document_id, min(title) AS title, min(source) AS source, count(*) AS passages, "
     "min(created_at) AS created_at FROM knowledge_passages WHERE tenant_id = %(tenant)s "
     "GROUP BY document_id ORDER BY min(created_at) DESC, document_id LIMIT %(limit)s")
+
+PASSAGES: LiteralString = (
+    "SELECT sequence, title, source, text FROM knowledge_passages "
+    "WHERE tenant_id = %(tenant)s AND document_id = %(document)s ORDER BY sequence")
+"""One document's passages, in order (what the console's edit form starts from)."""

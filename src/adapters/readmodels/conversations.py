@@ -8,7 +8,7 @@ from uuid import UUID
 
 from psycopg import sql
 
-from adapters.knowledge.sql import DOCUMENTS
+from adapters.knowledge.sql import DOCUMENTS, PASSAGES
 from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
 from application.conversations.views import (
     AiUsageRow,
@@ -79,6 +79,10 @@ class SqlConversationQueries:
     def documents(self, tenant_id: UUID, *, limit: int) -> list[dict[str, Any]]:
         return self._reader.fetch(tenant_id, sql.SQL(DOCUMENTS),
                                   {"tenant": tenant_id, "limit": limit})
+
+    def passages(self, tenant_id: UUID, document_id: UUID) -> list[dict[str, Any]]:
+        return self._reader.fetch(tenant_id, sql.SQL(PASSAGES),
+                                  {"tenant": tenant_id, "document": document_id})
 
 
 def _revive(row: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ class KnowledgeProjection(Projection):
     def __init__(self) -> None:
         super().__init__()
         self.on(K.KnowledgeDocumentAdded, self._added, _passages)
+        self.on(K.KnowledgeDocumentRevised, self._revised, _passages)
         self.on(K.KnowledgeDocumentRemoved, self._removed, lambda e: [])
 
     @staticmethod
@@ -33,6 +34,12 @@ class KnowledgeProjection(Projection):
                 "tenant_id": event.tenant_id, "document_id": event.originator_id,
                 "sequence": sequence, "title": event.title, "source": event.source,
                 "text": text, "created_at": event.timestamp})
+
+    @classmethod
+    def _revised(cls, event: Any, rows: ViewRows) -> None:
+        """The old passages go (however many there were), the new ones come."""
+        cls._removed(event, rows)
+        cls._added(event, rows)
 
     @staticmethod
     def _removed(event: Any, rows: ViewRows) -> None:

@@ -81,7 +81,8 @@ def memory_text(event: Any) -> str | None:
 
 def memory_items(event: Any) -> list[tuple[UUID, str, int]]:
     """(memory id, text, part) of every memory this event makes."""
-    if isinstance(event, KnowledgeDocument.KnowledgeDocumentAdded):
+    if isinstance(event, KnowledgeDocument.KnowledgeDocumentAdded
+                  | KnowledgeDocument.KnowledgeDocumentRevised):
         return [(memory_id(event, n), f"{event.title}: {text}", n)
                 for n, passage in enumerate(event.passages, start=1)
                 if (text := _clean(passage))]
@@ -101,6 +102,8 @@ class MemoryProjection(Projection):
         for event_class in SOURCES.keys() | OPENERS.keys():
             self.on(event_class, self._remember, self._keys)
         self.on(KnowledgeDocument.KnowledgeDocumentAdded, self._learn, self._no_keys,
+                uses_personal_data=False)
+        self.on(KnowledgeDocument.KnowledgeDocumentRevised, self._relearn, self._no_keys,
                 uses_personal_data=False)
         self.on(KnowledgeDocument.KnowledgeDocumentRemoved, self._unlearn, self._no_keys,
                 uses_personal_data=False)
@@ -152,13 +155,20 @@ class MemoryProjection(Projection):
         rows.put(TABLE, (event.tenant_id, identity), self._row(
             event, identity, contact_id, SOURCES[type(event)][1], text))
 
-    def _learn(self, event: KnowledgeDocument.KnowledgeDocumentAdded, rows: ViewRows) -> None:
+    def _learn(self, event: KnowledgeDocument.KnowledgeDocumentAdded
+               | KnowledgeDocument.KnowledgeDocumentRevised, rows: ViewRows) -> None:
         for identity, text, part in memory_items(event):
             rows.put(TABLE, (event.tenant_id, identity),
                      self._row(event, identity, None, KNOWLEDGE, text, part))
 
+    def _relearn(self, event: KnowledgeDocument.KnowledgeDocumentRevised,
+                 rows: ViewRows) -> None:
+        self._unlearn(event, rows)
+        self._learn(event, rows)
+
     @staticmethod
-    def _unlearn(event: KnowledgeDocument.KnowledgeDocumentRemoved, rows: ViewRows) -> None:
+    def _unlearn(event: KnowledgeDocument.KnowledgeDocumentRemoved
+                 | KnowledgeDocument.KnowledgeDocumentRevised, rows: ViewRows) -> None:
         rows.delete_where(TABLE, event.tenant_id, "source_aggregate_id", event.originator_id)
 
     def _row(self, event: Any, identity: UUID, contact_id: UUID | None, kind: str,

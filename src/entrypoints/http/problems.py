@@ -37,10 +37,10 @@ _TYPES = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "no
           500: "internal", 503: "unavailable"}
 
 
-OWN_TYPES = ("bad-cursor", "bad-range", "unstorable-value", "malformed-file", "malformed-position",
-             "malformed-email", "bad-signature", "too-many-streams", "llm-unavailable",
-             "llm-timeout", "twilio-disabled", "email-disabled", "origin-not-allowed",
-             "bad-visitor-token")
+OWN_TYPES = ("bad-cursor", "bad-range", "unstorable-value", "malformed-file", "unreadable-file",
+             "malformed-position", "malformed-email", "bad-signature", "too-many-streams",
+             "llm-unavailable", "llm-timeout", "twilio-disabled", "email-disabled",
+             "origin-not-allowed", "bad-visitor-token")
 """Problem types the slices and the edge answer besides the status defaults (``_TYPES``) and
 the domain's error codes; the document lists them all (ADR 0077)."""
 

@@ -1,5 +1,6 @@
 """The console: server-rendered pages (Jinja2 + htmx) for the people the product is for: the
-agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069)."""
+agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069), and the
+owner's settings (ADR 0089)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from entrypoints.http.console.live import LiveController, LiveViews
 from entrypoints.http.console.pages import refused_role
 from entrypoints.http.console.pipeline import PipelineController
 from entrypoints.http.console.privacy import PrivacyController
+from entrypoints.http.console.settings import SettingsController, SettingsReads
+from entrypoints.http.console.settings_access import SettingsAccessController
+from entrypoints.http.console.settings_assistant import SettingsAssistantController
+from entrypoints.http.console.settings_knowledge import SettingsKnowledgeController
 from entrypoints.http.console.wall import WallController, WallReads
 from entrypoints.http.console.workspace import WorkspaceController, WorkspaceReads
 from entrypoints.http.deps import origin_of
@@ -44,12 +49,25 @@ def _provide(root: Container) -> dict[str, object]:
         "live": LiveViews(workspace, wall, root.streams.hub(),
                           heartbeat=settings.streams_heartbeat),
         "payment_links": PaymentLinks(enabled=bool(settings.stripe_api_key)),
+        **_settings(root),
     }
+
+
+def _settings(root: Container) -> dict[str, object]:
+    """What the Settings page reads and the services its forms call (the API's own)."""
+    identity, conversations = root.identity, root.conversations
+    return {"settings": SettingsReads(identity.access_directory(),
+                                      conversations.assistant_settings(),
+                                      conversations.queries()),
+            "users": identity.users(), "api_keys": identity.api_keys(),
+            "assistant_settings": conversations.assistant_settings()}
 
 
 SLICE = Slice("console", [ConsoleAuthController, ConsoleHomeController, WorkspaceController,
                           WallController, LiveController, DraftsController,
-                          PipelineController, CasesController, PrivacyController],
+                          PipelineController, CasesController, PrivacyController,
+                          SettingsController, SettingsAccessController,
+                          SettingsAssistantController, SettingsKnowledgeController],
               provide=_provide, problems={PermissionDeniedException: refused_role},
               templates=Path(__file__).parent / "templates",
               files=lambda root: assets.routers(root.settings().assets_dir))

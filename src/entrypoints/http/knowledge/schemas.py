@@ -27,6 +27,14 @@ class KnowledgeOut(BaseModel):
     version: int
 
 
+class KnowledgeRemovedOut(BaseModel):
+    id: UUID
+    removed: bool = Field(description="Always true: the document is removed")
+    version: int = Field(description="The document's version with its removal")
+    already_removed: bool = Field(description="It had been removed before this request "
+                                              "(nothing was recorded this time)")
+
+
 class KnowledgeDocumentOut(BaseModel):
     id: UUID
     title: str
