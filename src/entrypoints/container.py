@@ -182,6 +182,7 @@ class Container(containers.DeclarativeContainer):
                                     mapper=mapper)
     privacy = providers.Container(
         PrivacyContainer, settings=settings, clock=clock, worker_pool=worker_pool,
+        app_pool=app_pool, bus=bus,
         contact_queries=leads.contact_queries, lead_queries=leads.lead_queries,
         conversation_queries=conversations.queries, case_queries=cases.queries,
         task_queries=contact_center.queries, audit_queries=identity.audit_queries,
