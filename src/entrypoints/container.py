@@ -29,6 +29,7 @@ from adapters.observability.service import observe_command
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 from adapters.postgres.database import DatabaseRoles, DictPool, OnDemandPool
+from adapters.privacy.rebuild_leftovers import rebuild_tables
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager, followers_of
 from adapters.projections.notify import CommitNotifier
@@ -188,7 +189,8 @@ class Container(containers.DeclarativeContainer):
         task_queries=contact_center.queries, audit_queries=identity.audit_queries,
         history=event_store, memories=knowledge.contact_memories,
         projection_names=providers.Callable(lambda ps: [p.name for p in ps], projections),
-        personal_tables=providers.Callable(personal_tables, projections))
+        personal_tables=providers.Callable(personal_tables, projections),
+        rebuild_tables=providers.Callable(rebuild_tables, projections))
     # Live event streams (ADR 0067): read as the API's role, woken by this process's commits
     # and by a LISTEN of its own for the others'.
     streams = providers.Container(StreamsContainer, settings=settings, app_pool=app_pool,

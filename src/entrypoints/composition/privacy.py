@@ -44,12 +44,13 @@ class PrivacyContainer(containers.DeclarativeContainer):
     memories: providers.Dependency[ContactMemories] = providers.Dependency()
     projection_names: providers.Dependency[list[str]] = providers.Dependency()
     personal_tables: providers.Dependency[list[str]] = providers.Dependency()
+    rebuild_tables: providers.Dependency[dict[str, list[str]]] = providers.Dependency()
 
     contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries,
                                          conversation_queries, case_queries, task_queries,
                                          history, memories, audit_queries, clock)
     compactor = providers.Singleton(ErasureCompactor, worker_pool, projection_names,
-                                    personal_tables)
+                                    personal_tables, rebuilds=rebuild_tables)
     retention = providers.Singleton(
         Retention, worker_pool,
         idempotency_keys=providers.Callable(
