@@ -41,7 +41,8 @@ def resolve_tenant(container: Container, tenant: str) -> UUID:
     record = directory.by_id(as_id) if as_id is not None else directory.by_slug(tenant)
     if record is None:
         raise fail(f"no tenant {tenant!r} (give its slug or id); nothing was changed")
-    return record.id
+    found: UUID = record.id
+    return found
 
 
 def operator() -> str:

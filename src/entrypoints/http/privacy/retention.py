@@ -23,26 +23,24 @@ ReportStore = Provided[Reports]
 ERASE = ("Erase (crypto-shredding, as `DELETE /v1/contacts/{id}`) every contact with no "
          "activity for this many months: no change to the contact, its leads, conversations "
          "(messages) or cases since then. `null` keeps contacts for ever (the default).")
-BODIES = ("Delete conversations' message bodies after this many months. Not available yet "
-          "(ADR 0086): only `null` is accepted; any number is a 422 `not-supported` and "
-          "nothing is stored.")
+BODIES = ("Delete conversations' message bodies after this many months: not available yet "
+          "(ADR 0086), so only `null` (keep) is accepted; a number is a 422 and nothing is "
+          "stored.")
 
 
 class RetentionPolicyIn(In):
     erase_inactive_contacts_months: int | None = Field(
         default=None, ge=1, le=MAX_MONTHS, description=ERASE, examples=[24])
-    delete_message_bodies_months: int | None = Field(
-        default=None, ge=1, le=MAX_MONTHS, description=BODIES, examples=[None])
+    delete_message_bodies_months: None = Field(default=None, description=BODIES)
 
 
 class RetentionPolicyOut(BaseModel):
     erase_inactive_contacts_months: int | None = Field(description=ERASE, examples=[24])
-    delete_message_bodies_months: int | None = Field(description=BODIES, examples=[None])
+    delete_message_bodies_months: None = Field(default=None, description=BODIES)
 
     @classmethod
     def of(cls, policy: RetentionPolicy) -> RetentionPolicyOut:
-        return cls(erase_inactive_contacts_months=policy.erase_inactive_contacts_months,
-                   delete_message_bodies_months=policy.delete_message_bodies_months)
+        return cls(erase_inactive_contacts_months=policy.erase_inactive_contacts_months)
 
 
 class ContactDoneOut(BaseModel):
@@ -102,8 +100,7 @@ class RetentionController(Controller):
     def set_policy(self, request: Req, data: JSONBody[RetentionPolicyIn],
                    retention_policies: Policies, reads: Reads) -> RetentionPolicyOut:
         policy = RetentionPolicy(
-            erase_inactive_contacts_months=data.erase_inactive_contacts_months,
-            delete_message_bodies_months=data.delete_message_bodies_months)
+            erase_inactive_contacts_months=data.erase_inactive_contacts_months)
         retention_policies.save(request.user.tenant_id, policy)
         reads.audit(request, "retention_policy.changed", "retention_policy",
                     request.user.tenant_id, detail=data.model_dump())
