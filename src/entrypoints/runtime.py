@@ -239,7 +239,7 @@ class Runtime:
 
     def _tenant_retention(self) -> None:
         """Every tenant's retention policy (ADR 0086), each run reported per tenant."""
-        for report in self._c.privacy.tenant_retention().run():
+        for report in self._c.privacy.tenant_retention().run(store_empty=False):
             if report.contacts:
                 log.info("retention policy of tenant %s: %d contacts erased, %d failed",
                          report.tenant_id, report.contacts_erased, report.failures)

@@ -177,6 +177,10 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
     clock.advance(timedelta(minutes=1))
     [again] = apply.run(tenant_id=UUID(tenant.id))
     assert again.contacts == ()
+    clock.advance(timedelta(minutes=1))  # the worker's runs store a report only when they act
+    [quiet] = apply.run(tenant_id=UUID(tenant.id), store_empty=False)
+    assert quiet.contacts == () and tenant.get(f"/v1/retention/reports/{quiet.id}"
+                                               ).status_code == 404
 
     # The reports, stored and readable by the tenant's admins only.
     listed = tenant.get("/v1/retention/reports").json()

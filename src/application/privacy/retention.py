@@ -139,7 +139,9 @@ class ApplyRetention:
     batch: int = 500
 
     def run(self, *, tenant_id: UUID | None = None, dry_run: bool = False,
-            triggered_by: str = "worker") -> list[RetentionReport]:
+            triggered_by: str = "worker", store_empty: bool = True) -> list[RetentionReport]:
+        """``store_empty`` False (the worker's hourly runs): a report that found no contact
+        is returned but not stored, so the reports list what was done, not every hour."""
         policies = self.policies.every_tenant()
         if tenant_id is not None:
             policies = {tenant_id: policies.get(tenant_id, RetentionPolicy())}
@@ -149,7 +151,8 @@ class ApplyRetention:
             if policy.keeps_everything and tenant_id is None:
                 continue  # nothing to do, nothing to report
             report = self._apply(tenant, policy, now, dry_run, triggered_by)
-            self.reports.add(report)
+            if report.contacts or store_empty:
+                self.reports.add(report)
             reports.append(report)
         return reports
 
