@@ -62,7 +62,8 @@ def retention(container: Any, clock: ManualClock) -> ApplyRetention:
                      handlers=container.bus().handlers)
     return ApplyRetention(container.privacy.retention_policies(),
                           PostgresInactiveContacts(container.worker_pool()),
-                          container.privacy.retention_reports(), bus, clock)
+                          container.privacy.retention_reports(), bus, clock,
+                          batch=1)  # pages of one: every page boundary is crossed
 
 
 def put_policy(tenant: TenantSession, body: Any, **headers: str) -> Any:
@@ -125,9 +126,11 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
         owner_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     mark = uuid.uuid4().hex[:8]
     old = capture(tenant, f"old{mark}")
+    older = capture(tenant, f"also-old{mark}")
     recent = capture(tenant, f"recent{mark}")
     foreign = capture(other_tenant, f"foreign{mark}")  # the other tenant keeps everything
-    for who, session in ((old, tenant), (recent, tenant), (foreign, other_tenant)):
+    for who, session in ((old, tenant), (older, tenant), (recent, tenant),
+                         (foreign, other_tenant)):
         wait_for(session, who, who["position"])
     assert put_policy(tenant, {"erase_inactive_contacts_months": 24}).status_code == 200
 
@@ -140,12 +143,12 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
         CommandContext(UUID(tenant.id), "test:customer"))
     wait_for(tenant, recent, conversation.position)
 
-    # A dry run finds the old contact, reports it, and changes nothing.
+    # A dry run finds the old contacts, reports them, and changes nothing.
     before = event_types(tenant, old["contact"])
     [dry] = apply.run(tenant_id=UUID(tenant.id), dry_run=True, triggered_by="test")
     assert dry.dry_run and dry.inactive_before == months_before(clock.now(), 24)
     assert [(str(c.contact_id), c.outcome) for c in dry.contacts] == [
-        (old["contact"], "would_erase")]
+        (old["contact"], "would_erase"), (older["contact"], "would_erase")]
     assert event_types(tenant, old["contact"]) == before
     assert tenant.get(f"/v1/contacts/{old['contact']}").status_code == 200
 
@@ -155,7 +158,7 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
     reports = apply.run(dry_run=False)
     mine = [r for r in reports if str(r.tenant_id) == tenant.id]
     assert [(str(c.contact_id), c.outcome) for c in mine[0].contacts] == [
-        (old["contact"], "erased")]
+        (old["contact"], "erased"), (older["contact"], "erased")]
     assert all(str(r.tenant_id) != other_tenant.id for r in reports)
     assert event_types(tenant, old["contact"]) == [*before, "ContactErased"]
     erased = tenant.get(f"/v1/contacts/{old['contact']}/events").json()["items"][-1]
@@ -168,6 +171,7 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
     assert tenant.read("/v1/leads", position,
                        params={"contact_id": old["contact"]}).json()["items"] == []
     assert tenant.get(f"/v1/contacts/{old['contact']}").status_code == 404
+    assert tenant.get(f"/v1/contacts/{older['contact']}").status_code == 404
     assert tenant.get(f"/v1/contacts/{recent['contact']}").status_code == 200
     assert tenant.get(f"/v1/leads/{recent['lead']}").json()["name"] == f"recent{mark} Person"
     assert other_tenant.get(f"/v1/contacts/{foreign['contact']}").status_code == 200
@@ -186,7 +190,7 @@ def test_a_run_erases_contacts_without_recent_activity_and_keeps_the_rest(
     listed = tenant.get("/v1/retention/reports").json()
     assert [r["id"] for r in listed["items"]] == [str(again.id), str(mine[0].id), str(dry.id)]
     one = tenant.get(f"/v1/retention/reports/{mine[0].id}").json()
-    assert (one["dry_run"], one["contacts_erased"], one["failures"]) == (False, 1, 0)
+    assert (one["dry_run"], one["contacts_erased"], one["failures"]) == (False, 2, 0)
     assert one["contacts"][0]["contact_id"] == old["contact"]
     assert one["policy"]["erase_inactive_contacts_months"] == 24
     assert tenant.get(f"/v1/retention/reports/{dry.id}").json()["contacts"][0][

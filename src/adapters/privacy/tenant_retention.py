@@ -71,19 +71,24 @@ CROSS JOIN LATERAL (SELECT greatest(
       WHERE v.tenant_id = c.tenant_id AND v.contact_id = c.id),
     (SELECT max(k.updated_at) FROM cases k
       WHERE k.tenant_id = c.tenant_id AND k.contact_id = c.id)) AS last_activity_at) a
-WHERE c.tenant_id = %s AND a.last_activity_at < %s
+WHERE c.tenant_id = %(tenant)s AND a.last_activity_at < %(cutoff)s
+  AND (%(after_at)s::timestamptz IS NULL
+       OR (a.last_activity_at, c.id) > (%(after_at)s::timestamptz, %(after_id)s::uuid))
 ORDER BY a.last_activity_at, c.id
-LIMIT %s"""
+LIMIT %(limit)s"""
 
 
 class PostgresInactiveContacts:
     def __init__(self, worker_pool: DictPool) -> None:
         self._pool = worker_pool
 
-    def inactive_before(self, tenant_id: UUID, cutoff: datetime, *,
-                        limit: int) -> list[InactiveContact]:
+    def inactive_before(self, tenant_id: UUID, cutoff: datetime, *, limit: int,
+                        after: InactiveContact | None = None) -> list[InactiveContact]:
+        params = {"tenant": tenant_id, "cutoff": cutoff, "limit": limit,
+                  "after_at": after.last_activity_at if after else None,
+                  "after_id": after.contact_id if after else None}
         with self._pool.connection() as conn:
-            rows = conn.execute(INACTIVE, (tenant_id, cutoff, limit)).fetchall()
+            rows = conn.execute(INACTIVE, params).fetchall()
         return [InactiveContact(row["id"], row["last_activity_at"]) for row in rows]
 
 

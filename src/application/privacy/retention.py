@@ -109,10 +109,11 @@ class RetentionPolicies(Protocol):
 
 
 class InactiveContacts(Protocol):
-    def inactive_before(self, tenant_id: UUID, cutoff: datetime, *,
-                        limit: int) -> list[InactiveContact]:
+    def inactive_before(self, tenant_id: UUID, cutoff: datetime, *, limit: int,
+                        after: InactiveContact | None = None) -> list[InactiveContact]:
         """Contacts not erased whose last activity (their own events, their leads',
-        conversations' and cases') is before ``cutoff``, oldest first."""
+        conversations' and cases') is before ``cutoff``, oldest first (then by id), after
+        ``after`` in that order."""
         ...
 
 
@@ -165,17 +166,17 @@ class ApplyRetention:
         cutoff = months_before(now, months)
         done: list[ErasedByRetention] = []
         reason = f"retention policy: no activity for {months} months"
-        while True:
-            found = self.inactive.inactive_before(tenant_id, cutoff, limit=self.batch)
-            fresh = [c for c in found if c.contact_id not in {d.contact_id for d in done}]
-            if not fresh:
-                break
-            for contact in fresh:
+        last: InactiveContact | None = None
+        while True:  # in pages: the read models purge the erased ones later, not at once
+            found = self.inactive.inactive_before(tenant_id, cutoff, limit=self.batch,
+                                                  after=last)
+            for contact in found:
                 done.append(ErasedByRetention(contact.contact_id, contact.last_activity_at,
                                               self._erase(tenant_id, contact.contact_id,
                                                           reason, dry_run)))
-            if dry_run or len(found) < self.batch:
-                break  # a dry run erases nothing, so the next batch would be the same
+            if len(found) < self.batch:
+                break
+            last = found[-1]
         return RetentionReport(new_id(), tenant_id, now, dry_run, policy, cutoff,
                                tuple(done), triggered_by)
 
