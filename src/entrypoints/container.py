@@ -29,6 +29,7 @@ from adapters.observability.service import observe_command
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 from adapters.postgres.database import DatabaseRoles, DictPool, OnDemandPool
+from adapters.privacy.rebuild_leftovers import rebuild_tables
 from adapters.projections.consistency import TrackingConsistencyGate
 from adapters.projections.manager import ProjectionManager, followers_of
 from adapters.projections.notify import CommitNotifier
@@ -182,12 +183,14 @@ class Container(containers.DeclarativeContainer):
                                     mapper=mapper)
     privacy = providers.Container(
         PrivacyContainer, settings=settings, clock=clock, worker_pool=worker_pool,
+        app_pool=app_pool, bus=bus,
         contact_queries=leads.contact_queries, lead_queries=leads.lead_queries,
         conversation_queries=conversations.queries, case_queries=cases.queries,
         task_queries=contact_center.queries, audit_queries=identity.audit_queries,
         history=event_store, memories=knowledge.contact_memories,
         projection_names=providers.Callable(lambda ps: [p.name for p in ps], projections),
-        personal_tables=providers.Callable(personal_tables, projections))
+        personal_tables=providers.Callable(personal_tables, projections),
+        rebuild_tables=providers.Callable(rebuild_tables, projections))
     # Live event streams (ADR 0067): read as the API's role, woken by this process's commits
     # and by a LISTEN of its own for the others'.
     streams = providers.Container(StreamsContainer, settings=settings, app_pool=app_pool,

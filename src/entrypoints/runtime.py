@@ -94,6 +94,8 @@ class Runtime:
                 ("retention", "privacy:retention",
                  self._periodically(self._c.privacy.retention().run_once,
                                     settings.retention_interval)),
+                ("tenant-retention", "privacy:tenant-retention",
+                 self._periodically(self._tenant_retention, settings.retention_interval)),
                 ("contact-center", "policy:contact-center",
                  self._contact_center(self._subscribe()))]
             for policy in self._c.policies():
@@ -234,6 +236,13 @@ class Runtime:
                         return
 
         return work
+
+    def _tenant_retention(self) -> None:
+        """Every tenant's retention policy (ADR 0086), each run reported per tenant."""
+        for report in self._c.privacy.tenant_retention().run(store_empty=False):
+            if report.contacts:
+                log.info("retention policy of tenant %s: %d contacts erased, %d failed",
+                         report.tenant_id, report.contacts_erased, report.failures)
 
     def _stale_leads(self) -> None:
         scheduled = self._c.leads.stale_lead_policy().run_once()

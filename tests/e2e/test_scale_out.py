@@ -44,6 +44,7 @@ class Cluster:
                       + [f"policy:{p.name}" for p in c.policies()]
                       + [f"consumer:{x.name}" for x in c.consumers()]
                       + ["policy:stale-leads", "privacy:compaction", "privacy:retention",
+                         "privacy:tenant-retention",
                          "policy:contact-center", "webhooks:delivery"])
 
     def holders(self) -> dict[str, list[str]]:

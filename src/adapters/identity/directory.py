@@ -37,6 +37,16 @@ class PostgresTenantDirectory:
                                (slug,)).fetchone()
         return TenantRecord(row["id"], slug, row["name"], dict(row["settings"])) if row else None
 
+    def by_id(self, tenant_id: UUID) -> TenantRecord | None:
+        """A tenant by its id, read as that tenant (RLS shows no other)."""
+        with self._pool.connection() as conn:
+            rows = fetch_as_tenant(conn, tenant_id, "SELECT id, slug, name, settings FROM "
+                                   "tenants WHERE id = %s", (tenant_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        return TenantRecord(row["id"], row["slug"], row["name"], dict(row["settings"]))
+
     def user_by_email(self, tenant_id: UUID, email: str) -> UserRecord | None:
         with self._pool.connection() as conn:
             rows = fetch_as_tenant(conn, tenant_id,

@@ -11,7 +11,7 @@ claims and stored answers. No copy of the person's data is then left in their fi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from psycopg import sql
 
 from adapters.postgres.database import DictPool
+from adapters.privacy.rebuild_leftovers import scrub_interrupted_rebuilds
 from adapters.projections.reader import Position, read_after
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
 from domain.contacts import Contact
@@ -35,19 +36,30 @@ class Compaction:
     tables: tuple[str, ...]
     waiting: bool
     """True when an erasure is known but some projection has not purged it yet."""
+    rebuilds_scrubbed: tuple[str, ...] = ()
+    """Interrupted rebuilds whose copies were emptied (they held someone erased since)."""
 
 
 class ErasureCompactor:
     def __init__(self, pool: DictPool, projections: Sequence[str],
                  read_model_tables: Sequence[str], *, lock_timeout: float = 5.0,
-                 work_mem: str = "512MB") -> None:
+                 work_mem: str = "512MB",
+                 rebuilds: Mapping[str, Sequence[str]] | None = None) -> None:
+        """``rebuilds``: each projection's tables, to scrub interrupted rebuilds' copies."""
         self._pool = pool
+        self._rebuilds = dict(rebuilds or {})
         self._lock_timeout, self._work_mem = lock_timeout, work_mem
         self._projections = list(projections)
         self._tables = tuple(read_model_tables) + WRITE_SIDE
         self._topics = [get_topic(Contact.ContactErased)]
 
     def run_once(self) -> Compaction:
+        scrubbed = tuple(s.projection for s in
+                         scrub_interrupted_rebuilds(self._pool, self._rebuilds))
+        compaction = self._compact()
+        return Compaction(compaction.erasures, compaction.tables, compaction.waiting, scrubbed)
+
+    def _compact(self) -> Compaction:
         with self._pool.connection() as conn:
             ensure_tracking(conn, TRACKING, 1)
             tracking = load_tracking(conn, TRACKING)

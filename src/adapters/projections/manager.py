@@ -41,6 +41,14 @@ from application.projections.base import Projection
 
 REBUILD_SCHEMA = "frontdesk_rebuild"
 RETIRED_SCHEMA = "frontdesk_retired"
+REBUILD_SUFFIX = "@rebuild"
+
+
+def rebuild_lock(name: str) -> str:
+    """The advisory lock a rebuild of ``name`` holds while it runs (``hashtext`` of it)."""
+    return f"projection-rebuild:{name}"
+
+
 _DIALECT: Any = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
 
 
@@ -140,6 +148,8 @@ class ProjectionManager:
                                  .format(sql.Identifier(schema, name),
                                          sql.Identifier(column.name)))
             worker = "SELECT, INSERT, UPDATE, DELETE"
+            if schema == REBUILD_SCHEMA:
+                worker += ", TRUNCATE"  # lets the compactor empty an interrupted rebuild's copy
             if conn.info.server_version >= 170000:
                 worker += ", MAINTAIN"  # lets the erasure compactor rewrite the table
             for statement in tenant_table_ddl(name, schema=schema, app_privileges="SELECT",
@@ -231,10 +241,21 @@ class ProjectionManager:
 
     def rebuild(self, name: str, *, progress: Callable[[int], None] | None = None,
                 resume: bool = True, batch_size: int | None = None) -> RebuildReport:
+        """While it runs, the rebuild holds a session lock (``rebuild_lock``) on a connection of
+        its own: the erasure compactor scrubs only the copies of rebuilds that do not hold it
+        (interrupted ones), and a rebuild starting waits for a scrub under way."""
+        self.get(name)
+        with self._owner() as lock:
+            lock.execute("SELECT pg_advisory_lock(hashtext(%s))", (rebuild_lock(name),))
+            return self._rebuild(name, progress=progress, resume=resume,
+                                 batch_size=batch_size)
+
+    def _rebuild(self, name: str, *, progress: Callable[[int], None] | None,
+                 resume: bool, batch_size: int | None) -> RebuildReport:
         projection = self.get(name)
         # A projection may ask for bigger rebuild batches (rows touched once per batch).
         size: int = batch_size or int(getattr(projection, "rebuild_batch_size", 10_000))
-        build_name = f"{name}@rebuild"
+        build_name = f"{name}{REBUILD_SUFFIX}"
         with self._owner() as conn:
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 sql.Identifier(REBUILD_SCHEMA)))

@@ -29,7 +29,9 @@ from entrypoints.cli.boot import (
     prepare_service,
     require_current_database,
 )
+from entrypoints.cli.contacts import contacts_app
 from entrypoints.cli.demo import demo_command
+from entrypoints.cli.retention import retention_app
 from entrypoints.cli.simulate import simulate_app
 from entrypoints.container import Container
 
@@ -44,6 +46,8 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(projections_app, name="projections")
 app.add_typer(events_app, name="events")
 app.add_typer(leads_app, name="leads")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(retention_app, name="retention")
 keys_app = typer.Typer(help="Key-encryption keys and data keys.", no_args_is_help=True)
 memories_app = typer.Typer(help="The memory index.", no_args_is_help=True)
 privacy_app = typer.Typer(help="Erasure and retention maintenance.", no_args_is_help=True)

@@ -9,7 +9,13 @@ from dependency_injector import containers, providers
 from adapters.postgres.database import DictPool
 from adapters.privacy.compaction import ErasureCompactor
 from adapters.privacy.retention import Retention
+from adapters.privacy.tenant_retention import (
+    PostgresInactiveContacts,
+    PostgresRetentionPolicies,
+    PostgresRetentionReports,
+)
 from application.audit import AuditQueries
+from application.bus import CommandBus
 from application.cases.views import CaseQueries
 from application.contact_center.views import ContactCenterQueries
 from application.contacts.export import ContactExport, ContactMemories
@@ -17,6 +23,7 @@ from application.contacts.views import ContactQueries
 from application.conversations.views import ConversationQueries
 from application.leads.views import LeadQueries
 from application.ports import EventHistory
+from application.privacy import ApplyRetention
 from domain.ports import Clock
 from entrypoints.settings import Settings
 
@@ -25,6 +32,8 @@ class PrivacyContainer(containers.DeclarativeContainer):
     settings: providers.Dependency[Settings] = providers.Dependency()
     clock: providers.Dependency[Clock] = providers.Dependency()
     worker_pool: providers.Dependency[DictPool] = providers.Dependency()
+    app_pool: providers.Dependency[DictPool] = providers.Dependency()
+    bus: providers.Dependency[CommandBus] = providers.Dependency()
     contact_queries: providers.Dependency[ContactQueries] = providers.Dependency()
     lead_queries: providers.Dependency[LeadQueries] = providers.Dependency()
     conversation_queries: providers.Dependency[ConversationQueries] = providers.Dependency()
@@ -35,12 +44,13 @@ class PrivacyContainer(containers.DeclarativeContainer):
     memories: providers.Dependency[ContactMemories] = providers.Dependency()
     projection_names: providers.Dependency[list[str]] = providers.Dependency()
     personal_tables: providers.Dependency[list[str]] = providers.Dependency()
+    rebuild_tables: providers.Dependency[dict[str, list[str]]] = providers.Dependency()
 
     contact_export = providers.Singleton(ContactExport, contact_queries, lead_queries,
                                          conversation_queries, case_queries, task_queries,
                                          history, memories, audit_queries, clock)
     compactor = providers.Singleton(ErasureCompactor, worker_pool, projection_names,
-                                    personal_tables)
+                                    personal_tables, rebuilds=rebuild_tables)
     retention = providers.Singleton(
         Retention, worker_pool,
         idempotency_keys=providers.Callable(
@@ -48,3 +58,11 @@ class PrivacyContainer(containers.DeclarativeContainer):
         auth_events=providers.Callable(
             lambda days: timedelta(days=days) if days else None,
             settings.provided.auth_events_retention_days))
+    # Per-tenant policies (ADR 0086): set by the tenant's admins, applied by the worker and
+    # `frontdesk retention run` through the command bus, one report per tenant and run.
+    retention_policies = providers.Singleton(PostgresRetentionPolicies, app_pool, worker_pool)
+    retention_reports = providers.Singleton(PostgresRetentionReports, app_pool, worker_pool)
+    tenant_retention = providers.Singleton(
+        ApplyRetention, retention_policies, providers.Singleton(PostgresInactiveContacts,
+                                                                worker_pool),
+        retention_reports, bus, clock)

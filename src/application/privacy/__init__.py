@@ -1,0 +1,18 @@
+"""Privacy use cases beyond one contact: per-tenant retention policies (ADR 0086)."""
+
+from application.privacy.retention import (
+    ApplyRetention,
+    ErasedByRetention,
+    InactiveContact,
+    InactiveContacts,
+    MessageBodyRetentionUnavailable,
+    RetentionPolicies,
+    RetentionPolicy,
+    RetentionReport,
+    RetentionReports,
+    months_before,
+)
+
+__all__ = ["ApplyRetention", "ErasedByRetention", "InactiveContact", "InactiveContacts",
+           "MessageBodyRetentionUnavailable", "RetentionPolicies", "RetentionPolicy",
+           "RetentionReport", "RetentionReports", "months_before"]
