@@ -7,6 +7,8 @@ nothing. Screenshots: docs/screenshots/widget*.png."""
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -20,8 +22,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import DESKTOP, PHONE, chromium, screenshot
-from tests.conftest import PASSWORD
-from tests.serving import Served, served
+from tests.conftest import PASSWORD, ROOT
+from tests.serving import Served, migrated, served
+from tests.sse import messages
 
 WAIT = 30_000  # ms: a busy two-core machine runs the API, the runtime and the browser
 HOURS = {"title": "Opening hours", "source": "website",
@@ -32,6 +35,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @dataclass
 class Clinic:
     service: Served
+    worker: subprocess.Popen[bytes]
     slug: str
     admin: str
     agent_email: str
@@ -88,30 +92,54 @@ def clinic_page(api: str, key: str) -> str:
 
 @pytest.fixture(scope="module")
 def clinic(owner_url: str) -> Iterator[Clinic]:
-    with served(owner_url, FRONTDESK_RATE_LIMIT_PER_IP="0",
-                FRONTDESK_RATE_LIMIT_PER_TENANT="0") as service:
-        slug = f"widget-{uuid.uuid4().hex[:8]}"
-        owner = f"owner@{slug}.example"
-        created = httpx.post(f"{service.url}/v1/admin/tenants", timeout=30,
-                             headers={"Authorization": "Bearer dev-admin-token"},
-                             json={"name": "Bright Smile Clinic", "slug": slug,
-                                   "admin_email": owner, "admin_password": PASSWORD})
-        assert created.status_code == 201, created.text
-        token = httpx.post(f"{service.url}/v1/auth/login", timeout=30, json={
-            "tenant": slug, "email": owner, "password": PASSWORD}).json()["access_token"]
-        setup = Clinic(service, slug, token, f"ana@{slug}.example")
-        ana = setup.api("POST", "/v1/users", json={"email": setup.agent_email,
-                                                   "password": PASSWORD, "roles": ["agent"],
-                                                   "display_name": "Ana"})
-        setup.api("POST", "/v1/agents", json={
-            "name": "Ana", "user_id": ana["id"], "skills": {"support": 5},
-            "capacity": {"webchat": 2}})
-        setup.api("POST", "/v1/queues", json={
-            "name": "Web chat", "required_skills": {"support": 1},
-            "target_answer_seconds": 30, "target_percentage": 80, "max_hold_seconds": 600,
-            "default_for": ["conversation_handoff"]})
-        setup.api("POST", "/v1/knowledge", json=HOURS)
-        yield setup
+    """`frontdesk serve` and a `frontdesk worker` beside it (the production layout: the read
+    models are the worker's, which a test can pause)."""
+    with served(owner_url, FRONTDESK_RATE_LIMIT_PER_IP="0", FRONTDESK_RATE_LIMIT_PER_TENANT="0",
+                FRONTDESK_IN_PROCESS_PROJECTIONS="false") as service:
+        worker = subprocess.Popen(
+            [str(ROOT / ".venv/bin/frontdesk"), "worker"], cwd=ROOT,
+            env={**service.env, "FRONTDESK_WORKER_DATABASE_URL": migrated(owner_url).worker_url},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            yield provisioned(service, worker)
+        finally:
+            worker.send_signal(signal.SIGCONT)
+            worker.terminate()
+            worker.wait(timeout=20)
+
+
+def provisioned(service: Served, worker: subprocess.Popen[bytes]) -> Clinic:
+    """A clinic tenant: its admin, an agent who takes web chats, the queue hand-offs go to
+    and a knowledge passage about opening hours."""
+    slug = f"widget-{uuid.uuid4().hex[:8]}"
+    owner = f"owner@{slug}.example"
+    created = httpx.post(f"{service.url}/v1/admin/tenants", timeout=30,
+                         headers={"Authorization": "Bearer dev-admin-token"},
+                         json={"name": "Bright Smile Clinic", "slug": slug,
+                               "admin_email": owner, "admin_password": PASSWORD})
+    assert created.status_code == 201, created.text
+    token = httpx.post(f"{service.url}/v1/auth/login", timeout=30, json={
+        "tenant": slug, "email": owner, "password": PASSWORD}).json()["access_token"]
+    setup = Clinic(service, worker, slug, token, f"ana@{slug}.example")
+    ana = setup.api("POST", "/v1/users", json={"email": setup.agent_email,
+                                               "password": PASSWORD, "roles": ["agent"],
+                                               "display_name": "Ana"})
+    setup.api("POST", "/v1/agents", json={
+        "name": "Ana", "user_id": ana["id"], "skills": {"support": 5},
+        "capacity": {"webchat": 2}})
+    setup.api("POST", "/v1/queues", json={
+        "name": "Web chat", "required_skills": {"support": 1},
+        "target_answer_seconds": 30, "target_percentage": 80, "max_hold_seconds": 600,
+        "default_for": ["conversation_handoff"]})
+    added = httpx.post(f"{service.url}/v1/knowledge", json=HOURS, timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})
+    assert added.status_code == 201, added.text
+    found = httpx.get(f"{service.url}/v1/knowledge/search", params={"q": "Saturday"},
+                      timeout=30, headers={"Authorization": f"Bearer {token}",
+                                           "X-Frontdesk-Min-Position":
+                                               added.headers["x-frontdesk-position"]})
+    assert found.headers.get("x-frontdesk-consistency") == "consistent" and found.json()
+    return setup
 
 
 def webchats(clinic: Clinic) -> list[dict[str, Any]]:
@@ -238,3 +266,32 @@ def test_the_key_on_a_page_of_an_origin_it_does_not_allow_is_refused_and_stores_
     assert webchats(clinic) == before
     contacts = clinic.api("GET", "/v1/contacts")["items"]
     assert "mallory@example.com" not in [c.get("email") for c in contacts]
+
+
+def test_the_live_stream_opened_after_a_write_shows_it_once_the_read_model_has_it(
+        clinic: Clinic) -> None:
+    """A message committed before the visitor's stream opens, while the read model is still
+    behind it: the stream's first thread must wait for the read model, not show the thread
+    without it and then never again (no later event would send it)."""
+    key = clinic.api("POST", "/v1/widget-keys", json={
+        "name": "Website", "allowed_origins": ["https://bright-smile.example"]})["key"]
+    visitor = httpx.Client(base_url=clinic.service.url, timeout=30,
+                           headers={"Origin": "https://bright-smile.example"})
+    started = visitor.post(f"/widget/conversations?key={key}", data={
+        "name": "Otto", "email": f"otto-{uuid.uuid4().hex[:6]}@example.com",
+        "message": "When are you open on Saturday?"})
+    assert started.status_code == 200, started.text
+    token = re.search(r'name="token" value="([^"]+)"', started.text)
+    assert token is not None
+    clinic.worker.send_signal(signal.SIGSTOP)  # the read models stop where they are
+    try:
+        said = visitor.post(f"/widget/messages?key={key}",
+                            data={"token": token.group(1), "body": "And on Sunday?"})
+        assert said.status_code == 200, said.text
+        with visitor.stream("GET", "/widget/live",
+                            params={"key": key, "token": token.group(1)}) as live:
+            clinic.worker.send_signal(signal.SIGCONT)
+            first = next(m for m in messages(live) if m.event == "thread")
+    finally:
+        clinic.worker.send_signal(signal.SIGCONT)
+    assert first.data is not None and "And on Sunday?" in first.data
