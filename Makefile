@@ -9,7 +9,7 @@ ASSETS := node_modules/.installed
 
 LOCK   := requirements.lock
 
-.PHONY: install lock browser run demo worker openapi lint test test-fast test-fuzz test-portability bench bench-load clean
+.PHONY: install lock browser run demo worker openapi lint test test-fast test-fuzz test-portability bench bench-console bench-load clean
 
 ## Exactly what requirements.lock pins, each file checked against its hash (ADR 0070), then the
 ## project itself, built with the locked setuptools and nothing more.
@@ -89,6 +89,11 @@ test-fast: $(STAMP)
 ## Benchmarks: prints figures next to baselines measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## Console pages' server time (every GET page in the route map) on the demo tenant scaled to
+## 10k contacts, and the widget's first AI answer, next to baselines of the same run.
+bench-console: $(STAMP) $(ASSETS)
+	$(BIN)/python bench/console_pages.py
 
 ## Mixed contact-center traffic (70% reads, 30% commands) for 60 s against the production
 ## layout (`frontdesk serve --workers 2` and a `frontdesk worker`), then 1,000 idle keep-alive

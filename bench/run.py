@@ -15,6 +15,10 @@
     by GET polling (bench/streams.py).
 (i) the console: a task committed -> the supervisor's wall shows it in chromium while the API
     takes 100 writes/s, beside commit -> visible through GET polling (bench/console.py).
+(j) console pages: server time p50/p95 of every console GET page found in the route map, on
+    the demo tenant scaled to 10k contacts, beside GET /health/ready and a trivial API read;
+    the widget's first AI answer after a visitor's message, offline model
+    (bench/console_pages.py; alone: `make bench-console`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from bench import (  # noqa: E402
     commands,
     console,
+    console_pages,
     conversations,
     http_load,
     ltv,
@@ -62,10 +67,10 @@ def main() -> None:
 def measure(scheduling: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs (noisier)")
-    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h", "i"],
+    parser.add_argument("--only", choices=["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
                         action="append")
     args = parser.parse_args()
-    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i"])
+    sections = set(args.only or ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"])
     seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
     print(f"# Frontdesk bench  {time.strftime('%Y-%m-%d %H:%M')}  "
           f"python {platform.python_version()}  cpus {len(os.sched_getaffinity(0))}")
@@ -217,6 +222,13 @@ def measure(scheduling: str) -> None:
                         samples=30 if args.quick else 60)
         report["i"] = i
         console.print_report(i)
+
+    if "j" in sections:
+        j = console_pages.run(bench_database("frontdesk_bench_console_pages"),
+                              samples=20 if args.quick else 40,
+                              widget_samples=20 if args.quick else 40)
+        report["j"] = j
+        console_pages.print_report(j)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

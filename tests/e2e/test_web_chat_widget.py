@@ -6,9 +6,13 @@ stored), a visitor token that reaches one conversation only, CSAT, and the /paid
 from __future__ import annotations
 
 import re
+import time
+import uuid
 from typing import Any
 
-from tests.conftest import TenantSession
+from litestar.testing import TestClient
+
+from tests.conftest import ADMIN_TOKEN, NO_RATE_LIMITS, TenantSession
 
 SITE = "https://bright-smile.example"
 
@@ -191,3 +195,108 @@ def test_the_page_stripe_returns_a_customer_to_answers_200_and_tells_nothing(
     assert page.status_code == 200
     assert "Thank you" in page.text and "cs_test" not in page.text
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def _widget_app(owner_url: str, **limits: int) -> Any:
+    """An app of its own with the widget's limits set small, behind a trusted proxy: each test
+    sends from an address of its own (X-Forwarded-For), so other tests' widget requests from
+    the test client's address do not count against its budget."""
+    from dependency_injector import providers
+
+    from entrypoints.container import Container
+    from entrypoints.http.app import create_app
+    from entrypoints.settings import Settings
+
+    built = Container()
+    built.settings.override(providers.Object(Settings(
+        DATABASE_URL=owner_url, ADMIN_API_TOKEN=ADMIN_TOKEN, FRONTDESK_LOG_LEVEL="WARNING",
+        FRONTDESK_TRUST_FORWARDED_FOR=True,
+        **{**NO_RATE_LIMITS, **limits})))  # type: ignore[arg-type]
+    built.database()
+    return create_app(built)
+
+
+def _address() -> str:
+    """An IPv6 documentation address (2001:db8::/32) of this test run's own."""
+    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+
+
+def _assert_too_many(answer: Any, who: str) -> None:
+    assert answer.status_code == 429, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(answer.headers["retry-after"]) <= 60
+    problem = answer.json()
+    assert problem["type"].endswith("/rate-limited") and problem["status"] == 429
+    assert f"the {who} rate limit" in problem["detail"]
+
+
+def test_beyond_the_per_ip_widget_limit_a_visitor_gets_429_and_nothing_is_stored(
+        owner_url: str, tenant: TenantSession) -> None:
+    key = key_of(tenant)["key"]
+    here, elsewhere = ({"X-Forwarded-For": _address()} for _ in range(2))
+    with TestClient(_widget_app(owner_url, FRONTDESK_RATE_LIMIT_WIDGET_PER_IP=3,
+                                FRONTDESK_RATE_LIMIT_PER_WIDGET_KEY=0)) as web:
+        for _ in range(3):
+            page = web.get(f"/widget/chat?key={key}", headers=here)
+            assert page.status_code == 200, page.text
+            assert int(page.headers["ratelimit-limit"]) == 3
+        assert page.headers["ratelimit-remaining"] == "0"
+        refused = web.post(f"/widget/conversations?key={key}",
+                           headers={**here, "Origin": SITE},
+                           data={"name": "Vera", "email": "v@example.com", "message": "hi"})
+        _assert_too_many(refused, "client")
+        # the budget was that address's: another visitor of the same key is served
+        assert web.get(f"/widget/chat?key={key}", headers=elsewhere).status_code == 200
+        # the API's own routes are not under the widget's limit
+        assert web.get("/v1/widget-keys",
+                       headers={**here, **tenant.headers}).status_code == 200
+    assert conversations(tenant) == []
+    assert tenant.get("/v1/contacts").json()["items"] == []
+
+
+def test_beyond_the_per_widget_key_limit_every_visitor_of_the_key_gets_429(
+        owner_url: str, tenant: TenantSession) -> None:
+    busy, quiet = key_of(tenant)["key"], key_of(tenant)["key"]
+    with TestClient(_widget_app(owner_url, FRONTDESK_RATE_LIMIT_WIDGET_PER_IP=0,
+                                FRONTDESK_RATE_LIMIT_PER_WIDGET_KEY=3)) as web:
+        for _ in range(3):  # three visitors, one address each
+            assert web.get(f"/widget/chat?key={busy}",
+                           headers={"X-Forwarded-For": _address()}).status_code == 200
+        refused = web.post(f"/widget/conversations?key={busy}",
+                           headers={"X-Forwarded-For": _address(), "Origin": SITE},
+                           data={"name": "Vera", "email": "v@example.com", "message": "hi"})
+        _assert_too_many(refused, "widget key")
+        assert web.get(f"/widget/v1.js?key={busy}",
+                       headers={"X-Forwarded-For": _address()}).status_code == 429
+        # another key of the same tenant has a budget of its own
+        started = web.post(f"/widget/conversations?key={quiet}",
+                           headers={"X-Forwarded-For": _address(), "Origin": SITE},
+                           data={"name": "Vera", "email": "v@example.com", "message": "hi"})
+        assert started.status_code == 200, started.text
+    assert len(conversations(tenant)) == 1
+
+
+def test_a_visitor_token_posts_to_its_own_conversation_not_another_visitors_of_the_key(
+        tenant: TenantSession) -> None:
+    key = key_of(tenant)["key"]
+    vera = token_in(start(tenant, key, email="vera@example.com", message="Vera here").text)
+    token_in(start(tenant, key, email="otto@example.com", message="Otto here").text)
+    by_contact = {c["contact_id"]: c["id"] for c in conversations(tenant)}
+    assert len(by_contact) == 2
+    said = tenant.client.post(f"/widget/messages?key={key}", headers={"Origin": SITE},
+                              data={"token": vera, "body": "Only for Vera's thread"})
+    assert said.status_code == 200, said.text
+
+    def threads() -> dict[str, list[str]]:
+        found = {}
+        for chat_id in by_contact.values():
+            view = tenant.get(f"/v1/conversations/{chat_id}").json()
+            found[view["messages"][0]["body"]] = [m["body"] for m in view["messages"]
+                                                  if m["author"] == "customer"]
+        return found
+
+    deadline = time.monotonic() + 30  # the message answer does not wait for the read model
+    while len(threads()["Vera here"]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert threads() == {"Vera here": ["Vera here", "Only for Vera's thread"],
+                         "Otto here": ["Otto here"]}

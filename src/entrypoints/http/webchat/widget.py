@@ -243,6 +243,11 @@ class WidgetController(Controller):
             follower = await widget.hub.follow(grant.tenant_id, None)
             sent = None
             try:
+                # The follower sends what comes after its start; the first thread must show
+                # everything up to it, also what the read model has not applied yet (the
+                # assistant's answer, committed while the stream opened), or it would be
+                # shown only with the next event, which may never come.
+                await anyio.to_thread.run_sync(_caught_up, reads, follower.position.text())
                 while True:
                     view = await anyio.to_thread.run_sync(widget.thread, grant)
                     html = str(template.render(conversation=view, key=key, token=token))
