@@ -1,0 +1,113 @@
+"""Traces (ADR 0083): one trace from the HTTP request through the command to its SQL, on the
+real database, recorded by an in-memory exporter; statements without their values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+
+from tests.conftest import built_container, provision
+
+EMAIL = "trace.me@spans.example"
+NAME = "Tracy Spanner"
+
+
+@pytest.fixture(scope="module")
+def exporter() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+@pytest.fixture(scope="module")
+def traced_client(owner_url: str, exporter: InMemorySpanExporter) -> Iterator[TestClient[Any]]:
+    """A composition root of its own whose connections are all opened after the
+    instrumentation (the session's were opened untraced), and its API."""
+    from adapters.observability.tracing import Tracing
+    from entrypoints.http.app import create_app
+
+    tracing = Tracing(SimpleSpanProcessor(exporter)).instrument()
+    try:
+        with built_container(owner_url, tracing=tracing) as container, \
+                TestClient(app=create_app(container), raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        tracing.close()
+
+
+def _trace_of(spans: list[ReadableSpan], root: ReadableSpan) -> list[ReadableSpan]:
+    assert root.context is not None
+    return [s for s in spans if s.context is not None
+            and s.context.trace_id == root.context.trace_id]
+
+
+def _children(spans: list[ReadableSpan], parent: ReadableSpan) -> list[ReadableSpan]:
+    assert parent.context is not None
+    return [s for s in spans if s.parent is not None
+            and s.parent.span_id == parent.context.span_id]
+
+
+def test_one_trace_runs_from_the_request_through_the_command_to_its_sql(
+        traced_client: TestClient[Any], exporter: InMemorySpanExporter) -> None:
+    tenant = provision(traced_client)
+    exporter.clear()
+
+    created = tenant.post("/v1/leads?utm=spring", json={"name": NAME, "email": EMAIL,
+                                                        "source": "web"})
+    assert created.status_code == 201, created.text
+    spans = list(exporter.get_finished_spans())
+
+    servers = [s for s in spans if s.kind is SpanKind.SERVER]
+    assert [s.name for s in servers] == ["POST /v1/leads"]  # the route's template
+    server = servers[0]
+    assert server.parent is None
+    assert server.attributes is not None
+    assert server.attributes.get("http.route") == "/v1/leads"
+    assert server.attributes.get("http.status_code") == 201
+    assert not [v for v in server.attributes.values() if "utm=spring" in str(v)]
+
+    trace = _trace_of(spans, server)
+    commands = [s for s in trace if s.name == "command CaptureLead"]
+    assert len(commands) == 1
+    command = commands[0]
+    assert command.parent is not None and server.context is not None
+    assert command.parent.span_id == server.context.span_id  # server → command
+    assert command.attributes is not None
+    assert command.attributes.get("frontdesk.command.outcome") == "executed"
+
+    queries = [s for s in _children(trace, command) if s.kind is SpanKind.CLIENT]
+    assert queries, [s.name for s in trace]  # command → SQL (its loads and its commit)
+    statements = [str((s.attributes or {}).get("db.statement", "")) for s in queries]
+    # The commit: one call of the append function, its arguments placeholders.
+    assert "SELECT frontdesk_append(%s, %s::jsonb) AS tx" in statements, statements
+    assert all((s.attributes or {}).get("db.system") == "postgresql" for s in queries)
+    # Statements, never the values: no personal datum in any span of the trace.
+    for span in trace:
+        for value in (span.attributes or {}).values():
+            assert EMAIL not in str(value) and NAME not in str(value), (span.name, value)
+    assert not [s for s in trace if "db.statement.parameters" in (s.attributes or {})]
+
+
+def test_a_refused_command_is_traced_with_its_outcome_and_probes_are_not_traced(
+        traced_client: TestClient[Any], exporter: InMemorySpanExporter) -> None:
+    tenant = provision(traced_client)
+    body = {"email": "twice@spans.example", "source": "web"}
+    assert tenant.post("/v1/leads", json=body).status_code == 201
+    exporter.clear()
+
+    assert tenant.post("/v1/leads", json=body).status_code == 409
+    assert traced_client.get("/health").status_code == 200
+    assert traced_client.get("/metrics").status_code == 200
+    spans = list(exporter.get_finished_spans())
+
+    assert [s.name for s in spans if s.kind is SpanKind.SERVER] == ["POST /v1/leads"]
+    command = next(s for s in spans if s.name == "command CaptureLead")
+    assert command.attributes is not None
+    assert command.attributes.get("frontdesk.command.outcome") == "conflict"
+    # Nothing outside an operation: the pools' own statements are not traced.
+    assert all(s.parent is not None for s in spans if s.kind is SpanKind.CLIENT)
