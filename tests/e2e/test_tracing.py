@@ -111,3 +111,63 @@ def test_a_refused_command_is_traced_with_its_outcome_and_probes_are_not_traced(
     assert command.attributes.get("frontdesk.command.outcome") == "conflict"
     # Nothing outside an operation: the pools' own statements are not traced.
     assert all(s.parent is not None for s in spans if s.kind is SpanKind.CLIENT)
+
+
+# The logs as `serve` writes them (INFO, JSON on stderr), in a process of its own: this
+# session's logging is configured once, at WARNING.
+LOGGED = """
+import json, sys
+from entrypoints.logging import configure_logging
+configure_logging("INFO")
+from litestar.testing import TestClient
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from adapters.observability.tracing import Tracing
+from entrypoints.http.app import create_app
+from tests.conftest import built_container, provision
+
+exporter = InMemorySpanExporter()
+tracing = Tracing(SimpleSpanProcessor(exporter)).instrument()
+with built_container(sys.argv[1], tracing=tracing) as container, \\
+        TestClient(app=create_app(container)) as client:
+    tenant = provision(client)
+    exporter.clear()
+    sys.stderr.write("--- the request\\n")
+    answer = tenant.post("/v1/leads", json={"email": "logged@spans.example", "source": "web"},
+                         headers={"X-Request-ID": "req-traced-1"})
+    sys.stderr.flush()
+    print(json.dumps({"status": answer.status_code, "spans": [
+        {"name": s.name, "trace_id": f"{s.context.trace_id:032x}",
+         "span_id": f"{s.context.span_id:016x}"} for s in exporter.get_finished_spans()]}))
+tracing.close()
+"""
+
+
+def test_the_access_log_line_of_a_request_carries_its_trace_id_and_its_request_id(
+        owner_url: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", LOGGED, owner_url], capture_output=True, text=True, timeout=240,
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 201
+    server = next(s for s in result["spans"] if s["name"] == "POST /v1/leads")
+    command = next(s for s in result["spans"] if s["name"] == "command CaptureLead")
+    assert command["trace_id"] == server["trace_id"]
+
+    after = done.stderr.split("--- the request\n", 1)[1]
+    lines = [json.loads(line) for line in after.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("event") == "request"
+              and line.get("path") == "/v1/leads"]
+    assert len(access) == 1, lines
+    assert access[0]["trace_id"] == server["trace_id"]
+    assert access[0]["span_id"] == server["span_id"]
+    assert access[0]["request_id"] == "req-traced-1"  # the request id stays
+    assert "logged@spans.example" not in done.stderr
