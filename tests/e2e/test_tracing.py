@@ -25,19 +25,25 @@ def exporter() -> InMemorySpanExporter:
 
 
 @pytest.fixture(scope="module")
-def traced_client(owner_url: str, exporter: InMemorySpanExporter) -> Iterator[TestClient[Any]]:
+def traced_container(owner_url: str, exporter: InMemorySpanExporter) -> Iterator[Any]:
     """A composition root of its own whose connections are all opened after the
-    instrumentation (the session's were opened untraced), and its API."""
+    instrumentation (the session's were opened untraced)."""
     from adapters.observability.tracing import Tracing
-    from entrypoints.http.app import create_app
 
     tracing = Tracing(SimpleSpanProcessor(exporter)).instrument()
     try:
-        with built_container(owner_url, tracing=tracing) as container, \
-                TestClient(app=create_app(container), raise_server_exceptions=False) as client:
-            yield client
+        with built_container(owner_url, tracing=tracing) as container:
+            yield container
     finally:
         tracing.close()
+
+
+@pytest.fixture(scope="module")
+def traced_client(traced_container: Any) -> Iterator[TestClient[Any]]:
+    from entrypoints.http.app import create_app
+
+    with TestClient(app=create_app(traced_container), raise_server_exceptions=False) as client:
+        yield client
 
 
 def _trace_of(spans: list[ReadableSpan], root: ReadableSpan) -> list[ReadableSpan]:
@@ -111,6 +117,36 @@ def test_a_refused_command_is_traced_with_its_outcome_and_probes_are_not_traced(
     assert command.attributes.get("frontdesk.command.outcome") == "conflict"
     # Nothing outside an operation: the pools' own statements are not traced.
     assert all(s.parent is not None for s in spans if s.kind is SpanKind.CLIENT)
+
+
+def test_a_policy_traces_each_event_it_reacts_to_with_the_command_it_issues_inside(
+        traced_container: Any, traced_client: TestClient[Any],
+        exporter: InMemorySpanExporter) -> None:
+    from uuid import UUID
+
+    from adapters.projections.policies import PolicyRunner
+    from tests.integration.test_policies import ScoreEveryCapturedLead
+
+    tenant = provision(traced_client)
+    assert tenant.post("/v1/leads", json={"email": "react@spans.example",
+                                          "source": "web"}).status_code == 201
+    runner = PolicyRunner(ScoreEveryCapturedLead(UUID(tenant.id)), traced_container.worker_pool(),
+                          traced_container.worker_mapper(), traced_container.bus(),
+                          tenant_id=UUID(tenant.id),
+                          tracer=traced_container.tracing().tracer())
+    runner.ensure_tracking()
+    exporter.clear()
+    assert runner.catch_up() == 1
+    spans = list(exporter.get_finished_spans())
+
+    reactions = [s for s in spans if s.name.endswith(" Lead.LeadCaptured")]
+    assert len(reactions) == 1 and reactions[0].parent is None
+    reaction = reactions[0]
+    assert (reaction.attributes or {}).get("frontdesk.event") == "Lead.LeadCaptured"
+    command = next(s for s in _children(spans, reaction) if s.name == "command ScoreLead")
+    assert [s for s in _children(spans, command) if s.kind is SpanKind.CLIENT]
+    # The reader's own statements (reading the log, moving its position) are not traced.
+    assert [s for s in spans if s.parent is None] == [reaction]
 
 
 # The logs as `serve` writes them (INFO, JSON on stderr), in a process of its own: this

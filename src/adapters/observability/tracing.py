@@ -9,13 +9,16 @@ nothing is instrumented.
 - Vendor calls: httpx's instrumentation (the SDKs of Twilio, OpenAI, Anthropic, Stripe and
   the webhook sender go through httpx), without query strings.
 - Commands: ``SpanCommandTracer``, the application's ``CommandTracer`` port.
+- Background work: one span per event a policy reacts to or a consumer (outbox, auto-reply,
+  webhook enqueuer) handles (``event_span``), its commands and vendor calls inside. A
+  projection's batch is not traced.
 - HTTP: the server span is Litestar's OpenTelemetry middleware (``entrypoints.http.app``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -54,6 +57,17 @@ def without_query(span: Span) -> None:
 
 def _vendor_request(span: Span, request: Any) -> None:
     without_query(span)
+
+
+def event_span(tracer: Tracer | None, reader: str, event: object
+               ) -> AbstractContextManager[object]:
+    """A span for one event a background reader handles (``<reader> <EventType>``), or
+    nothing when not traced. The event's type only: never its fields."""
+    if tracer is None:
+        return nullcontext()
+    kind = type(event).__qualname__
+    return tracer.start_as_current_span(f"{reader} {kind}", attributes={
+        "frontdesk.reader": reader, "frontdesk.event": kind})
 
 
 class SpanCommandTracer:
