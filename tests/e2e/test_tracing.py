@@ -149,6 +149,25 @@ def test_a_policy_traces_each_event_it_reacts_to_with_the_command_it_issues_insi
     assert [s for s in spans if s.parent is None] == [reaction]
 
 
+def test_a_failing_statement_is_traced_with_its_error_type_and_not_the_value_it_quotes(
+        traced_container: Any, exporter: InMemorySpanExporter) -> None:
+    import psycopg
+
+    from adapters.observability.tracing import TRACER
+
+    exporter.clear()
+    tracer = traced_container.tracing().tracer(TRACER)
+    with tracer.start_as_current_span("operation"), \
+            traced_container.worker_pool().connection() as conn, \
+            pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        conn.execute("SELECT 'tracy-secret-value'::int")  # PostgreSQL quotes the value
+    query = next(s for s in exporter.get_finished_spans() if s.kind is SpanKind.CLIENT
+                 and "::int" in str((s.attributes or {}).get("db.statement")))
+    assert query.status.description == "InvalidTextRepresentation"
+    assert (query.attributes or {}).get("error.type") == "InvalidTextRepresentation"
+    assert not query.events  # no exception event with the message
+
+
 # The logs as `serve` writes them (INFO, JSON on stderr), in a process of its own: this
 # session's logging is configured once, at WARNING.
 LOGGED = """

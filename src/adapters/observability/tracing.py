@@ -5,7 +5,9 @@ nothing is instrumented.
 - SQL: psycopg's instrumentation, with the statement (placeholders, never the values: query
   parameters are not captured) on each span. Its spans come from a second provider, sharing
   the processor, whose sampler drops a statement with no span around it (a pool's check, a
-  reader polling the log, a claim's heartbeat): a query is traced as part of something.
+  reader polling the log, a claim's heartbeat): a query is traced as part of something. A
+  failing statement's span names the error's type only: PostgreSQL's messages quote values
+  (``Key (email)=(…) already exists``, ``invalid input syntax …: "…"``).
 - Vendor calls: httpx's instrumentation (the SDKs of Twilio, OpenAI, Anthropic, Stripe and
   the webhook sender go through httpx), without query strings.
 - Commands: ``SpanCommandTracer``, the application's ``CommandTracer`` port.
@@ -94,6 +96,37 @@ class SpanCommandTracer:
                 span.set_attribute("frontdesk.command.outcome", traced.outcome)
 
 
+class _TypeOnlyErrors(Tracer):
+    """A tracer whose spans, when an error leaves them, record its type, never its message
+    (no exception event, no message in the status)."""
+
+    def __init__(self, tracer: Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> Span:
+        kwargs.update(record_exception=False, set_status_on_exception=False)
+        return self._tracer.start_span(name, *args, **kwargs)
+
+    @contextmanager
+    def start_as_current_span(  # type: ignore[override]
+            self, name: str, *args: Any, **kwargs: Any) -> Iterator[Span]:
+        kwargs.update(record_exception=False, set_status_on_exception=False)
+        with self._tracer.start_as_current_span(name, *args, **kwargs) as span:
+            try:
+                yield span
+            except Exception as error:
+                span.set_attribute("error.type", type(error).__qualname__)
+                span.set_status(Status(StatusCode.ERROR, type(error).__qualname__))
+                raise
+
+
+class _QueriesProvider(TracerProvider):
+    """The statements' provider: errors by type only (``_TypeOnlyErrors``)."""
+
+    def get_tracer(self, instrumenting_module_name: str, *args: Any, **kwargs: Any) -> Tracer:
+        return _TypeOnlyErrors(super().get_tracer(instrumenting_module_name, *args, **kwargs))
+
+
 class Tracing:
     """The process's tracer providers and instrumentation. ``instrument`` before the first
     database connection is opened (connections opened earlier are not traced); ``close``
@@ -104,8 +137,8 @@ class Tracing:
         self.provider = TracerProvider(
             sampler=ParentBased(TraceIdRatioBased(sample_ratio)), resource=resource)
         self.provider.add_span_processor(processor)
-        self._queries = TracerProvider(sampler=_only_within_spans(), resource=resource,
-                                       shutdown_on_exit=False)
+        self._queries = _QueriesProvider(sampler=_only_within_spans(), resource=resource,
+                                         shutdown_on_exit=False)
         self._queries.add_span_processor(processor)
         self.commands = SpanCommandTracer(self.provider.get_tracer(TRACER))
         self._instrumented = False
