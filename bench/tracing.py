@@ -1,11 +1,12 @@
 """What tracing costs a request (ADR 0083): request latency p50/p95 of `frontdesk serve` with
-tracing off (no FRONTDESK_OTLP_ENDPOINT: nothing instrumented) against the same service
-exporting every trace over OTLP/HTTP (sample ratio 1) to a local collector stand-in, in the
-same run, on the same database and tenant.
+tracing off (no FRONTDESK_OTLP_ENDPOINT: nothing instrumented), instrumented but sampling
+nothing (FRONTDESK_TRACE_SAMPLE_RATIO=0: the instrumentation's own cost), and exporting every
+trace over OTLP/HTTP (ratio 1) to a local collector stand-in, in the same run, on the same
+database and tenant.
 
-Both servers run at once (one process each, projections off so that no background work runs
-while measured); one client alternates between them request by request, so that whatever
-else the machine does falls on both alike. Each round: POST /v1/leads (a command: HTTP span,
+The three servers run at once (one process each, projections off so that no background work
+runs while measured); one client takes them in turn, request by request, so that whatever
+else the machine does falls on all alike. Each round: POST /v1/leads (a command: HTTP span,
 command span, its SQL) and GET /v1/leads (a read-model query).
 
     .venv/bin/python bench/tracing.py [--rounds 400]
@@ -67,16 +68,18 @@ def measure(rounds: int) -> None:
     threading.Thread(target=collector.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{collector.server_address[1]}"
     logs = ROOT / ".data"
-    off_port, on_port = free_port(), free_port()
-    off = on = None
+    modes = {"off": {},
+             "unsampled": {"FRONTDESK_OTLP_ENDPOINT": endpoint,
+                           "FRONTDESK_TRACE_SAMPLE_RATIO": "0"},
+             "on": {"FRONTDESK_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "500"}}
+    ports = {mode: free_port() for mode in modes}
+    servers = []
     try:
-        off = start_server(owner_url, off_port, 1, logs / "bench-tracing-off.log",
-                           separate_worker=True)
-        on = start_server(owner_url, on_port, 1, logs / "bench-tracing-on.log",
-                          separate_worker=True,
-                          extra_env={"FRONTDESK_OTLP_ENDPOINT": endpoint,
-                                     "OTEL_BSP_SCHEDULE_DELAY": "500"})
-        bases = {"off": f"http://127.0.0.1:{off_port}", "on": f"http://127.0.0.1:{on_port}"}
+        for mode, env in modes.items():  # the first migrates the database, alone
+            servers.append(start_server(owner_url, ports[mode], 1,
+                                        logs / f"bench-tracing-{mode}.log",
+                                        separate_worker=True, extra_env=env))
+        bases = {mode: f"http://127.0.0.1:{port}" for mode, port in ports.items()}
         token = login(bases["off"])  # one tenant and token: both serve the same database
         headers = {"Authorization": f"Bearer {token}"}
         clients = {mode: httpx.Client(base_url=base, headers=headers, timeout=30)
@@ -97,30 +100,31 @@ def measure(rounds: int) -> None:
                 samples[mode, "POST /v1/leads"].append((wrote - started) * 1000)
                 samples[mode, "GET /v1/leads"].append((read - wrote) * 1000)
 
+        order = list(modes)
         for _ in range(50):  # warm-up: pools, caches, first-use imports
-            one("off", False)
-            one("on", False)
+            for mode in order:
+                one(mode, False)
         for i in range(rounds):
-            for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):
+            for mode in order[i % 3:] + order[:i % 3]:  # each mode first as often
                 one(mode, True)
         time.sleep(1.5)  # the last batch of spans leaves the "on" server
-        print(f"request latency, ms ({rounds} sequential rounds, one client alternating "
-              "between the two servers)")
-        print(f"{'request':<16} {'tracing':<8} {'p50':>7} {'p95':>7}")
+        print(f"request latency, ms ({rounds} sequential rounds, one client taking the "
+              "three servers in turn)")
+        print(f"{'request':<16} {'tracing':<10} {'p50':>7} {'p95':>7}   vs off: p50 p95")
         for what in ("POST /v1/leads", "GET /v1/leads"):
-            for mode in ("off", "on"):
-                values = samples[mode, what]
-                print(f"{what:<16} {mode:<8} {percentile(values, 50):7.2f} "
-                      f"{percentile(values, 95):7.2f}")
-            p50 = [percentile(samples[m, what], 50) for m in ("off", "on")]
-            p95 = [percentile(samples[m, what], 95) for m in ("off", "on")]
-            print(f"{what:<16} {'cost':<8} {p50[1] - p50[0]:+7.2f} {p95[1] - p95[0]:+7.2f}")
+            base50 = percentile(samples["off", what], 50)
+            base95 = percentile(samples["off", what], 95)
+            for mode in order:
+                p50 = percentile(samples[mode, what], 50)
+                p95 = percentile(samples[mode, what], 95)
+                print(f"{what:<16} {mode:<10} {p50:7.2f} {p95:7.2f}   "
+                      f"{p50 - base50:+6.2f} {p95 - base95:+6.2f}")
         print(f"spans received by the collector: {Collector.spans}")
         for client in clients.values():
             client.close()
     finally:
-        stop_process(on)
-        stop_process(off)
+        for server in reversed(servers):
+            stop_process(server)
         collector.shutdown()
 
 
