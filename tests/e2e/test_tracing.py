@@ -168,6 +168,39 @@ def test_a_failing_statement_is_traced_with_its_error_type_and_not_the_value_it_
     assert not query.events  # no exception event with the message
 
 
+def test_a_vendor_call_is_traced_inside_its_operation_without_its_query_string(
+        traced_container: Any, exporter: InMemorySpanExporter) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    class Vendor(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Vendor)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    exporter.clear()
+    try:
+        with traced_container.tracing().tracer().start_as_current_span("operation"):
+            answer = httpx.get(f"http://127.0.0.1:{server.server_address[1]}/messages"
+                               "?token=vendor-secret&to=%2B34600000000")
+        assert answer.status_code == 204
+    finally:
+        server.shutdown()
+    call = next(s for s in exporter.get_finished_spans() if s.kind is SpanKind.CLIENT)
+    assert call.parent is not None
+    attributes = call.attributes or {}
+    assert str(attributes.get("http.url")).endswith("/messages")
+    assert not [v for v in attributes.values() if "vendor-secret" in str(v)
+                or "34600000000" in str(v)]
+
+
 # The logs as `serve` writes them (INFO, JSON on stderr), in a process of its own: this
 # session's logging is configured once, at WARNING.
 LOGGED = """
