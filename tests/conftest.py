@@ -49,9 +49,10 @@ def owner_url() -> Iterator[str]:
 
 
 @contextmanager
-def built_container(owner_url: str) -> Iterator[Any]:
+def built_container(owner_url: str, *, tracing: Any = None) -> Iterator[Any]:
     """The composition root on the database at ``owner_url``, migrated, its projections'
-    tables and tracking rows created; its pools closed at the end."""
+    tables and tracking rows created; its pools closed at the end. ``tracing``: the
+    process's traces (an instrumented ``Tracing``), before any connection is opened."""
     from dependency_injector import providers
 
     from adapters.postgres.migrate import migrate
@@ -70,6 +71,8 @@ def built_container(owner_url: str) -> Iterator[Any]:
     configure_logging("WARNING")
     built = Container()
     built.settings.override(providers.Object(settings))
+    if tracing is not None:
+        built.tracing.override(providers.Object(tracing))
     migrate(built.database())
     built.projection_manager().ensure()
     try:

@@ -1,19 +1,22 @@
 """Stateful in-memory fakes of the application's ports (for application-layer unit tests).
 
 They pass the same contract tests as the PostgreSQL adapters
-(tests/integration/test_unit_of_work_contract.py).
+(tests/integration/test_unit_of_work_contract.py); ``RecordingTracer`` the same as the
+OpenTelemetry command tracer (tests/unit/test_command_tracing.py).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
 from application.ports import (
     ClaimTaken,
+    CommandTrace,
     ConcurrentWrite,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -183,3 +186,26 @@ class InMemoryUnitOfWorkFactory:
 
     def __call__(self, tenant_id: UUID, *, speculative: bool = False) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self.store, tenant_id, speculative=speculative)
+
+
+class RecordingTracer:
+    """The ``CommandTracer`` port in memory: every trace once it has ended, its outcome and
+    the error that left it (if any), and the traces open at this moment."""
+
+    def __init__(self) -> None:
+        self.open: list[CommandTrace] = []
+        self.ended: list[tuple[CommandTrace, type[BaseException] | None]] = []
+
+    @contextmanager
+    def trace(self, command: str) -> Iterator[CommandTrace]:
+        traced = CommandTrace(command)
+        self.open.append(traced)
+        error: type[BaseException] | None = None
+        try:
+            yield traced
+        except BaseException as raised:
+            error = type(raised)
+            raise
+        finally:
+            self.open.remove(traced)
+            self.ended.append((traced, error))

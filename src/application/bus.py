@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Generic, Protocol, TypeVar
@@ -25,6 +26,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from application.ports import (
     ClaimTaken,
     CommandContext,
+    CommandTrace,
+    CommandTracer,
     ConcurrentWrite,
     IdempotencyKeyTaken,
     IdempotencyRecord,
@@ -101,13 +104,15 @@ bad value), ``error`` (anything else)."""
 class CommandBus:
     def __init__(self, uow_factory: UnitOfWorkFactory, idempotency: IdempotencyStore,
                  clock: Clock, *, handlers: Handlers, attempts: int = 4,
-                 observe: CommandObserver | None = None) -> None:
+                 observe: CommandObserver | None = None,
+                 tracer: CommandTracer | None = None) -> None:
         self._uow_factory = uow_factory
         self._idempotency = idempotency
         self._clock = clock
         self._handlers = dict(handlers)
         self._attempts = attempts
         self._observe = observe
+        self._tracer = tracer
 
     @property
     def handlers(self) -> Handlers:
@@ -133,22 +138,30 @@ class CommandBus:
         on; or a domain rule, which a stale state may have broken), the command runs again
         from the store, as if it had not been seeded."""
         handler = self.handler_of(command)
-        if self._observe is None:
+        if self._observe is None and self._tracer is None:
             return self._execute(handler, command, ctx, idempotency, seeds)
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            done = self._execute(handler, command, ctx, idempotency, seeds)
-            outcome = "replayed" if isinstance(done, Replayed) else "executed"
-            return done
-        except Conflict:
-            outcome = "conflict"
-            raise
-        except DomainError:
-            outcome = "refused"
-            raise
-        finally:
-            self._observe(type(command).__name__, outcome, time.perf_counter() - started)
+        with self._traced(type(command).__name__) as traced:
+            started = time.perf_counter()
+            try:
+                done = self._execute(handler, command, ctx, idempotency, seeds)
+                traced.outcome = "replayed" if isinstance(done, Replayed) else "executed"
+                return done
+            except Conflict:
+                traced.outcome = "conflict"
+                raise
+            except DomainError:
+                traced.outcome = "refused"
+                raise
+            finally:
+                if self._observe is not None:
+                    self._observe(traced.command, traced.outcome,
+                                  time.perf_counter() - started)
+
+    def _traced(self, command: str) -> AbstractContextManager[CommandTrace]:
+        """The command's span (its handler, its commit and their SQL inside), when traced."""
+        if self._tracer is None:
+            return nullcontext(CommandTrace(command))
+        return self._tracer.trace(command)
 
     def _execute(
         self,

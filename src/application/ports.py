@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -29,6 +30,23 @@ class CommandContext:
         if self.at is None:
             raise RuntimeError("a command runs through the CommandBus, which sets its moment")
         return self.at
+
+
+@dataclass(slots=True)
+class CommandTrace:
+    """What the bus tells the trace of one command: its type's name, and its outcome once known
+    (``executed``, ``replayed``, ``conflict``, ``refused``; ``error`` until set)."""
+
+    command: str
+    outcome: str = "error"
+
+
+class CommandTracer(Protocol):
+    """Traces the commands the bus dispatches (ADR 0083). ``trace`` opens a span for one
+    command, current for the whole block, so that the handler's and the commit's database
+    calls are its children; the bus sets the yielded trace's outcome before the block ends."""
+
+    def trace(self, command: str) -> AbstractContextManager[CommandTrace]: ...
 
 
 @dataclass(frozen=True, slots=True)

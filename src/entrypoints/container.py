@@ -26,6 +26,7 @@ from adapters.eventstore.store import TenantEventStore
 from adapters.eventstore.transcoding import frontdesk_transcoder
 from adapters.eventstore.unit_of_work import PostgresUnitOfWorkFactory
 from adapters.observability.service import observe_command
+from adapters.observability.tracing import SpanCommandTracer, Tracing
 from adapters.phones import LibPhoneNormaliser
 from adapters.postgres.circuit import CONNECT_TIMEOUT, RECONNECT_TIMEOUT
 from adapters.postgres.database import DatabaseRoles, DictPool, OnDemandPool
@@ -104,6 +105,20 @@ def personal_tables(projections: list[Projection]) -> list[str]:
             if any(c.info.get("personal") for c in TABLES[t].columns)]
 
 
+def _tracing(settings: Settings) -> Tracing | None:
+    """The process's traces (ADR 0083), instrumented: only with ``FRONTDESK_OTLP_ENDPOINT``.
+    Resolved before any pool opens (``start_tracing``): connections opened earlier are not
+    traced."""
+    if not settings.otlp_endpoint:
+        return None
+    return Tracing.exporting(settings.otlp_endpoint,
+                             sample_ratio=settings.trace_sample_ratio).instrument()
+
+
+def _command_tracer(tracing: Tracing | None) -> SpanCommandTracer | None:
+    return tracing.commands if tracing is not None else None
+
+
 def _committer(recorder: TenantEventRecorder, notifier: CommitNotifier) -> GroupCommitter:
     committer = GroupCommitter(recorder.write_batch)
     committer.on_commit(notifier)
@@ -117,6 +132,7 @@ def _purged_by_erasure(projections: list[Projection]) -> tuple[str, ...]:
 class Container(containers.DeclarativeContainer):
     settings = providers.Singleton(Settings)
     database = providers.Singleton(connect_database, settings)
+    tracing = providers.Singleton(_tracing, settings)
     clock = providers.Singleton(SystemClock)
     circuits = providers.Singleton(VendorCircuits)  # every vendor's breaker (ADR 0050)
     phones = providers.Singleton(LibPhoneNormaliser,
@@ -140,7 +156,8 @@ class Container(containers.DeclarativeContainer):
     unit_of_work = providers.Singleton(PostgresUnitOfWorkFactory, event_store)
     # Its handlers are added below, once every context is declared.
     bus = providers.Singleton(CommandBus, unit_of_work, event_store, clock,
-                              observe=providers.Object(observe_command))
+                              observe=providers.Object(observe_command),
+                              tracer=providers.Callable(_command_tracer, tracing))
     consistency = providers.Singleton(TrackingConsistencyGate, app_pool)
     reader = providers.Singleton(ReadModelReader, app_pool)
 

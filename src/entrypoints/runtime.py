@@ -98,13 +98,15 @@ class Runtime:
                  self._periodically(self._tenant_retention, settings.retention_interval)),
                 ("contact-center", "policy:contact-center",
                  self._contact_center(self._subscribe()))]
+            tracing = self._c.tracing()
+            tracer = tracing.tracer() if tracing is not None else None
             for policy in self._c.policies():
-                follower: PolicyRunner | ConsumerRunner = PolicyRunner(policy, pool, mapper,
-                                                                       self._c.bus())
+                follower: PolicyRunner | ConsumerRunner = PolicyRunner(
+                    policy, pool, mapper, self._c.bus(), tracer=tracer)
                 claims.append((f"policy-{policy.name}", follower.tracking_name,
                                self._following(follower, self._subscribe(follower.topics))))
             for consumer in self._c.consumers():
-                follower = ConsumerRunner(consumer, pool, mapper)
+                follower = ConsumerRunner(consumer, pool, mapper, tracer=tracer)
                 claims.append((f"consumer-{consumer.name}", follower.tracking_name,
                                self._following(follower, self._subscribe(follower.topics))))
             claims.append(("webhook-delivery", "webhooks:delivery", self._webhook_delivery()))

@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         description="The console's third-party assets, installed by `make install` from "
                     "package-lock.json (npm ci)")
     log_level: str = Field(default="INFO", alias="FRONTDESK_LOG_LEVEL")
+    otlp_endpoint: str | None = Field(
+        default=None, alias="FRONTDESK_OTLP_ENDPOINT",
+        description="OTLP/HTTP collector base URL (spans to <url>/v1/traces); unset: no "
+                    "tracing at all (ADR 0083)")
+    trace_sample_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, alias="FRONTDESK_TRACE_SAMPLE_RATIO",
+        description="share of new traces recorded; a request that arrives with a "
+                    "traceparent follows its caller's decision")
     db_pool_size: int = Field(default=10, alias="FRONTDESK_DB_POOL_SIZE")
     read_your_writes_timeout: float = Field(default=5.0,
                                             alias="FRONTDESK_READ_YOUR_WRITES_TIMEOUT")

@@ -13,7 +13,8 @@ from entrypoints.settings import Settings
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 LINE = re.compile(r"^# ?([A-Z][A-Z0-9_]*)=(.*)$")
 # Settings whose line shows an example, their default being unset.
-EXAMPLES = {"DATABASE_URL", "FRONTDESK_PUBLIC_URL", "FRONTDESK_REDIS_URL"}
+EXAMPLES = {"DATABASE_URL", "FRONTDESK_PUBLIC_URL", "FRONTDESK_REDIS_URL",
+            "FRONTDESK_OTLP_ENDPOINT"}
 
 
 def listed() -> list[tuple[str, str]]:

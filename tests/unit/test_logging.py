@@ -36,3 +36,17 @@ def test_a_logged_exception_shows_no_local_values() -> None:
         frames = line["exception"][0]["frames"]
         assert any(frame["name"] == "login" for frame in frames)  # the traceback is there
     assert "hunter2-correct-horse" not in done.stderr
+
+
+def test_a_line_logged_inside_a_span_carries_its_trace_and_span_ids_and_none_outside() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from entrypoints.logging import add_trace_ids
+
+    tracer = TracerProvider().get_tracer("test")
+    assert add_trace_ids(None, "info", {"event": "outside"}) == {"event": "outside"}
+    with tracer.start_as_current_span("request") as span:
+        line = add_trace_ids(None, "info", {"event": "inside", "request_id": "r-1"})
+    context = span.get_span_context()
+    assert line == {"event": "inside", "request_id": "r-1",
+                    "trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}

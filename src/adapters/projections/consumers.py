@@ -9,7 +9,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+from opentelemetry.trace import Tracer
+
 from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.observability.tracing import event_span
 from adapters.postgres.database import DictPool
 from adapters.projections.follow import follow
 from adapters.projections.reader import Position, prefetch_keys, read_after
@@ -27,7 +30,7 @@ def consumer_tracking_name(consumer: LogConsumer) -> str:
 
 class ConsumerRunner:
     def __init__(self, consumer: LogConsumer, pool: DictPool, mapper: PersonalDataMapper,
-                 *, batch_size: int = 100) -> None:
+                 *, batch_size: int = 100, tracer: Tracer | None = None) -> None:
         from eventsourcing.utils import get_topic
 
         self.consumer = consumer
@@ -40,6 +43,7 @@ class ConsumerRunner:
         # delivery's id), or to hear that its position was reloaded (ADR 0068).
         self._handle_at = getattr(consumer, "handle_at", None)
         self._resume = getattr(consumer, "resume", None)
+        self._tracer = tracer  # a span per event handled (ADR 0083)
 
     def ensure_tracking(self) -> None:
         with self._pool.connection() as conn:
@@ -64,10 +68,11 @@ class ConsumerRunner:
             for read in batch.events:
                 try:
                     event = self._mapper.to_domain_event(read.stored)
-                    if self._handle_at is not None:
-                        self._handle_at(event, read.position.text())
-                    else:
-                        self.consumer.handle(event)
+                    with event_span(self._tracer, self.tracking_name, event):
+                        if self._handle_at is not None:
+                            self._handle_at(event, read.position.text())
+                        else:
+                            self.consumer.handle(event)
                 except Exception as error:
                     failure = error
                     break

@@ -6,9 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
+from opentelemetry.trace import Tracer
+
 from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.observability.tracing import event_span
 from adapters.postgres.database import DictPool
 from adapters.projections.follow import follow
 from adapters.projections.reader import Position, prefetch_keys, read_after
@@ -29,7 +33,7 @@ def policy_tracking_name(policy: Policy) -> str:
 class PolicyRunner:
     def __init__(self, policy: Policy, pool: DictPool, mapper: PersonalDataMapper,
                  bus: CommandBus, *, batch_size: int = 500,
-                 tenant_id: UUID | None = None) -> None:
+                 tenant_id: UUID | None = None, tracer: Tracer | None = None) -> None:
         """``tenant_id``: react to that tenant's events only, with a tracking position of its
         own (``policy:<name>:tenant:<id>``): one tenant's reactions replayed without reading
         through, or reacting to, everybody else's (tests use it; the runtime never does)."""
@@ -43,6 +47,7 @@ class PolicyRunner:
             f":tenant:{tenant_id}" if tenant_id is not None else "")
         self.batch_size = batch_size
         self.position: Position | None = None
+        self._tracer = tracer  # a span per event reacted to (ADR 0083)
 
     def ensure_tracking(self) -> None:
         with self._pool.connection() as conn:
@@ -62,13 +67,8 @@ class PolicyRunner:
             prefetch_keys(self._mapper, batch, conn)
             for read in batch.events:
                 event = self._mapper.to_domain_event(read.stored)
-                for reaction in self.policy.react(event):
-                    ctx = CommandContext(tenant_id=reaction.tenant_id, actor=reaction.actor)
-                    try:
-                        self._bus.execute(reaction.command, ctx)
-                    except DomainError as refused:  # e.g. already done: idempotent replay
-                        log.info("%s: %s refused: %s", self.policy.name,
-                                 type(reaction.command).__name__, refused.message)
+                with event_span(self._tracer, self.tracking_name, event):
+                    self._react(event)
             new_position = batch.events[-1].position if batch.events else start
             if len(batch.events) < self.batch_size and batch.horizon > 0:
                 new_position = max(new_position, Position(batch.horizon - 1, MAX_ID))
@@ -84,6 +84,15 @@ class PolicyRunner:
             # up. (Counting it made the runner read again at once; its own tracking write had
             # moved the horizon, so every policy kept every other one busy, idle or not.)
             return len(batch.events)
+
+    def _react(self, event: Any) -> None:
+        for reaction in self.policy.react(event):
+            ctx = CommandContext(tenant_id=reaction.tenant_id, actor=reaction.actor)
+            try:
+                self._bus.execute(reaction.command, ctx)
+            except DomainError as refused:  # e.g. already done: idempotent replay
+                log.info("%s: %s refused: %s", self.policy.name,
+                         type(reaction.command).__name__, refused.message)
 
     def catch_up(self) -> int:
         total = 0

@@ -24,6 +24,7 @@ console = Console()
 def build_container() -> Container:
     container = Container()
     configure_logging(container.settings().log_level)
+    container.tracing()  # before the first connection: those opened earlier are not traced
     return container
 
 

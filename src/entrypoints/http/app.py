@@ -22,12 +22,16 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.opentelemetry import OpenTelemetryConfig
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Scope
+from opentelemetry.trace import Span
 from pydantic import BaseModel
 
 from adapters.identity.gate import AccessGate
 from adapters.identity.redis_counters import RedisCounters
 from adapters.observability.service import PROJECTION_LAG, process_exiting, process_serving
+from adapters.observability.tracing import Tracing, without_query
 from adapters.postgres.circuit import DatabaseCircuit, reach
 from adapters.postgres.health import PROBE_TIMEOUT
 from entrypoints.container import Container
@@ -218,6 +222,31 @@ def _openapi(slices: Sequence[Slice]) -> OpenAPIConfig:
         security=[{"BearerToken": []}, {"ApiKey": []}], tags=_tags(slices))
 
 
+def _span_details(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The server span's first name: the method alone (the route is not known before the
+    router ran; ``request_context`` renames the span to ``METHOD /route/{template}``)."""
+    return str(scope.get("method") or scope["type"]), {}
+
+
+def _server_request(span: Span, scope: dict[str, Any]) -> None:
+    without_query(span)
+
+
+def traced(handler: ASGIApp, tracing: Tracing | None) -> ASGIApp:
+    """Litestar's OpenTelemetry middleware around everything the app answers (ADR 0083):
+    outside the request context, so that the access-log line, the request id and the
+    database circuit's 503s are inside the server span. (``OpenTelemetryPlugin`` would put it
+    inside the app's handler, where the access-log line is already outside it.) Probes and
+    scrapes (``/health``, ``/metrics``) are not traced; no query string is recorded."""
+    if tracing is None:
+        return handler
+    config = OpenTelemetryConfig(
+        tracer_provider=tracing.provider, exclude=["^/health", "^/metrics"],
+        exclude_spans=["receive", "send"], scope_span_details_extractor=_span_details,
+        server_request_hook_handler=_server_request)
+    return config.middleware(app=handler)
+
+
 def create_app(container: Container, *, runtime: Runtime | None = None,
                settle: bool = False, slices: Sequence[Slice] = SLICES) -> Litestar:
     settings = container.settings()
@@ -285,6 +314,8 @@ def create_app(container: Container, *, runtime: Runtime | None = None,
     resolve_constants_in_line(app)
     # Request id, security headers, access log and metrics around everything the app answers,
     # the router's own 404s and 405s included; inside it, the database's circuit.
-    app.asgi_handler = request_context(refuse_while_unreachable(edge.circuit, app.asgi_handler),
-                                       hsts_seconds=settings.hsts_seconds)
+    # Around it all, the server span when traced (ADR 0083).
+    app.asgi_handler = traced(request_context(
+        refuse_while_unreachable(edge.circuit, app.asgi_handler),
+        hsts_seconds=settings.hsts_seconds), container.tracing())
     return app

@@ -17,6 +17,7 @@ def create() -> Litestar:
     container = Container()
     settings = container.settings()
     configure_logging(settings.log_level)
+    container.tracing()  # before the first connection: those opened earlier are not traced
     # `serve` migrated (in development) or checked the schema before spawning this process:
     # it never needs the owner (ADR 0072).
     container.database.override(providers.Object(container.database().without_owner()))

@@ -1,4 +1,5 @@
-"""Outermost ASGI middleware: request id in and out, security headers, one access-log line."""
+"""Outermost ASGI middleware (inside the server span when traced): request id in and out,
+security headers, one access-log line, the span named for the route."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
 
 from adapters.observability.service import observe_request
 from domain.shared.ids import random_bytes
@@ -58,6 +60,16 @@ PAID = "/paid"
 log = structlog.get_logger("frontdesk.access")
 
 
+def name_span(scope: Scope) -> None:
+    """The server span (when traced) named for the route's template, ids left out:
+    ``POST /v1/leads/{lead_id}/qualify``. Before the answer's last message, which ends it."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        route = scope.get("path_template") or "unmatched"
+        span.update_name(f"{scope.get('method')} {route}")
+        span.set_attribute("http.route", route)
+
+
 def request_context(app: ASGIApp, *, hsts_seconds: int = 0) -> ASGIApp:
     """``hsts_seconds`` > 0 (TLS terminates in front, FRONTDESK_HSTS_SECONDS): every answer
     also carries ``Strict-Transport-Security: max-age=N; includeSubDomains``."""
@@ -81,6 +93,7 @@ def request_context(app: ASGIApp, *, hsts_seconds: int = 0) -> ASGIApp:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                name_span(scope)
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", request_id.encode()))
