@@ -8,14 +8,14 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response
-from litestar.exceptions import ValidationException
+from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.response import Template
 
 from application.bus import CommandBus, Executed
 from application.ports import CommandContext
 from domain.shared import DomainError, NotFound
 from entrypoints.http.deps import ReadSide, Req
-from entrypoints.http.security import ANALYSTS, WRITERS, Principal
+from entrypoints.http.security import ANALYSTS, SUPERVISORS, WRITERS, Principal
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,16 @@ class Me:
     works: bool
     """May work conversations and tasks (the writers' roles)."""
     supervises: bool
-    """May see the wall (admins, supervisors, analysts)."""
+    """May see the wall and the analytics (admins, supervisors, analysts)."""
+    operates: bool = False
+    """May see the operations pages: audit log, projections, what-if (admins, supervisors)."""
 
     @classmethod
     def of(cls, principal: Principal) -> Me:
         return cls(principal.user_id, sorted(principal.roles),
                    not principal.roles.isdisjoint(WRITERS),
-                   not principal.roles.isdisjoint(ANALYSTS))
+                   not principal.roles.isdisjoint(ANALYSTS),
+                   not principal.roles.isdisjoint(SUPERVISORS))
 
 
 def page(name: str, request: Req, status: int = 200, **values: Any) -> Template:
@@ -92,3 +95,13 @@ def bad_request_page(request: Request[Any, Any, Any], _: ValidationException) ->
 PAGE_ERRORS: dict[Any, Any] = {NotFound: not_found_page, DomainError: refused_page,
                                ValidationException: bad_request_page}
 """The console's controllers answer these with pages, not problem+json."""
+
+
+def forbidden_page(request: Request[Any, Any, Any], _: PermissionDeniedException
+                   ) -> Response[Any]:
+    return page("error.html", request, 403, title="Not for your role",
+                detail="Your role does not open this page. Ask an admin if you need it.")
+
+
+REPORT_ERRORS: dict[Any, Any] = {**PAGE_ERRORS, PermissionDeniedException: forbidden_page}
+"""The report pages' errors: a role refused is a page too."""
