@@ -223,8 +223,11 @@ def test_the_owner_filters_the_audit_exports_it_and_simulates_routing(
         assert rows and {r["action"] for r in rows} == {"CaseOpened"}
         assert len(rows) >= len(narrowed)
 
-        page.click("nav.tabs >> text=Projections")
-        page.wait_for_url(re.compile(r"/projections$"))
+        forged = page.goto(demo.service.url + "/console/operations?cursor=forged")
+        assert forged is not None and forged.status == 400  # a page, not a stack trace
+        assert "That address is not right" in page.inner_text("main")
+
+        page.goto(demo.service.url + "/console/operations/projections")
         assert page.locator("[data-testid=projection-ltv]").count() == 1
         assert page.inner_text("[data-testid=projections-failing]") == "0"
         screenshot(page, "console-operations-projections")

@@ -12,7 +12,7 @@ from litestar.exceptions import PermissionDeniedException, ValidationException
 from litestar.response import Template
 
 from application.bus import CommandBus, Executed
-from application.ports import CommandContext
+from application.ports import BadCursor, CommandContext
 from domain.shared import DomainError, NotFound
 from entrypoints.http.deps import ReadSide, Req
 from entrypoints.http.security import ANALYSTS, SUPERVISORS, WRITERS, Principal
@@ -87,7 +87,7 @@ def refused_page(request: Request[Any, Any, Any], error: DomainError) -> Respons
                 detail=error.message)
 
 
-def bad_request_page(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
+def bad_request_page(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
     return page("error.html", request, 400, title="That address is not right",
                 detail="A part of the address is not what this page expects.")
 
@@ -103,5 +103,6 @@ def forbidden_page(request: Request[Any, Any, Any], _: PermissionDeniedException
                 detail="Your role does not open this page. Ask an admin if you need it.")
 
 
-REPORT_ERRORS: dict[Any, Any] = {**PAGE_ERRORS, PermissionDeniedException: forbidden_page}
+REPORT_ERRORS: dict[Any, Any] = {**PAGE_ERRORS, PermissionDeniedException: forbidden_page,
+                                 BadCursor: bad_request_page}
 """The report pages' errors: a role refused is a page too."""
