@@ -10,12 +10,11 @@ import typer
 from rich.table import Table
 
 from application.contact_center.metrics import SlaCounts
-from application.contact_center.simulation import recorded, simulate, staffing
+from application.contact_center.what_if import STRATEGIES, NotAWhatIf, what_if_routing
 from entrypoints.cli.boot import build_container, console, prepare_database
 
 simulate_app = typer.Typer(help="What-if simulations over recorded history.",
                            no_args_is_help=True)
-STRATEGIES = ("recorded", "longest_idle", "round_robin", "priority")
 FORMATS = ["%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%MZ", "%Y-%m-%d"]
 
 
@@ -50,37 +49,24 @@ def routing(tenant: str = typer.Option(..., help="Tenant slug"),
     if record is None:
         console.print(f"[red]no tenant {tenant}[/red]")
         raise typer.Exit(1)
-    history = container.contact_center.performance_queries()
-    arrivals = history.arrivals(record.id, start, end)
-    if not arrivals:
-        console.print("no task arrived in that period: nothing to replay")
+    try:
+        report = what_if_routing(container.contact_center.performance_queries(), record.id,
+                                 start, end, strategy, agents, longest=None)
+    except NotAWhatIf as wrong:
+        console.print(f"[red]{wrong}[/red]")
+        raise typer.Exit(2) from None
+    if report.nothing:
+        console.print(report.nothing)
         return
-    queues = history.queue_names(record.id)
-    team = [member for member in history.staff(record.id, start, end) if member.on_duty]
-    if not team:
-        console.print("no agent was on duty in that period: nothing to replay")
-        return
-    on_duty = len(team)
-    size = agents if agents is not None else on_duty
-    own = {queue_id: queue_strategy for queue_id, (_, queue_strategy) in queues.items()}
-    chosen = own if strategy == "recorded" else dict.fromkeys(queues, strategy)
-
-    happened = recorded(arrivals, end)
-    model = simulate(arrivals, team, own, end)
-    what_if = simulate(arrivals, staffing(team, size), chosen, end)
-
-    console.print(f"{len(arrivals)} tasks arrived {start.isoformat()} - {end.isoformat()}; "
-                  f"{on_duty} agents were logged in.")
+    console.print(f"{report.arrivals} tasks arrived {start.isoformat()} - {end.isoformat()}; "
+                  f"{report.on_duty} agents were logged in.")
     table = Table("queue", "tasks", "what happened\nSLA / avg wait",
-                  f"replay: recorded\nstrategies, {on_duty} agents",
-                  f"what if: {strategy},\n{size} agents")
-    keys = [*sorted((k for k in happened.by_queue if k is not None),
-                    key=lambda k: queues.get(k, ("?", ""))[0]), None]
-    for key in keys:
-        name = "all queues" if key is None else queues.get(key, (str(key), ""))[0]
-        cells = [" / ".join(_figures(outcome.by_queue[key]))
-                 for outcome in (happened, model, what_if)]
-        table.add_row(name, str(happened.tasks[key]), *cells)
+                  f"replay: recorded\nstrategies, {report.on_duty} agents",
+                  f"what if: {strategy},\n{report.agents} agents")
+    for row in report.rows:
+        cells = [" / ".join(_figures(counts))
+                 for counts in (row.happened, row.replay, row.what_if)]
+        table.add_row(row.queue, str(row.tasks), *cells)
     console.print(table)
     console.print("SLA attainment = answered within target / (answered + abandoned after "
                   "the target + still waiting past it); avg wait = average speed of answer "

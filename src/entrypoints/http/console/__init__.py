@@ -1,6 +1,7 @@
 """The console: server-rendered pages (Jinja2 + htmx) for the people the product is for: the
-agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069), and the
-owner's settings (ADR 0089)."""
+agent's workspace and the supervisor's wall, live over server-sent events (ADR 0069); the
+owners' pipeline, cases and privacy pages (ADR 0087), analytics and operations with charts
+(ADR 0088) and settings (ADR 0089)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from litestar.exceptions import PermissionDeniedException
 
 from entrypoints.container import Container
 from entrypoints.http.console import assets
+from entrypoints.http.console.analytics import AnalyticsController, AnalyticsReads
 from entrypoints.http.console.auth import ConsoleAuthController, ConsoleHomeController, CookiePolicy
 from entrypoints.http.console.cases import CasesController, PaymentLinks
 from entrypoints.http.console.drafts import DraftsController
 from entrypoints.http.console.live import LiveController, LiveViews
+from entrypoints.http.console.operations import OperationsController, OperationsReads
 from entrypoints.http.console.pages import refused_role
 from entrypoints.http.console.pipeline import PipelineController
 from entrypoints.http.console.privacy import PrivacyController
@@ -50,6 +53,12 @@ def _provide(root: Container) -> dict[str, object]:
                           heartbeat=settings.streams_heartbeat),
         "payment_links": PaymentLinks(enabled=bool(settings.stripe_api_key)),
         **_settings(root),
+        "analytics_pages": AnalyticsReads(
+            root.analytics.ltv_queries(), center.performance_queries(), center.queries(),
+            conversations.queries(), root.clock()),
+        "operations_pages": OperationsReads(
+            root.identity.audit_queries(), root.projection_manager(),
+            center.performance_queries(), root.clock()),
     }
 
 
@@ -67,7 +76,8 @@ SLICE = Slice("console", [ConsoleAuthController, ConsoleHomeController, Workspac
                           WallController, LiveController, DraftsController,
                           PipelineController, CasesController, PrivacyController,
                           SettingsController, SettingsAccessController,
-                          SettingsAssistantController, SettingsKnowledgeController],
+                          SettingsAssistantController, SettingsKnowledgeController,
+                          AnalyticsController, OperationsController],
               provide=_provide, problems={PermissionDeniedException: refused_role},
               templates=Path(__file__).parent / "templates",
               files=lambda root: assets.routers(root.settings().assets_dir))

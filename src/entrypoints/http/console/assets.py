@@ -1,5 +1,5 @@
-"""The console's files: its own stylesheet and script from the package, and the third-party
-ones (htmx and its SSE extension) from the npm registry's packages that `make install`
+"""The console's files: its own stylesheet and scripts from the package, and the third-party
+ones (htmx, its SSE extension, Chart.js) from the npm registry's packages that `make install`
 installs from package-lock.json. Never a CDN (ADR 0069)."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from litestar.types import PathType
 from entrypoints.http.security import CONSOLE
 
 OWN = Path(__file__).parent / "static"
-VENDOR = {"htmx.min.js": "htmx.org/dist", "sse.min.js": "htmx-ext-sse/dist"}
+VENDOR = {"htmx.min.js": "htmx.org/dist", "sse.min.js": "htmx-ext-sse/dist",
+          "chart.umd.min.js": "chart.js/dist"}
 """The third-party files the pages load, and the package folder each comes from."""
 
 

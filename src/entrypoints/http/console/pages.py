@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, PermissionDeniedException, Valida
 from litestar.response import Template
 
 from application.bus import CommandBus, Executed
-from application.ports import CommandContext
+from application.ports import BadCursor, CommandContext
 from domain.shared import DomainError, NotFound
 from entrypoints.http.deps import ReadSide, Req
 from entrypoints.http.problems import EXCEPTION_HANDLERS
@@ -28,9 +28,10 @@ class Me:
     works: bool
     """May work conversations and tasks (the writers' roles)."""
     supervises: bool
-    """May see the wall (admins, supervisors, analysts)."""
+    """May see the wall and the analytics (admins, supervisors, analysts)."""
     manages: bool
-    """May import leads and answer privacy requests (admins, supervisors)."""
+    """May import leads, answer privacy requests and see the operations pages: audit log,
+    projections, what-if (admins, supervisors)."""
 
     @classmethod
     def of(cls, principal: Principal) -> Me:
@@ -90,7 +91,7 @@ def refused_page(request: Request[Any, Any, Any], error: DomainError) -> Respons
                 detail=error.message)
 
 
-def bad_request_page(request: Request[Any, Any, Any], _: ValidationException) -> Response[Any]:
+def bad_request_page(request: Request[Any, Any, Any], _: Exception) -> Response[Any]:
     return page("error.html", request, 400, title="That address is not right",
                 detail="A part of the address is not what this page expects.")
 
@@ -108,3 +109,8 @@ def refused_role(request: Request[Any, Any, Any],
 PAGE_ERRORS: dict[Any, Any] = {NotFound: not_found_page, DomainError: refused_page,
                                ValidationException: bad_request_page}
 """The console's controllers answer these with pages, not problem+json."""
+
+
+REPORT_ERRORS: dict[Any, Any] = {**PAGE_ERRORS, BadCursor: bad_request_page}
+"""The report pages' errors: a forged cursor is a 400 page too (a role refused is the
+console's 403 page, ``refused_role``)."""

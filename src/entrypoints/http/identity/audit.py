@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,7 +10,7 @@ from litestar.exceptions import ClientException
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from application.audit import AuditEntry, AuditFilters, AuditQueries
+from application.audit import AuditEntry, AuditFilters, AuditQueries, csv_chunks
 from entrypoints.http.commands import wait_for_own_writes
 from entrypoints.http.deps import Cursor, Limit, Provided, Reads, Req, instant, instant_query
 from entrypoints.http.identity.schemas import AuditEntryOut, AuditPage
@@ -22,14 +19,6 @@ from entrypoints.http.security import SUPERVISORS, roles
 Text = Annotated[str | None, QueryParameter(max_length=200)]
 Moment = Annotated[str | None, instant_query(
     "Entries at or after (`since`) or before (`until`) this moment")]
-COLUMNS = ("occurred_at", "actor", "action", "resource_type", "resource_id", "version",
-           "source", "ip", "user_agent", "id")
-
-
-def _cell(value: Any) -> str:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def entry_out(entry: AuditEntry) -> AuditEntryOut:
@@ -83,24 +72,5 @@ class AuditController(Controller):
                          until: Moment = None) -> Stream:
         filters = _filters(actor, action, resource_type, resource_id, since, until)
         tenant_id: UUID = request.user.tenant_id
-
-        def rows() -> Iterator[str]:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(COLUMNS)
-            cursor = None
-            while True:
-                found = audit.page(tenant_id, filters, limit=500, cursor=cursor)
-                for e in found.items:
-                    writer.writerow([_cell(v) for v in (
-                        e.occurred_at.isoformat(), e.actor, e.action, e.resource_type,
-                        e.resource_id, e.version, e.source, e.ip, e.user_agent, e.id)])
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-                if found.next_cursor is None:
-                    return
-                cursor = found.next_cursor
-
-        return Stream(rows(), media_type="text/csv", headers={
+        return Stream(csv_chunks(audit, tenant_id, filters), media_type="text/csv", headers={
             "Content-Disposition": 'attachment; filename="audit.csv"'})
