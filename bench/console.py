@@ -63,7 +63,7 @@ def _background(base: str, token: str, rate: float, stop: threading.Event,
 def _summary(values: list[float]) -> dict[str, float]:
     from bench.common import percentile
 
-    return {"p50_ms": percentile(values, 0.5), "p95_ms": percentile(values, 0.95),
+    return {"p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95),
             "max_ms": max(values) if values else float("nan"), "n": len(values)}
 
 
