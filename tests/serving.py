@@ -10,12 +10,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
 from adapters.postgres.database import DatabaseRoles
 from entrypoints.settings import DEV_DB_PASSWORD
-from tests.conftest import ROOT
+from tests.conftest import PASSWORD, ROOT
 
 OWNER_AND_ROLE_SETTINGS = ("DATABASE_URL", "FRONTDESK_API_DATABASE_URL",
                            "FRONTDESK_WORKER_DATABASE_URL", "FRONTDESK_APP_DB_PASSWORD",
@@ -27,6 +28,21 @@ class Served:
     url: str
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+
+    def call(self, token: str, method: str, path: str, headers: dict[str, str] | None = None,
+             **kwargs: Any) -> Any:
+        """A successful call of the served API as ``token``: its JSON (None when empty)."""
+        response = httpx.request(method, self.url + path, timeout=30, headers={
+            "Authorization": f"Bearer {token}", **(headers or {})}, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def login(self, slug: str, email: str, password: str = PASSWORD) -> str:
+        """An access token of the user ``email`` of tenant ``slug``."""
+        answer = httpx.post(f"{self.url}/v1/auth/login", timeout=30,
+                            json={"tenant": slug, "email": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["access_token"])
 
 
 _MIGRATED: set[str] = set()

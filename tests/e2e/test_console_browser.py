@@ -39,10 +39,7 @@ class Shift:
     agent_id: str
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, self.service.url + path, timeout=30,
-                                 headers={"Authorization": f"Bearer {self.admin}"}, **kwargs)
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else None
+        return self.service.call(self.admin, method, path, **kwargs)
 
     def sms(self, sender: str, body: str) -> None:
         path = f"/v1/webhooks/twilio/{self.slug}/messages"

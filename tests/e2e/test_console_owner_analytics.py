@@ -42,10 +42,7 @@ class Demo:
     owner_url: str
 
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, self.service.url + path, timeout=30,
-                                 headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else None
+        return self.service.call(self.token, method, path, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -43,10 +43,7 @@ class Clinic:
 
     def api(self, method: str, path: str, headers: dict[str, str] | None = None,
             **kwargs: Any) -> Any:
-        response = httpx.request(method, self.service.url + path, timeout=30, headers={
-            "Authorization": f"Bearer {self.owner}", **(headers or {})}, **kwargs)
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else None
+        return self.service.call(self.owner, method, path, headers, **kwargs)
 
     def lead(self, name: str, email: str, source: str = "web_form") -> dict[str, Any]:
         return self.api("POST", "/v1/leads", json={"name": name, "email": email,
@@ -64,13 +61,6 @@ class Clinic:
                 return count
 
 
-def login(url: str, slug: str, email: str) -> str:
-    answer = httpx.post(f"{url}/v1/auth/login", timeout=30,
-                        json={"tenant": slug, "email": email, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
 @pytest.fixture(scope="module")
 def clinic(owner_url: str) -> Iterator[Clinic]:
     """A tenant with leads in every column, a converted lead whose case is quoted, accepted,
@@ -86,12 +76,12 @@ def clinic(owner_url: str) -> Iterator[Clinic]:
                              json={"name": "Bright Smile Clinic", "slug": slug,
                                    "admin_email": owner_email, "admin_password": PASSWORD})
         assert created.status_code == 201, created.text
-        owner = login(service.url, slug, owner_email)
+        owner = service.login(slug, owner_email)
         clinic = Clinic(service, slug, owner_email, owner, "", stripe=stripe)
         clinic.api("POST", "/v1/users", json={"email": f"ana@{slug}.example",
                                               "password": PASSWORD, "roles": ["agent"],
                                               "display_name": "Ana"})
-        clinic.agent = login(service.url, slug, f"ana@{slug}.example")
+        clinic.agent = service.login(slug, f"ana@{slug}.example")
 
         for name in ("Nora New", "Ned Newman"):
             clinic.lead(name, f"{name.split()[0].lower()}@example.com")
@@ -345,7 +335,7 @@ def test_the_columns_and_the_cases_are_paged_and_every_item_is_on_one_page(
                       headers={"Authorization": "Bearer dev-admin-token"},
                       json={"name": "Busy Clinic", "slug": slug, "admin_email": owner_email,
                             "admin_password": PASSWORD}).status_code == 201
-    busy = Clinic(clinic.service, slug, owner_email, login(url, slug, owner_email), "")
+    busy = Clinic(clinic.service, slug, owner_email, clinic.service.login(slug, owner_email), "")
     names = [f"Person {n:02d}" for n in range(30)]
     rows = "".join(f"{name},p{n}@example.com\n" for n, name in enumerate(names))
     imported = busy.api("POST", "/v1/leads/import", content=f"name,email\n{rows}".encode(),

@@ -48,13 +48,6 @@ class Office:
             yield web, found.group(1)
 
 
-def login(url: str, slug: str, email: str) -> str:
-    answer = httpx.post(f"{url}/v1/auth/login", timeout=30,
-                        json={"tenant": slug, "email": email, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
 @pytest.fixture(scope="module")
 def office(owner_url: str) -> Iterator[Office]:
     with served(owner_url, FRONTDESK_RATE_LIMIT_PER_IP="0",
@@ -66,14 +59,14 @@ def office(owner_url: str) -> Iterator[Office]:
                              json={"name": "Bright Smile Clinic", "slug": slug,
                                    "admin_email": owner, "admin_password": PASSWORD})
         assert created.status_code == 201, created.text
-        admin = login(service.url, slug, owner)
+        admin = service.login(slug, owner)
         sam = f"sam@{slug}.example"
         made = httpx.post(f"{service.url}/v1/users", timeout=30,
                           headers={"Authorization": f"Bearer {admin}"},
                           json={"email": sam, "password": PASSWORD, "roles": ["supervisor"],
                                 "display_name": "Sam"})
         assert made.status_code == 201, made.text
-        yield Office(service, slug, owner, admin, login(service.url, slug, sam))
+        yield Office(service, slug, owner, admin, service.login(slug, sam))
 
 
 def search(office: Office, words: str) -> list[dict[str, Any]]:

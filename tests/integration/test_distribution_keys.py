@@ -13,6 +13,7 @@ NOT_DISTRIBUTABLE = {
     ("events", "events_notification_id_idx"): ["notification_id"],
     ("data_keys", "data_keys_subject_idx"): ["subject_id"],
     ("api_keys", "api_keys_prefix_key"): ["prefix"],
+    ("widget_keys", "widget_keys_key_key"): ["key"],
 }
 GLOBAL_TABLES = {"tenants", "projection_tracking", "rate_counters", "alembic_version"}
 

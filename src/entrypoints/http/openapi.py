@@ -96,7 +96,9 @@ def document_roles(app: Litestar) -> None:
             if allowed is None or operation is None:
                 continue
             described = _SPACES.sub(" ", (operation.description or "").strip())
-            operation.description = f"{described} Roles: {', '.join(sorted(allowed))}.".lstrip()
+            roles = f"Roles: {', '.join(sorted(allowed))}."
+            if not described.endswith(roles):  # a path shared by two controllers comes twice
+                operation.description = f"{described} {roles}".lstrip()
 
 
 # -- the exact contract (ADR 0077) --------------------------------------------------------------

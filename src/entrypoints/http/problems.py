@@ -45,14 +45,19 @@ OWN_TYPES = ("bad-cursor", "bad-range", "unstorable-value", "malformed-file", "u
 the domain's error codes; the document lists them all (ADR 0077)."""
 
 
+_OUR_PACKAGES = frozenset({"domain", "application", "adapters", "entrypoints"})
+
+
 def problem_types() -> list[str]:
     """Every problem ``type`` this API answers: the status defaults, this module's and the
-    slices' own kinds, and the code of every domain error (each a class attribute)."""
+    slices' own kinds, and the code of every domain error (each a class attribute) that the
+    service's own packages define (not one a test or a plug-in declared in this process)."""
     codes: set[str] = set(_TYPES.values()) | set(OWN_TYPES)
     pending: list[type[DomainError]] = [DomainError]
     while pending:
         error = pending.pop()
-        codes.add(error.code)
+        if error.__module__.partition(".")[0] in _OUR_PACKAGES:
+            codes.add(error.code)
         pending.extend(error.__subclasses__())
     codes.discard("domain-error")
     return sorted(PROBLEM_BASE + code for code in codes)
