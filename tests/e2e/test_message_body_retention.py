@@ -6,10 +6,14 @@ counts the bodies per tenant."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
+
+import pytest
+from typer.testing import CliRunner
 
 from adapters.clock import ManualClock
 from adapters.privacy.tenant_retention import (
@@ -160,3 +164,38 @@ def test_old_message_bodies_go_everywhere_and_the_rest_stays(
     assert tenant.get(f"/v1/retention/reports/{dry.id}").json()[
         "conversations"][0]["outcome"] == "would_delete"
     assert other_tenant.get(f"/v1/retention/reports/{report.id}").status_code == 404
+
+
+def test_the_cli_applies_the_bodies_policy_through_the_container(
+        container: Any, owner_url: str, monkeypatch: pytest.MonkeyPatch,
+        tenant: TenantSession) -> None:
+    from entrypoints.cli.main import app
+
+    monkeypatch.setenv("DATABASE_URL", owner_url)
+    monkeypatch.setenv("FRONTDESK_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("COLUMNS", "200")
+    mark = uuid.uuid4().hex[:8]
+    mine = chat(tenant, f"cli{mark}")
+    # A message recorded two months ago (a clock moved back): the only body old enough.
+    past = retention(container, ManualClock(datetime.now(UTC) - timedelta(days=62)))
+    ctx = CommandContext(UUID(tenant.id), "test:customer")
+    past.bus.execute(PostMessage(UUID(mine["conversation"]), None, "customer",
+                                 f"past{mark} old question"), ctx)
+    assert put_policy(tenant, {"delete_message_bodies_months": 1}).status_code == 200
+
+    runner = CliRunner()
+    dry = runner.invoke(app, ["retention", "run", "--tenant", tenant.slug, "--dry-run"],
+                        catch_exceptions=False)
+    assert dry.exit_code == 0, dry.output
+    assert "would delete 1 message bodies" in dry.stdout
+    run = runner.invoke(app, ["retention", "run", "--tenant", tenant.id, "--json"],
+                        catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    [report] = [json.loads(line) for line in run.stdout.splitlines()]
+    assert (report["delete_message_bodies_months"], report["message_bodies_deleted"]) == (1, 1)
+    assert report["conversations"] == [{"conversation_id": mine["conversation"], "bodies": 1,
+                                        "outcome": "deleted"}]
+    later = retention(container, ManualClock(datetime.now(UTC))).bus.execute(
+        PostMessage(UUID(mine["conversation"]), None, "customer", "today"), ctx)
+    assert [m["body"] for m in thread(tenant, mine["conversation"], later.position)] == [
+        f"cli{mark} asks about crowns", f"cli{mark} answer: crowns cost 900", ERASED, "today"]
