@@ -242,9 +242,10 @@ class Runtime:
     def _tenant_retention(self) -> None:
         """Every tenant's retention policy (ADR 0086), each run reported per tenant."""
         for report in self._c.privacy.tenant_retention().run(store_empty=False):
-            if report.contacts:
-                log.info("retention policy of tenant %s: %d contacts erased, %d failed",
-                         report.tenant_id, report.contacts_erased, report.failures)
+            if report.found_anything:
+                log.info("retention policy of tenant %s: %d contacts erased, %d message "
+                         "bodies deleted, %d failed", report.tenant_id, report.contacts_erased,
+                         report.message_bodies_deleted, report.failures)
 
     def _stale_leads(self) -> None:
         scheduled = self._c.leads.stale_lead_policy().run_once()

@@ -96,13 +96,13 @@ def test_admins_set_the_policy_bad_values_change_nothing_and_no_one_else_can(
                 {"erase_inactive_contacts_months": "24"},
                 {"erase_inactive_contacts_months": 2.5},
                 {"keep_for_ever": True},
-                {"delete_message_bodies_months": 6}):
+                {"delete_message_bodies_months": 0},
+                {"delete_message_bodies_months": 121},
+                {"delete_message_bodies_months": "6"}):
         refused = put_policy(tenant, bad)
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.headers["content-type"].startswith(PROBLEM)
         assert tenant.get("/v1/retention/policy").json() == policy, bad
-    bodies = put_policy(tenant, {"delete_message_bodies_months": 6}).json()
-    assert bodies["type"].endswith("/validation")  # the document says: null only
 
     # Roles: only admins read or set it. Tenants: each sees and sets its own only.
     supervisor = bearer(token_of(tenant, add_user(tenant, ["supervisor"])))

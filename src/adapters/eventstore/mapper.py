@@ -6,6 +6,11 @@ aggregate's data subject, and stored as ``_pii = {"s": subject, "c": nonce+ciphe
 associated data binds the ciphertext to its event. On the way back they are decrypted, or, if the
 subject's key was destroyed (erasure), every personal field reads ``[erased]`` (``["[erased]"]``
 for list fields): replay and projections keep working, nothing raises.
+
+An event class may name a second subject in ``sealed_per`` (a message's id, ADR 0086): its
+personal fields are then sealed under HKDF(subject key || that subject's key), stored as
+``_pii = {"s": subject, "m": second subject, "c": ...}``. The second key is an ordinary data key
+(created with the event); destroying either key makes the fields read ``[erased]``.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 from binascii import a2b_base64
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic
@@ -44,6 +51,20 @@ class TenantStoredEvent(StoredEvent):
     occurred_at: datetime = dataclasses.field(kw_only=True)
 
 
+def combined_key(subject_key: bytes, second_key: bytes) -> bytes:
+    """The key sealing fields of two subjects: neither key alone opens them."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"frontdesk:sealed-per").derive(subject_key + second_key)
+
+
+def second_subject_of(state: Mapping[str, Any]) -> UUID | None:
+    """The second subject named in a stored event's (decoded) state, if any."""
+    sealed = state.get("_pii")
+    if isinstance(sealed, dict) and sealed.get("m"):
+        return UUID(sealed["m"])
+    return None
+
+
 @cache
 def _list_fields(cls: type) -> frozenset[str]:
     hints: dict[str, Any] = {}
@@ -58,9 +79,12 @@ class PersonalDataMapper(Mapper[UUID]):
         self.keys = keys
 
     def to_stored_event_for(self, domain_event: DomainEventProtocol[UUID], tenant_id: UUID,
-                            subject_id: UUID | None, pending_keys: dict[UUID, bytes]
+                            subject_id: UUID | None, pending_keys: dict[UUID, bytes],
+                            new_keys: list[NewDataKey] | None = None
                             ) -> tuple[TenantStoredEvent, NewDataKey | None]:
-        """Map an event for storage; ``pending_keys`` shares keys created within one commit."""
+        """Map an event for storage; ``pending_keys`` shares keys created within one commit.
+        The keys of second subjects (``sealed_per``) created for it are added to
+        ``new_keys``, to be stored with the events."""
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
@@ -78,11 +102,24 @@ class PersonalDataMapper(Mapper[UUID]):
                     key, new_key = self.keys.key_for_write(tenant_id, subject_id,
                                                            new_subject=new_subject)
                     pending_keys[subject_id] = key
+                sealed_per = getattr(type(domain_event), "sealed_per", None)
+                second = state.get(sealed_per) if sealed_per else None
+                associated = originator_id.bytes + subject_id.bytes
+                envelope = {"s": subject_id.hex}
+                if isinstance(second, UUID):
+                    second_key = pending_keys.get(second)
+                    if second_key is None:
+                        second_key, created = self.keys.key_for_write(tenant_id, second,
+                                                                      new_subject=True)
+                        pending_keys[second] = second_key
+                        if created is not None and new_keys is not None:
+                            new_keys.append(created)
+                    key = combined_key(key, second_key)
+                    associated += second.bytes
+                    envelope["m"] = second.hex
                 nonce = random_bytes.take(12)
-                sealed = AESGCM(key).encrypt(nonce, self.transcoder.encode(secret),
-                                             originator_id.bytes + subject_id.bytes)
-                state["_pii"] = {"s": subject_id.hex,
-                                 "c": base64.b64encode(nonce + sealed).decode()}
+                sealed = AESGCM(key).encrypt(nonce, self.transcoder.encode(secret), associated)
+                state["_pii"] = {**envelope, "c": base64.b64encode(nonce + sealed).decode()}
             else:
                 state.update(secret)
         stored = TenantStoredEvent(
@@ -121,12 +158,13 @@ class PersonalDataMapper(Mapper[UUID]):
             for name in getattr(cls, "personal", frozenset()):
                 state[name] = [WITHHELD] if name in _list_fields(cls) else WITHHELD
             return state
-        subject = sealed["s"]
-        found = None if ciphers is None else ciphers.get(subject)
+        subject, second = sealed["s"], sealed.get("m")
+        batch_key = subject if second is None else f"{subject}:{second}"
+        found = None if ciphers is None else ciphers.get(batch_key)
         if found is None:
-            found = self._cipher(tenant_id, subject, keys)
+            found = self._cipher(tenant_id, subject, keys, second)
             if ciphers is not None:
-                ciphers[subject] = found
+                ciphers[batch_key] = found
         subject_bytes, cipher = found
         if cipher is None:
             cls = _resolve(topic)
@@ -139,15 +177,37 @@ class PersonalDataMapper(Mapper[UUID]):
         return state
 
     def _cipher(self, tenant_id: UUID | None, subject: str,
-                keys: Mapping[UUID, bytes | None] | None) -> tuple[bytes, AESGCM | None]:
-        """The subject (as associated-data bytes) and a cipher under its key (None if the
+                keys: Mapping[UUID, bytes | None] | None,
+                second: str | None = None) -> tuple[bytes, AESGCM | None]:
+        """The subject(s) (as associated-data bytes) and a cipher under the key (None if a
         key was destroyed)."""
         subject_id = UUID(subject)
+        key = self._key(tenant_id, subject_id, keys)
+        if second is None:
+            return subject_id.bytes, None if key is None else AESGCM(key)
+        second_id = UUID(second)
+        second_key = self._key(tenant_id, second_id, keys)
+        if key is None or second_key is None:
+            return subject_id.bytes + second_id.bytes, None
+        return (subject_id.bytes + second_id.bytes,
+                AESGCM(combined_key(key, second_key)))
+
+    def _key(self, tenant_id: UUID | None, subject_id: UUID,
+             keys: Mapping[UUID, bytes | None] | None) -> bytes | None:
         if keys is not None and subject_id in keys:
-            key = keys[subject_id]
-        else:
-            key = self.keys.key_for_read(tenant_id, subject_id)
-        return subject_id.bytes, None if key is None else AESGCM(key)
+            return keys[subject_id]
+        return self.keys.key_for_read(tenant_id, subject_id)
+
+    def second_subjects(self, events: Iterable[tuple[str, bytes]]) -> set[UUID]:
+        """The second subjects (``sealed_per``) of stored events given as (topic, state), so
+        a batch can load their keys with the others, on the connection it holds."""
+        found: set[UUID] = set()
+        for topic, data in events:
+            if getattr(_resolve(topic), "sealed_per", None):
+                second = second_subject_of(self.transcoder.decode(data))
+                if second is not None:
+                    found.add(second)
+        return found
 
     def subject_of(self, stored_event: StoredEvent) -> UUID | None:
         """The data subject named in a stored event, without decrypting it."""

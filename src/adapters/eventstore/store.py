@@ -60,7 +60,7 @@ class TenantEventStore:
                 unit.subjects.add(subject)
             for event in aggregate.collect_events():
                 stored, new_key = self.mapper.to_stored_event_for(event, tenant_id, subject,
-                                                                  pending_keys)
+                                                                  pending_keys, unit.new_keys)
                 unit.events.append(stored)
                 if new_key is not None:
                     unit.new_keys.append(new_key)

@@ -1,11 +1,12 @@
-"""After an erasure, rewrite the tables that held the person's data.
+"""After an erasure (or a deletion of message bodies), rewrite the tables that held the data.
 
 Projections delete the person's rows when they reach ContactErased, and the data key is
 already destroyed. But PostgreSQL keeps a deleted row's bytes in the table and index pages
 until they happen to be reused. So once every projection has passed an erasure, the compactor
 rewrites (``VACUUM FULL``) the read-model tables and the write-side tables that held keys,
 claims and stored answers. No copy of the person's data is then left in their files.
-(WAL, backups and logs are outside this; see ADR 0040.)
+(WAL, backups and logs are outside this; see ADR 0040.) Deleted message bodies (retention,
+ADR 0086) are blanked by the projections in place: the same rewrite follows them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from adapters.privacy.rebuild_leftovers import scrub_interrupted_rebuilds
 from adapters.projections.reader import Position, read_after
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
 from domain.contacts import Contact
+from domain.conversations import Conversation
 
 log = logging.getLogger("frontdesk.privacy")
 TRACKING = "privacy:compaction"
@@ -51,7 +53,8 @@ class ErasureCompactor:
         self._lock_timeout, self._work_mem = lock_timeout, work_mem
         self._projections = list(projections)
         self._tables = tuple(read_model_tables) + WRITE_SIDE
-        self._topics = [get_topic(Contact.ContactErased)]
+        self._topics = [get_topic(Contact.ContactErased),
+                        get_topic(Conversation.MessageBodiesDeleted)]
 
     def run_once(self) -> Compaction:
         scrubbed = tuple(s.projection for s in

@@ -4,12 +4,14 @@ A rebuild fills copies of a projection's tables in schema ``frontdesk_rebuild`` 
 fields decrypted, committing batch by batch so that it can resume. If it is killed and never
 resumed, its copies keep the plaintext of every person it had reached, and a later erasure
 cannot purge them: the projection purges a person when *it* reaches ContactErased, and this
-copy no longer moves. So, at every compactor run: for each rebuild that is not running (its
-session lock, ``manager.rebuild_lock``, is free) and has a ContactErased after its position,
-the copies are emptied (``TRUNCATE``: new files, no bytes of the old rows kept; a ``DELETE``
-then ``VACUUM FULL`` for tables made before the worker could truncate them) and its tracking
-row deleted, so the next ``frontdesk projections rebuild`` starts it over. A rebuild that is
-running needs nothing: it reaches the erasure and purges the person itself before it swaps.
+copy no longer moves (nor does it reach a MessageBodiesDeleted, ADR 0086). So, at every
+compactor run: for each rebuild that is not running (its session lock,
+``manager.rebuild_lock``, is free) and has a ContactErased or a MessageBodiesDeleted after its
+position, the copies are emptied (``TRUNCATE``: new files, no bytes of the old rows kept; a
+``DELETE`` then ``VACUUM FULL`` for tables made before the worker could truncate them) and its
+tracking row deleted, so the next ``frontdesk projections rebuild`` starts it over. A rebuild
+that is running needs nothing: it reaches the erasure and purges the person itself before it
+swaps.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from psycopg import sql
 from adapters.postgres.database import DictPool, fetch_value
 from adapters.projections.manager import REBUILD_SCHEMA, REBUILD_SUFFIX, rebuild_lock
 from domain.contacts import Contact
+from domain.conversations import Conversation
 
 log = logging.getLogger("frontdesk.privacy")
 
@@ -39,7 +42,7 @@ class Scrubbed:
 def scrub_interrupted_rebuilds(pool: DictPool, tables: Mapping[str, Sequence[str]]
                                ) -> list[Scrubbed]:
     """``tables``: each projection's tables. Runs as the worker role."""
-    erased = get_topic(Contact.ContactErased)
+    erased = [get_topic(Contact.ContactErased), get_topic(Conversation.MessageBodiesDeleted)]
     scrubbed = []
     with pool.connection() as conn:
         rows = conn.execute("SELECT name, last_tx::text AS tx, last_id FROM projection_tracking "
@@ -55,7 +58,7 @@ def scrub_interrupted_rebuilds(pool: DictPool, tables: Mapping[str, Sequence[str
 
 
 def _scrub(pool: DictPool, name: str, build_name: str, tables: Sequence[str],
-           erased: str) -> Scrubbed | None:
+           erased: list[str]) -> Scrubbed | None:
     rewrite: list[str] = []
     with pool.connection() as conn, conn.transaction():
         if not fetch_value(conn, "SELECT pg_try_advisory_xact_lock(hashtext(%s))",
@@ -65,7 +68,7 @@ def _scrub(pool: DictPool, name: str, build_name: str, tables: Sequence[str],
                                 "WHERE name = %s FOR UPDATE", (build_name,)).fetchone()
         if tracking is None:
             return None
-        if not fetch_value(conn, "SELECT EXISTS (SELECT 1 FROM events WHERE topic = %s AND "
+        if not fetch_value(conn, "SELECT EXISTS (SELECT 1 FROM events WHERE topic = ANY(%s) AND "
                                  "(tx_id, notification_id) > (%s::xid8, %s))",
                            (erased, tracking["tx"], tracking["last_id"])):
             return None  # nobody it holds was erased after it stopped

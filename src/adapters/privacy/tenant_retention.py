@@ -1,6 +1,7 @@
 """Per-tenant retention in PostgreSQL (ADR 0086): the policy in ``tenants.settings ->
 'retention'`` (read and written as the tenant, under RLS; every tenant's read by the worker),
-the contacts without recent activity (read models, as the worker), and the reports
+the contacts without recent activity and the old message bodies still sealed under a key of
+their own (read models and ``data_keys``, as the worker), and the reports
 (``retention_reports``: written by the worker, read as the tenant)."""
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from psycopg.types.json import Jsonb
 from adapters.eventstore.tenancy import execute_as_tenant, fetch_as_tenant
 from adapters.postgres.database import DictPool
 from adapters.readmodels.engine import decode_cursor, encode_cursor
+from application.conversations.body_deletion import OldMessageBodies
 from application.ports import Page
 from application.privacy import (
+    BodiesDeletedByRetention,
     ErasedByRetention,
     InactiveContact,
     RetentionPolicy,
@@ -92,7 +95,36 @@ class PostgresInactiveContacts:
         return [InactiveContact(row["id"], row["last_activity_at"]) for row in rows]
 
 
-COLUMNS = ("id, tenant_id, ran_at, dry_run, triggered_by, policy, inactive_before, contacts")
+# Messages written before the cutoff whose body has a key of its own, not yet destroyed (a
+# body written before per-message keys has none: out of reach, it goes with its contact); not
+# those still in the outbox.
+OLD_BODIES = """
+SELECT m.conversation_id, array_agg(m.id ORDER BY m.sequence) AS message_ids
+FROM conversation_messages m
+JOIN data_keys k ON k.tenant_id = m.tenant_id AND k.subject_id = m.id
+WHERE m.tenant_id = %(tenant)s AND m.at < %(cutoff)s AND m.delivery <> 'queued'
+  AND k.wrapped_key IS NOT NULL
+  AND (%(after)s::uuid IS NULL OR m.conversation_id > %(after)s::uuid)
+GROUP BY m.conversation_id
+ORDER BY m.conversation_id
+LIMIT %(limit)s"""
+
+
+class PostgresMessageBodiesToDelete:
+    def __init__(self, worker_pool: DictPool) -> None:
+        self._pool = worker_pool
+
+    def before(self, tenant_id: UUID, cutoff: datetime, *, limit: int,
+               after: UUID | None = None) -> list[OldMessageBodies]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(OLD_BODIES, {"tenant": tenant_id, "cutoff": cutoff,
+                                             "after": after, "limit": limit}).fetchall()
+        return [OldMessageBodies(row["conversation_id"], tuple(row["message_ids"]))
+                for row in rows]
+
+
+COLUMNS = ("id, tenant_id, ran_at, dry_run, triggered_by, policy, inactive_before, contacts, "
+           "bodies_before, conversations")
 
 
 def report_of(row: dict[str, Any]) -> RetentionReport:
@@ -103,7 +135,10 @@ def report_of(row: dict[str, Any]) -> RetentionReport:
         contacts=tuple(ErasedByRetention(UUID(c["contact_id"]),
                                          datetime.fromisoformat(c["last_activity_at"]),
                                          c["outcome"]) for c in row["contacts"]),
-        triggered_by=row["triggered_by"])
+        triggered_by=row["triggered_by"], bodies_before=row["bodies_before"],
+        conversations=tuple(BodiesDeletedByRetention(UUID(c["conversation_id"]), c["bodies"],
+                                                     c["outcome"])
+                            for c in row["conversations"]))
 
 
 class PostgresRetentionReports:
@@ -114,15 +149,19 @@ class PostgresRetentionReports:
         contacts = [{"contact_id": str(c.contact_id),
                      "last_activity_at": c.last_activity_at.isoformat(),
                      "outcome": c.outcome} for c in report.contacts]
+        conversations = [{"conversation_id": str(c.conversation_id), "bodies": c.bodies,
+                          "outcome": c.outcome} for c in report.conversations]
         with self._worker_pool.connection() as conn:
             conn.execute(
                 "INSERT INTO retention_reports (tenant_id, id, ran_at, dry_run, triggered_by, "
-                "policy, inactive_before, contacts, contacts_erased, failures) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "policy, inactive_before, contacts, contacts_erased, failures, bodies_before, "
+                "conversations, message_bodies_deleted) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (report.tenant_id, report.id, report.ran_at, report.dry_run,
                  report.triggered_by, Jsonb(stored_policy(report.policy)),
                  report.inactive_before, Jsonb(contacts), report.contacts_erased,
-                 report.failures))
+                 report.failures, report.bodies_before, Jsonb(conversations),
+                 report.message_bodies_deleted))
 
     def page(self, tenant_id: UUID, *, limit: int,
              cursor: str | None) -> Page[RetentionReport]:

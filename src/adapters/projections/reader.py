@@ -158,4 +158,7 @@ def prefetch_keys(mapper: Any, batch: ReadBatch, conn: psycopg.Connection[Any]) 
     them, and runners all doing so at once can empty it)."""
     subjects = {e.stored.subject_id for e in batch.events if e.stored.subject_id is not None}
     if subjects:
+        subjects |= mapper.second_subjects((e.stored.topic, e.stored.state)
+                                           for e in batch.events
+                                           if e.stored.subject_id is not None)
         mapper.keys.prefetch(None, subjects, conn=conn)

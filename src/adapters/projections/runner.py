@@ -111,6 +111,10 @@ class ProjectionRunner:
         # Keys only for the events whose personal data the projection reads.
         subjects = {row[7] for row in rows
                     if row[7] is not None and needs.get(row[5], default)}
+        if subjects:  # and the messages' own keys (ADR 0086)
+            subjects |= self._mapper.second_subjects(
+                (row[5], row[6]) for row in rows
+                if row[7] is not None and needs.get(row[5], default))
         keys: dict[UUID, bytes | None] = {}
         if subjects:  # on the connection we hold
             keys = self._mapper.keys.keys_for_read(None, subjects, conn=conn)

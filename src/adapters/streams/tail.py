@@ -70,6 +70,8 @@ class PostgresTenantLog:
                     self._mapper.keys.destroyed(stored.originator_id)
                     subjects.discard(stored.originator_id)
             if subjects:
+                subjects |= self._mapper.second_subjects(
+                    (s.topic, s.state) for _, s in found if s.subject_id is not None)
                 self._mapper.keys.prefetch(tenant_id, subjects, conn=conn)
         horizon = int(rows[0]["horizon"])
         if len(found) == limit:

@@ -7,6 +7,7 @@ from contextlib import suppress
 
 from application.aggregates import load_for_change
 from application.bus import Handlers
+from application.conversations.body_deletion import DeleteMessageBodies, delete_message_bodies
 from application.conversations.commands import (
     BeginDispatch,
     HandOff,
@@ -208,4 +209,5 @@ def command_handlers(settings: AssistantSettingsSource, phones: PhoneNormaliser)
             RecordAiDraft: record_ai_draft,
             BeginDispatch: begin_dispatch, RecordDelivery: record_delivery,
             ReceiveInbound: ReceiveInboundHandler(phones, settings),
-            RecordCall: RecordCallHandler(phones, settings)}
+            RecordCall: RecordCallHandler(phones, settings),
+            DeleteMessageBodies: delete_message_bodies}

@@ -2,10 +2,10 @@
 
 from application.privacy.retention import (
     ApplyRetention,
+    BodiesDeletedByRetention,
     ErasedByRetention,
     InactiveContact,
     InactiveContacts,
-    MessageBodyRetentionUnavailable,
     RetentionPolicies,
     RetentionPolicy,
     RetentionReport,
@@ -13,6 +13,6 @@ from application.privacy.retention import (
     months_before,
 )
 
-__all__ = ["ApplyRetention", "ErasedByRetention", "InactiveContact", "InactiveContacts",
-           "MessageBodyRetentionUnavailable", "RetentionPolicies", "RetentionPolicy",
+__all__ = ["ApplyRetention", "BodiesDeletedByRetention", "ErasedByRetention",
+           "InactiveContact", "InactiveContacts", "RetentionPolicies", "RetentionPolicy",
            "RetentionReport", "RetentionReports", "months_before"]

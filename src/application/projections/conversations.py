@@ -1,13 +1,17 @@
 """The conversations read model: one row per conversation, one per message (with delivery
-status and, for AI answers, their provenance). Erasing a contact purges both."""
+status and, for AI answers, their provenance). Erasing a contact purges both; deleting
+message bodies (retention, ADR 0086) blanks those messages' bodies and attachments and keeps
+the rest of them."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from application.projections.base import Projection, Row, RowKey, ViewRows
 from domain.contacts import Contact
 from domain.conversations import Conversation, ConversationStatus
+from domain.conversations.conversation import DELETED_BODY
 
 TABLE = "conversations"
 MESSAGES = "conversation_messages"
@@ -16,6 +20,10 @@ C = Conversation
 
 def _conversation(event: Any) -> list[tuple[str, RowKey]]:
     return [(TABLE, (event.tenant_id, event.originator_id))]
+
+
+def _deleted_messages(event: Any) -> list[tuple[str, RowKey]]:
+    return [(MESSAGES, (event.tenant_id, UUID(m))) for m in event.message_ids]
 
 
 def _with_message(event: Any) -> list[tuple[str, RowKey]]:
@@ -53,6 +61,8 @@ class ConversationsProjection(Projection):
         self.on(C.NpsRecorded, self._update(lambda e, r: {"nps": e.score}), _conversation,
                 uses_personal_data=False)
         self.on(C.CallRecorded, self._update(self._call), _conversation)
+        self.on(C.MessageBodiesDeleted, self._bodies_deleted, _deleted_messages,
+                uses_personal_data=False)
         self.on(Contact.ContactErased, self._contact_erased, lambda e: [])
 
     @staticmethod
@@ -127,6 +137,14 @@ class ConversationsProjection(Projection):
         self._update(lambda e, r: {"message_count": r["message_count"] + 1,
                                    "ai_turns": r["ai_turns"] + turns,
                                    "last_message_at": e.timestamp})(event, rows)
+
+    @staticmethod
+    def _bodies_deleted(event: Any, rows: ViewRows) -> None:
+        for message_id in event.message_ids:
+            key = (event.tenant_id, UUID(message_id))
+            row = rows.get(MESSAGES, key)
+            if row is not None:
+                rows.put(MESSAGES, key, {**row, "body": DELETED_BODY, "media_urls": []})
 
     def _attempted(self, event: Any, rows: ViewRows) -> None:
         key = (event.tenant_id, event.message_id)

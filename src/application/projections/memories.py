@@ -10,7 +10,8 @@ one call (``prepare``).
 
 ``memory_subjects`` remembers whose each lead, conversation, case or task is, so later events of it
 find their contact. An erased contact's memories and subjects are deleted; a removed
-knowledge document's passages too.
+knowledge document's passages too; so are the memories of messages whose bodies were deleted
+(retention, ADR 0086).
 """
 
 from __future__ import annotations
@@ -108,6 +109,8 @@ class MemoryProjection(Projection):
         self.on(KnowledgeDocument.KnowledgeDocumentRemoved, self._unlearn, self._no_keys,
                 uses_personal_data=False)
         self.on(Contact.ContactErased, self._forget, self._no_keys)
+        self.on(Conversation.MessageBodiesDeleted, self._forget_messages,
+                self._deleted_memories, uses_personal_data=False)
 
     @property
     def model(self) -> str:
@@ -178,6 +181,16 @@ class MemoryProjection(Projection):
                 "source_version": event.originator_version, "part": part,
                 "model": self.embedder.model,
                 "embedding": self._vector(identity, text), "occurred_at": event.timestamp}
+
+    @staticmethod
+    def _deleted_memories(event: Any) -> list[tuple[str, RowKey]]:
+        return [(TABLE, (event.tenant_id, uuid5(
+            NAMESPACE_URL, f"frontdesk:memory:{event.originator_id}:{version}")))
+            for version in event.message_versions]
+
+    def _forget_messages(self, event: Any, rows: ViewRows) -> None:
+        for _, key in self._deleted_memories(event):
+            rows.delete(TABLE, key)
 
     @staticmethod
     def _forget(event: Contact.ContactErased, rows: ViewRows) -> None:

@@ -4,11 +4,14 @@ Every message is an event, appended in order. Inbound messages carry the vendor'
 MessageSid, email Message-ID); the conversation claims each one, so a webhook retry that names an
 id already seen is recognised (ADR 0008 claims) and ignored. Message bodies and addresses are
 personal: the conversation's data subject is its contact, so they are encrypted with the
-contact's key and shredded with it.
+contact's key and shredded with it. A message's body is also sealed under a key of its own
+(``sealed_per``): ``delete_message_bodies`` records which bodies go, and the commit destroys
+their keys (retention, ADR 0086), leaving the message's other facts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -33,6 +36,8 @@ from domain.shared.errors import InvalidValue, RuleViolated
 from domain.shared.values import bounded_text
 
 MAX_BODY = 10_000
+DELETED_BODY = "[erased]"
+"""What a deleted body reads (as a body sealed under a destroyed key reads on replay)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,7 @@ class Conversation(TenantAggregate):
 
     class MessageReceived(TenantAggregate.Event):
         personal = frozenset({"body", "media_urls"})
+        sealed_per = "message_id"
         message_id: UUID
         body: str
         external_id: str | None
@@ -80,6 +86,7 @@ class Conversation(TenantAggregate):
 
     class MessageSent(TenantAggregate.Event):
         personal = frozenset({"body"})
+        sealed_per = "message_id"
         message_id: UUID
         author: str
         author_id: str | None
@@ -135,6 +142,14 @@ class Conversation(TenantAggregate):
         fallbacks: list[str]
         prompt_version: str
         based_on_version: int
+
+    class MessageBodiesDeleted(TenantAggregate.Event):
+        """These messages' bodies (and attachments) are gone: their keys were destroyed in
+        the same commit. ``message_versions``: the versions of the events that recorded them."""
+
+        message_ids: list[str]
+        message_versions: list[int]
+        before: datetime
 
     class HandedOff(TenantAggregate.Event):
         personal = frozenset({"detail"})
@@ -283,7 +298,8 @@ class Conversation(TenantAggregate):
                   external_id: str | None, media_urls: list[str]) -> None:
         self.messages[message_id] = Message(
             id=message_id, sequence=len(self.messages) + 1, direction=Direction.INBOUND,
-            author="customer", body=body, at=timestamp, external_id=external_id)
+            author="customer", body=body, at=timestamp, external_id=external_id,
+            event_version=self.version + 1)
         if external_id is not None:
             self.external_ids.add(external_id)
 
@@ -375,7 +391,7 @@ class Conversation(TenantAggregate):
         self.messages[message_id] = Message(
             id=message_id, sequence=len(self.messages) + 1, direction=Direction.OUTBOUND,
             author=author, body=body, at=timestamp, delivery=Delivery(delivery),
-            in_reply_to=in_reply_to)
+            in_reply_to=in_reply_to, event_version=self.version + 1)
         if author == Author.AI.value:
             self.ai_turns += 1
 
@@ -530,6 +546,33 @@ class Conversation(TenantAggregate):
             duration_seconds=duration_seconds if duration_seconds is not None
             else (known.duration_seconds if known else None),
             recording_url=recording_url or (known.recording_url if known else None))
+
+    # -- retention --------------------------------------------------------------------------
+
+    def delete_message_bodies(self, *, actor: str, at: datetime, before: datetime,
+                              message_ids: Iterable[UUID]) -> list[UUID]:
+        """Delete the bodies of those of ``message_ids`` written before ``before``; the
+        caller destroys their keys in the same commit. A body already deleted, and one still
+        waiting in the outbox, is left alone. Returns the ids whose bodies go (none: nothing
+        is recorded)."""
+        wanted = set(message_ids)
+        chosen = [m for m in self.ordered_messages()
+                  if m.id in wanted and m.at < before and not m.body_deleted
+                  and m.delivery is not Delivery.QUEUED]
+        if chosen:
+            self._bodies_deleted(actor=actor, timestamp=at,
+                                 message_ids=[str(m.id) for m in chosen],
+                                 message_versions=[m.event_version for m in chosen],
+                                 before=before)
+        return [m.id for m in chosen]
+
+    @event(MessageBodiesDeleted)
+    def _bodies_deleted(self, actor: str, timestamp: datetime, message_ids: list[str],
+                        message_versions: list[int], before: datetime) -> None:
+        for raw in message_ids:
+            found = self.messages.get(UUID(raw))
+            if found is not None:
+                self.messages[found.id] = replace(found, body=DELETED_BODY, body_deleted=True)
 
     # -- rules ------------------------------------------------------------------------------
 

@@ -29,6 +29,9 @@ class Message:
     attempted_at: datetime | None = None
     """When the last dispatch attempt started; an attempt with no outcome is unresolved."""
     in_reply_to: str | None = None
+    event_version: int = 0
+    """The version of the event that recorded the message (read models key copies by it)."""
+    body_deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

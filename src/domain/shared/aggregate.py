@@ -3,7 +3,8 @@
 Every event carries ``tenant_id`` and ``actor`` (SPEC §3), and its ``timestamp`` comes from the
 caller (the application layer reads the Clock port), so replays and tests are deterministic.
 Events name their personal fields in ``personal``; the persistence mapper encrypts exactly
-those with the key of the aggregate's data subject (``subject_id``).
+those with the key of the aggregate's data subject (``subject_id``), combined, for an event
+that names one in ``sealed_per``, with the key of a second subject (a message, ADR 0086).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class TenantAggregate(Aggregate):
         tenant_id: UUID
         actor: str
         personal: ClassVar[frozenset[str]] = frozenset()
+        sealed_per: ClassVar[str | None] = None
+        """The attribute naming a second data subject of the personal fields (a message id):
+        they are then sealed under both keys, and destroying either makes them unreadable."""
 
     class Created(Aggregate.Created):
         tenant_id: UUID

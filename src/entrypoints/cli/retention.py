@@ -38,6 +38,13 @@ def run(tenant: str | None = typer.Option(None, help="Only this tenant (slug or 
                 "inactive_before": report.inactive_before.isoformat()
                 if report.inactive_before else None,
                 "contacts_erased": report.contacts_erased, "failures": report.failures,
+                "delete_message_bodies_months": report.policy.delete_message_bodies_months,
+                "bodies_before": report.bodies_before.isoformat()
+                if report.bodies_before else None,
+                "message_bodies_deleted": report.message_bodies_deleted,
+                "conversations": [{"conversation_id": str(c.conversation_id),
+                                   "bodies": c.bodies, "outcome": c.outcome}
+                                  for c in report.conversations],
                 "contacts": [{"contact_id": str(c.contact_id),
                               "last_activity_at": c.last_activity_at.isoformat(),
                               "outcome": c.outcome} for c in report.contacts]}))
@@ -60,5 +67,7 @@ def run(tenant: str | None = typer.Option(None, help="Only this tenant (slug or 
                               contact.outcome)
             console.print(table)
         verb = "would erase" if report.dry_run else "erased"
-        console.print(f"  {verb} {report.contacts_erased} contacts, {report.failures} failed; "
-                      f"report {report.id}", highlight=False)
+        gone = "would delete" if report.dry_run else "deleted"
+        console.print(f"  {verb} {report.contacts_erased} contacts, {gone} "
+                      f"{report.message_bodies_deleted} message bodies, {report.failures} "
+                      f"failed; report {report.id}", highlight=False)

@@ -11,6 +11,7 @@ from adapters.privacy.compaction import ErasureCompactor
 from adapters.privacy.retention import Retention
 from adapters.privacy.tenant_retention import (
     PostgresInactiveContacts,
+    PostgresMessageBodiesToDelete,
     PostgresRetentionPolicies,
     PostgresRetentionReports,
 )
@@ -65,4 +66,5 @@ class PrivacyContainer(containers.DeclarativeContainer):
     tenant_retention = providers.Singleton(
         ApplyRetention, retention_policies, providers.Singleton(PostgresInactiveContacts,
                                                                 worker_pool),
-        retention_reports, bus, clock)
+        retention_reports, bus, clock,
+        bodies=providers.Singleton(PostgresMessageBodiesToDelete, worker_pool))

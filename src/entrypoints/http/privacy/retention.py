@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 from pydantic import BaseModel, Field
 
 from application.privacy import RetentionPolicies, RetentionPolicy, RetentionReport
-from application.privacy.retention import MAX_MONTHS
+from application.privacy.retention import MAX_BODY_MONTHS, MAX_MONTHS
 from application.privacy.retention import RetentionReports as Reports
 from domain.shared import NotFound
 from entrypoints.http.deps import Cursor, Id, Limit, Provided, Reads, Req
@@ -23,24 +23,30 @@ ReportStore = Provided[Reports]
 ERASE = ("Erase (crypto-shredding, as `DELETE /v1/contacts/{id}`) every contact with no "
          "activity for this many months: no change to the contact, its leads, conversations "
          "(messages) or cases since then. `null` keeps contacts for ever (the default).")
-BODIES = ("Delete conversations' message bodies after this many months: not available yet "
-          "(ADR 0086), so only `null` (keep) is accepted; a number is a 422 and nothing is "
-          "stored.")
+BODIES = ("Delete conversations' message bodies (and attachments' addresses) this many months "
+          f"(1-{MAX_BODY_MONTHS}) after they were written: the message stays with its time, "
+          "channel, direction and author, its body reads `[erased]` in the thread, the "
+          "export, the assistant's memory and any rebuild (its key is destroyed; the event "
+          "log is not rewritten). Reaches the bodies written since this was built (ADR "
+          "0086); older bodies go only with their contact (erasure). `null` keeps bodies for "
+          "ever (the default).")
 
 
 class RetentionPolicyIn(In):
     erase_inactive_contacts_months: int | None = Field(
         default=None, ge=1, le=MAX_MONTHS, description=ERASE, examples=[24])
-    delete_message_bodies_months: None = Field(default=None, description=BODIES)
+    delete_message_bodies_months: int | None = Field(
+        default=None, ge=1, le=MAX_BODY_MONTHS, description=BODIES, examples=[12])
 
 
 class RetentionPolicyOut(BaseModel):
     erase_inactive_contacts_months: int | None = Field(description=ERASE, examples=[24])
-    delete_message_bodies_months: None = Field(default=None, description=BODIES)
+    delete_message_bodies_months: int | None = Field(description=BODIES, examples=[12])
 
     @classmethod
     def of(cls, policy: RetentionPolicy) -> RetentionPolicyOut:
-        return cls(erase_inactive_contacts_months=policy.erase_inactive_contacts_months)
+        return cls(erase_inactive_contacts_months=policy.erase_inactive_contacts_months,
+                   delete_message_bodies_months=policy.delete_message_bodies_months)
 
 
 class ContactDoneOut(BaseModel):
@@ -48,6 +54,13 @@ class ContactDoneOut(BaseModel):
     last_activity_at: datetime
     outcome: str = Field(description="`erased`, `already_erased`, `would_erase` (dry run) or "
                                      "`failed: <reason>`", examples=["erased"])
+
+
+class BodiesDoneOut(BaseModel):
+    conversation_id: UUID
+    bodies: int = Field(description="Message bodies deleted (in a dry run: to be deleted)")
+    outcome: str = Field(description="`deleted`, `would_delete` (dry run) or "
+                                     "`failed: <reason>`", examples=["deleted"])
 
 
 class RetentionReportOut(BaseModel):
@@ -63,6 +76,12 @@ class RetentionReportOut(BaseModel):
     contacts_erased: int = Field(description="Erased (or, in a dry run, to be erased)")
     failures: int
     contacts: list[ContactDoneOut]
+    bodies_before: datetime | None = Field(
+        description="Message bodies written before this were deleted (null: the policy keeps "
+                    "bodies)")
+    message_bodies_deleted: int = Field(
+        description="Message bodies deleted (or, in a dry run, to be deleted)")
+    conversations: list[BodiesDoneOut]
 
     @classmethod
     def of(cls, report: RetentionReport) -> RetentionReportOut:
@@ -72,7 +91,12 @@ class RetentionReportOut(BaseModel):
                    contacts_erased=report.contacts_erased, failures=report.failures,
                    contacts=[ContactDoneOut(contact_id=c.contact_id,
                                             last_activity_at=c.last_activity_at,
-                                            outcome=c.outcome) for c in report.contacts])
+                                            outcome=c.outcome) for c in report.contacts],
+                   bodies_before=report.bodies_before,
+                   message_bodies_deleted=report.message_bodies_deleted,
+                   conversations=[BodiesDoneOut(conversation_id=c.conversation_id,
+                                                bodies=c.bodies, outcome=c.outcome)
+                                  for c in report.conversations])
 
 
 class RetentionReportPage(BaseModel):
@@ -100,7 +124,8 @@ class RetentionController(Controller):
     def set_policy(self, request: Req, data: JSONBody[RetentionPolicyIn],
                    retention_policies: Policies, reads: Reads) -> RetentionPolicyOut:
         policy = RetentionPolicy(
-            erase_inactive_contacts_months=data.erase_inactive_contacts_months)
+            erase_inactive_contacts_months=data.erase_inactive_contacts_months,
+            delete_message_bodies_months=data.delete_message_bodies_months)
         retention_policies.save(request.user.tenant_id, policy)
         reads.audit(request, "retention_policy.changed", "retention_policy",
                     request.user.tenant_id, detail=data.model_dump())
@@ -108,7 +133,8 @@ class RetentionController(Controller):
 
     @get("/reports", sync_to_thread=True, summary="Reports of retention runs",
          description="Newest first: per run, what the policy erased (contact ids, their last "
-                     "activity, the outcome) and the counts; dry runs too.")
+                     "activity, the outcome), the conversations whose message bodies it "
+                     "deleted (ids and counts) and the counts; dry runs too.")
     def reports(self, request: Req, retention_reports: ReportStore, limit: Limit = 50,
                 cursor: Cursor = None) -> RetentionReportPage:
         page = retention_reports.page(request.user.tenant_id, limit=limit, cursor=cursor)
