@@ -169,7 +169,7 @@ class Container(containers.DeclarativeContainer):
                                     reader=reader)
     contact_center = providers.Container(
         ContactCenterContainer, clock=clock, bus=bus, app_pool=app_pool, worker_pool=worker_pool,
-        reader=reader, route_on_arrival=settings.provided.route_on_arrival)
+        reader=reader, mapper=mapper, route_on_arrival=settings.provided.route_on_arrival)
     webhooks = providers.Container(
         WebhooksContainer, settings=settings, clock=clock, bus=bus, unit_of_work=unit_of_work,
         worker_pool=worker_pool, worker_mapper=worker_mapper, reader=reader)

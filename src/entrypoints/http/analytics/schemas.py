@@ -100,6 +100,7 @@ class AgentDayOut(BaseModel):
 
 
 class AgentDaysOut(BaseModel):
+    as_of: datetime | None = Field(default=None, description="null: the live report")
     items: list[AgentDayOut]
 
 
