@@ -194,7 +194,7 @@ class Container(containers.DeclarativeContainer):
                                 reader=reader)
     conversations = providers.Container(
         ConversationsContainer, settings=settings, phones=phones, bus=bus,
-        unit_of_work=unit_of_work, app_pool=app_pool, reader=reader,
+        unit_of_work=unit_of_work, app_pool=app_pool, reader=reader, mapper=mapper,
         memory_search=knowledge.memory_search, circuits=circuits)
     analytics = providers.Container(AnalyticsContainer, reader=reader, app_pool=app_pool,
                                     mapper=mapper)

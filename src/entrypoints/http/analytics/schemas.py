@@ -123,4 +123,5 @@ class AiUsageOut(BaseModel):
 
 
 class AiUsagePage(BaseModel):
+    as_of: datetime | None = Field(default=None, description="null: the live figures")
     items: list[AiUsageOut]
