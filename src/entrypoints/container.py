@@ -169,7 +169,7 @@ class Container(containers.DeclarativeContainer):
                                     reader=reader)
     contact_center = providers.Container(
         ContactCenterContainer, clock=clock, bus=bus, app_pool=app_pool, worker_pool=worker_pool,
-        reader=reader, route_on_arrival=settings.provided.route_on_arrival)
+        reader=reader, mapper=mapper, route_on_arrival=settings.provided.route_on_arrival)
     webhooks = providers.Container(
         WebhooksContainer, settings=settings, clock=clock, bus=bus, unit_of_work=unit_of_work,
         worker_pool=worker_pool, worker_mapper=worker_mapper, reader=reader)
@@ -194,7 +194,7 @@ class Container(containers.DeclarativeContainer):
                                 reader=reader)
     conversations = providers.Container(
         ConversationsContainer, settings=settings, phones=phones, bus=bus,
-        unit_of_work=unit_of_work, app_pool=app_pool, reader=reader,
+        unit_of_work=unit_of_work, app_pool=app_pool, reader=reader, mapper=mapper,
         memory_search=knowledge.memory_search, circuits=circuits)
     analytics = providers.Container(AnalyticsContainer, reader=reader, app_pool=app_pool,
                                     mapper=mapper)

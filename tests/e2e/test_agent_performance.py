@@ -24,7 +24,7 @@ B: 1 handled, AHT 185, talk 125, wrap 60, ASA 25, FCR 1, no CSAT, SLA 1,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -136,3 +136,86 @@ def test_figures_match_the_hand_computed_day(side: ManualSide) -> None:
     assert cc.get("/v1/supervisor/overview")["queues"][0]["answered_today"] == 0
     both = cc.get("/v1/analytics/agents", **{"from": "2026-03-02", "to": "2026-03-03"})
     assert {d["day"] for d in both["items"]} == {"2026-03-02"}
+
+
+def test_the_report_as_of_a_moment_is_the_report_as_it_stood(side: ManualSide) -> None:
+    """ADR 0091: a report asked for ``as_of`` a moment is recomputed from the events recorded
+    up to it; later CSATs, tasks and status changes are not in it, nor another tenant's."""
+    monday = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    cc = CallCenter.open(side, monday)
+    other = CallCenter.open(side, monday)  # another tenant on the same clock and database
+    sales = cc.queue("Sales", required_skills={"sales": 1}, target_answer_seconds=60,
+                     max_hold_seconds=3600)
+    a = cc.agent("A", {"sales": 1})
+    b = cc.agent("B", {"sales": 1})
+    c1 = cc.post("/v1/contacts", {"email": "asof1@example.com"}, status=201)["id"]
+    c2 = cc.post("/v1/contacts", {"email": "asof2@example.com"}, status=201)["id"]
+    elsewhere = other.queue("Support", required_skills={"support": 1})
+    stranger = other.agent("Stranger", {"support": 1})
+    other.status(stranger["id"], "available")
+
+    def handle(task: dict[str, Any], agent: dict[str, Any], talk: float) -> None:
+        cc.dispatch()
+        assert cc.get(f"/v1/tasks/{task['id']}")["reserved_for"] == agent["id"]
+        cc.advance(seconds=10)
+        cc.post(f"/v1/tasks/{task['id']}/accept")
+        cc.advance(seconds=talk)
+        cc.post(f"/v1/tasks/{task['id']}/complete", {"disposition": "RESOLVED"})
+
+    cc.status(a["id"], "available")  # B stays offline until after the moment
+    cc.at(monday.replace(minute=1))
+    t1 = cc.task(sales["id"], contact_id=c1)
+    handle(t1, a, 120)
+    other.task(elsewhere["id"])
+    other.dispatch()
+    cc.at(monday.replace(minute=30))
+    day = {"from": "2026-03-09"}
+    recorded = cc.get("/v1/analytics/agents", **day)
+    moment = cc.now.isoformat().replace("+00:00", "Z")
+    assert {d["agent_id"] for d in recorded["items"]} == {a["id"]}
+    assert recorded["as_of"] is None
+
+    # After the moment: B logs in; t2 (a contact's second task: t1 is no longer a
+    # first-contact resolution), a task accepted by B, B logs off; the next day, t1's CSAT.
+    cc.advance(minutes=5)
+    cc.status(b["id"], "available")
+    cc.advance(minutes=1)
+    t2 = cc.task(sales["id"], contact_id=c1)
+    handle(t2, a, 60)
+    cc.advance(minutes=1)
+    t3 = cc.task(sales["id"], contact_id=c2)
+    handle(t3, b, 30)
+    cc.status(b["id"], "offline")
+    cc.at(monday + timedelta(days=1, hours=2))
+    cc.post(f"/v1/tasks/{t1['id']}/csat", {"score": 2})
+
+    live = cc.get("/v1/analytics/agents", **day)
+    assert live != recorded
+    mine = {d["agent_id"]: d for d in live["items"]}
+    assert (mine[a["id"]]["tasks_handled"], mine[a["id"]]["csat_responses"],
+            mine[a["id"]]["first_contact_resolution"]) == (2, 1, 0.5)
+    assert mine[b["id"]]["tasks_handled"] == 1
+
+    as_of = cc.get("/v1/analytics/agents", **day, as_of=moment)
+    assert as_of["as_of"].startswith("2026-03-09T08:30:00")
+    assert as_of["items"] == recorded["items"]  # exactly the report as it stood
+    then = {d["agent_id"]: d for d in as_of["items"]}
+    assert (then[a["id"]]["tasks_handled"], then[a["id"]]["csat_responses"],
+            then[a["id"]]["first_contact_resolution"]) == (1, 0, 1.0)
+    # The end of the day: the later tasks, not the next day's CSAT.
+    evening = {d["agent_id"]: d for d in cc.get(
+        "/v1/analytics/agents", **day, as_of="2026-03-09T23:59:59Z")["items"]}
+    assert (evening[a["id"]]["tasks_handled"], evening[a["id"]]["csat_responses"]) == (2, 0)
+    assert evening[b["id"]]["tasks_handled"] == 1
+    # A moment still to come recomputes everything recorded: the live report.
+    assert cc.get("/v1/analytics/agents", **day,
+                  as_of="2999-01-01T00:00:00Z")["items"] == live["items"]
+    # Only one's own events are replayed; the other tenant sees only its own agent.
+    assert stranger["id"] not in {d["agent_id"] for d in as_of["items"]}
+    assert {d["agent_id"] for d in other.get("/v1/analytics/agents", **day,
+                                             as_of=moment)["items"]} == {stranger["id"]}
+
+    for bad in ("2026-03-09T08:30:00", "yesterday", "2026-02-30T00:00:00Z"):
+        refused = cc.request("GET", f"/v1/analytics/agents?from=2026-03-09&as_of={bad}")
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")

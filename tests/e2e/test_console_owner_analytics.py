@@ -180,6 +180,18 @@ def test_the_owner_reads_analytics_live_and_as_it_stood(demo: Demo) -> None:
             d["tasks_handled"] for d in days if d["day"] == busiest)
         assert_drawn(page, "agents-tasks")
         screenshot(page, "console-analytics-agents")
+        # As of the moment the owner looked (ADR 0091): the API's report as of it, replayed.
+        page.fill("input[name=as_of]", looked.strftime("%Y-%m-%dT%H:%M:%S"))
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"as_of="))
+        assert "as it stood at " + looked.strftime("%Y-%m-%d %H:%M:%S") in page.inner_text(
+            "[data-testid=agents-moment]")
+        then = demo.api("GET", "/v1/analytics/agents", params={
+            "from": busiest, "as_of": looked.strftime("%Y-%m-%dT%H:%M:%SZ")})["items"]
+        shown = page.locator("[data-testid=agent-tasks]").all_inner_texts()
+        assert sorted(int(n) for n in shown) == sorted(d["tasks_handled"] for d in then)
+        for chart in ("agents-tasks", "ai-cost"):
+            assert_drawn(page, chart)
 
         page.set_viewport_size(PHONE)
         for path, name in (("/console/analytics", "console-analytics-phone"),

@@ -9,9 +9,11 @@ import pytest
 
 from application.contact_center.metrics import (
     HandledTask,
+    ReservationCounts,
     StatusInterval,
     WaitFacts,
     agent_days,
+    agent_days_from_rows,
     sla_counts,
 )
 from application.contact_center.simulation import (
@@ -85,6 +87,58 @@ def arrival(n: int, at: float, *, handle: float = 100, answered: float | None = 
                    answered_at=s(answered) if answered is not None else None,
                    abandoned_at=s(abandoned) if abandoned is not None else None,
                    ring_seconds=0, handle_seconds=handle)
+
+
+def test_rows_replayed_as_of_a_moment_are_selected_as_the_live_sql_selects_them() -> None:
+    """ADR 0091: the as-of report takes whole agent_performance rows; only the range's facts,
+    and one agent's when asked, reach ``agent_days``."""
+    other, day = UUID(int=2), date(2026, 3, 2)
+
+    def task(ident: int, agent: UUID, contact: UUID | None, created: float,
+             completed: float | None, csat: int | None = None) -> dict[str, object]:
+        return {"id": UUID(int=ident), "agent_id": agent, "contact_id": contact,
+                "status": "completed" if completed is not None else "queued",
+                "created_at": s(created), "queued_at": s(created),
+                "accepted_at": s(created + 10), "wrap_up_at": None,
+                "completed_at": s(completed) if completed is not None else None,
+                "target_answer_seconds": 30, "csat": csat}
+
+    tasks = [task(1, AGENT, CONTACT, 0, 100, csat=4),
+             task(2, other, None, 0, 50),
+             task(3, AGENT, CONTACT, -86_400, -86_000),  # completed the day before
+             task(4, AGENT, CONTACT, 3 * 86_400, None)]  # the contact again, 3 days later
+    intervals = [{"agent_id": AGENT, "status": "available", "started_at": s(-3600),
+                  "ended_at": s(0)},
+                 {"agent_id": AGENT, "status": "busy", "started_at": s(-90_000),
+                  "ended_at": s(-89_000)}]  # the day before
+    agents = [{"id": AGENT, "status": "busy", "status_since": s(0)},
+              {"id": other, "status": "available", "status_since": s(86_400)}]  # next day
+    conversions = [{"credited_to": AGENT, "converted_at": s(200)},
+                   {"credited_to": None, "converted_at": s(200)},
+                   {"credited_to": AGENT, "converted_at": None}]
+    reservations = [{"agent_id": AGENT, "day": day, "offered": 2, "accepted": 1,
+                     "rejected": 1, "timed_out": 0},
+                    {"agent_id": AGENT, "day": date(2026, 3, 1), "offered": 5, "accepted": 5,
+                     "rejected": 0, "timed_out": 0}]
+    start, end, now = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC), s(300)
+    replayed = agent_days_from_rows(tasks=tasks, intervals=intervals, agents=agents,
+                                    conversions=conversions, reservations=reservations,
+                                    start=start, end=end, now=now, agent_id=AGENT)
+    expected = agent_days(
+        handled=[HandledTask(UUID(int=1), AGENT, CONTACT, s(0), s(10), None, s(100), 30, 4)],
+        later_task_times={CONTACT: [s(0), s(3 * 86_400)]},
+        intervals=[StatusInterval(AGENT, "available", s(-3600), s(0)),
+                   StatusInterval(AGENT, "busy", s(0), None)],
+        conversions=[(AGENT, s(200))],
+        reservations=[ReservationCounts(AGENT, day, 2, 1, 1, 0)], days=[day], now=now)
+    assert replayed == expected
+    [mine] = replayed
+    assert (mine.tasks_handled, mine.first_contact_resolution, mine.leads_converted,
+            mine.reservations_offered) == (1, 0.0, 1, 2)
+    everyone = agent_days_from_rows(tasks=tasks, intervals=intervals, agents=agents,
+                                    conversions=conversions, reservations=reservations,
+                                    start=start, end=end, now=now)
+    assert {d.agent_id for d in everyone} == {AGENT, other}
 
 
 def test_the_simulation_replays_arrivals_against_other_staffing() -> None:

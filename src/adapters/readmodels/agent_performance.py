@@ -1,14 +1,18 @@
 """Agent figures per day from the agent_performance read model (facts fetched here, figures
-computed by application.contact_center.metrics), and the recorded arrivals of a period for
-the what-if simulation (from supervisor_overview)."""
+computed by application.contact_center.metrics), or as of a past moment from the same
+projection applied to the events up to it (in memory, one tenant, ADR 0091); and the recorded
+arrivals of a period for the what-if simulation (from supervisor_overview)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from adapters.eventstore.mapper import PersonalDataMapper
+from adapters.postgres.database import DictPool
+from adapters.projections.as_of import compute_as_of
 from adapters.readmodels.contact_center import schedule_of
 from adapters.readmodels.engine import ReadModelReader
 from application.contact_center.metrics import (
@@ -17,19 +21,40 @@ from application.contact_center.metrics import (
     ReservationCounts,
     StatusInterval,
     agent_days,
-    day_bounds,
+    agent_days_from_rows,
     utc_day,
+    utc_days,
 )
 from application.contact_center.simulation import Arrival, StaffMember
 from application.contact_center.views import AgentDay
+from application.projections.agent_performance import (
+    AGENTS,
+    CONVERSIONS,
+    DAYS,
+    INTERVALS,
+    TASKS,
+    AgentPerformanceProjection,
+)
 
 
 class SqlPerformanceQueries:
-    def __init__(self, reader: ReadModelReader) -> None:
-        self._reader = reader
+    def __init__(self, reader: ReadModelReader, app_pool: DictPool,
+                 mapper: PersonalDataMapper) -> None:
+        """``app_pool`` and ``mapper``: the API's own; a report as of a moment reads the
+        tenant's events as that tenant under row-level security (ADR 0072), like LTV's."""
+        self._reader, self._pool, self._mapper = reader, app_pool, mapper
 
     def agent_days(self, tenant_id: UUID, start: datetime, end: datetime, now: datetime,
-                   agent_id: UUID | None = None) -> list[AgentDay]:
+                   agent_id: UUID | None = None,
+                   as_of: datetime | None = None) -> list[AgentDay]:
+        if as_of is not None:
+            rows = compute_as_of(AgentPerformanceProjection(), as_of, self._pool,
+                                 self._mapper, tenant_id=tenant_id, as_tenant=True)
+            return agent_days_from_rows(
+                tasks=rows.rows(TASKS), intervals=rows.rows(INTERVALS),
+                agents=rows.rows(AGENTS), conversions=rows.rows(CONVERSIONS),
+                reservations=rows.rows(DAYS), start=start, end=end, now=min(now, as_of),
+                agent_id=agent_id)
         params: dict[str, Any] = {"t": tenant_id, "start": start, "end": end,
                                   "fcr_end": end + FCR_WINDOW, "agent": agent_id,
                                   "start_day": utc_day(start), "end_day": utc_day(end)}
@@ -69,7 +94,7 @@ class SqlPerformanceQueries:
                         for r in self._reader.fetch(tenant_id, (
                             "SELECT * FROM ap_agent_days WHERE tenant_id = %(t)s AND day >= "
                             f"%(start_day)s AND day <= %(end_day)s{mine}"), params)]
-        days = _days(start, end)
+        days = utc_days(start, end)
         return agent_days(handled=handled, later_task_times=later, intervals=intervals,
                           conversions=conversions, reservations=reservations, days=days,
                           now=now)
@@ -135,12 +160,3 @@ def _merged(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, da
             merged.append((start, end))
     return merged
 
-
-def _days(start: datetime, end: datetime) -> list[date]:
-    """The UTC days that [start, end) touches (at most a year)."""
-    days: list[date] = []
-    day = utc_day(start)
-    while day_bounds(day)[0] < end and len(days) < 366:
-        days.append(day)
-        day += timedelta(days=1)
-    return days

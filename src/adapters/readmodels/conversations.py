@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from psycopg import sql
 
+from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.knowledge.sql import DOCUMENTS, PASSAGES
+from adapters.postgres.database import DictPool
+from adapters.projections.as_of import compute_as_of
 from adapters.readmodels.engine import ReadModelReader, newest_first, page_of
 from application.conversations.views import (
     AiUsageRow,
@@ -17,6 +20,8 @@ from application.conversations.views import (
     MessageView,
 )
 from application.ports import Page
+from application.projections.ai_usage import TABLE as AI_USAGE
+from application.projections.ai_usage import AiUsageProjection
 
 _FILTERS = ("status", "channel", "contact_id", "agent_id")
 
@@ -40,8 +45,11 @@ def message_view(row: Any) -> MessageView:
 
 
 class SqlConversationQueries:
-    def __init__(self, reader: ReadModelReader) -> None:
-        self._reader = reader
+    def __init__(self, reader: ReadModelReader, app_pool: DictPool,
+                 mapper: PersonalDataMapper) -> None:
+        """``app_pool`` and ``mapper``: the API's own; AI usage as of a moment reads the
+        tenant's events as that tenant under row-level security (ADR 0072, 0091)."""
+        self._reader, self._pool, self._mapper = reader, app_pool, mapper
 
     def get(self, tenant_id: UUID, conversation_id: UUID) -> ConversationView | None:
         params = {"tenant": tenant_id, "id": conversation_id}
@@ -63,18 +71,21 @@ class SqlConversationQueries:
                         "c.id DESC LIMIT %(limit)s").format(where)
         return page_of(self._reader.fetch(tenant_id, query, params), limit, conversation_view)
 
-    def ai_usage(self, tenant_id: UUID, *, since: str | None,
-                 until: str | None) -> list[AiUsageRow]:
+    def ai_usage(self, tenant_id: UUID, *, since: str | None, until: str | None,
+                 as_of: datetime | None = None) -> list[AiUsageRow]:
+        if as_of is not None:
+            replayed = compute_as_of(AiUsageProjection(), as_of, self._pool, self._mapper,
+                                     tenant_id=tenant_id, as_tenant=True).rows(AI_USAGE)
+            first = date.fromisoformat(since) if since else date.min
+            last = date.fromisoformat(until) if until else date.max
+            return [_usage(r) for r in sorted(replayed, key=lambda r: (r["day"], r["provider"]))
+                    if first <= r["day"] <= last]
         rows = self._reader.fetch(tenant_id, sql.SQL(
             "SELECT * FROM ai_usage WHERE tenant_id = %(tenant)s "
             "AND (%(since)s::date IS NULL OR day >= %(since)s::date) "
             "AND (%(until)s::date IS NULL OR day <= %(until)s::date) ORDER BY day, provider"),
             {"tenant": tenant_id, "since": since, "until": until})
-        return [AiUsageRow(day=r["day"].isoformat(), provider=r["provider"],
-                           replies=r["replies"], tokens_in=r["tokens_in"],
-                           tokens_out=r["tokens_out"], cost_micros=r["cost_micros"],
-                           average_latency_ms=r["latency_ms_total"] // max(r["replies"], 1))
-                for r in rows]
+        return [_usage(r) for r in rows]
 
     def documents(self, tenant_id: UUID, *, limit: int) -> list[dict[str, Any]]:
         return self._reader.fetch(tenant_id, sql.SQL(DOCUMENTS),
@@ -83,6 +94,14 @@ class SqlConversationQueries:
     def passages(self, tenant_id: UUID, document_id: UUID) -> list[dict[str, Any]]:
         return self._reader.fetch(tenant_id, sql.SQL(PASSAGES),
                                   {"tenant": tenant_id, "document": document_id})
+
+
+def _usage(r: Any) -> AiUsageRow:
+    """One provider's day, live (a read-model row) or as of a moment (a replayed one)."""
+    return AiUsageRow(day=r["day"].isoformat(), provider=r["provider"], replies=r["replies"],
+                      tokens_in=r["tokens_in"], tokens_out=r["tokens_out"],
+                      cost_micros=r["cost_micros"],
+                      average_latency_ms=r["latency_ms_total"] // max(r["replies"], 1))
 
 
 def _revive(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
+from typing import Any
 from uuid import UUID
 
 from application.contact_center.views import AgentDay
@@ -203,6 +204,57 @@ def agent_days(*, handled: Sequence[HandledTask],
             reservations_rejected=reserved.rejected,
             reservations_timed_out=reserved.timed_out))
     return result
+
+
+def utc_days(start: datetime, end: datetime) -> list[date]:
+    """The UTC days that [start, end) touches (at most a year)."""
+    days: list[date] = []
+    day = utc_day(start)
+    while day_bounds(day)[0] < end and len(days) < 366:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def agent_days_from_rows(*, tasks: Iterable[Mapping[str, Any]],
+                         intervals: Iterable[Mapping[str, Any]],
+                         agents: Iterable[Mapping[str, Any]],
+                         conversions: Iterable[Mapping[str, Any]],
+                         reservations: Iterable[Mapping[str, Any]],
+                         start: datetime, end: datetime, now: datetime,
+                         agent_id: UUID | None = None) -> list[AgentDay]:
+    """``agent_days`` from whole agent_performance rows (a report as of a past moment: the
+    projection's rows rebuilt in memory). Selects what the live adapter's SQL selects, then
+    computes through the same ``agent_days``."""
+    def mine(value: Any) -> bool:
+        return agent_id is None or value == agent_id
+
+    task_rows = list(tasks)
+    handled = [HandledTask(r["id"], r["agent_id"], r["contact_id"], r["queued_at"],
+                           r["accepted_at"], r["wrap_up_at"], r["completed_at"],
+                           r["target_answer_seconds"], r["csat"])
+               for r in task_rows if r["status"] == "completed"
+               and start <= r["completed_at"] < end and mine(r["agent_id"])]
+    contacts = {t.contact_id for t in handled if t.contact_id is not None}
+    later: dict[UUID, list[datetime]] = defaultdict(list)
+    for r in task_rows:
+        if r["contact_id"] in contacts and start <= r["created_at"] <= end + FCR_WINDOW:
+            later[r["contact_id"]].append(r["created_at"])
+    closed = [StatusInterval(r["agent_id"], r["status"], r["started_at"], r["ended_at"])
+              for r in intervals
+              if r["ended_at"] > start and r["started_at"] < end and mine(r["agent_id"])]
+    open_ = [StatusInterval(r["id"], r["status"], r["status_since"], None)
+             for r in agents if r["status_since"] < end and mine(r["id"])]
+    credited = [(r["credited_to"], r["converted_at"]) for r in conversions
+                if r["credited_to"] is not None and r["converted_at"] is not None
+                and start <= r["converted_at"] < end and mine(r["credited_to"])]
+    first, last = utc_day(start), utc_day(end)
+    counts = [ReservationCounts(r["agent_id"], r["day"], r["offered"], r["accepted"],
+                                r["rejected"], r["timed_out"])
+              for r in reservations if first <= r["day"] <= last and mine(r["agent_id"])]
+    return agent_days(handled=handled, later_task_times=later, intervals=closed + open_,
+                      conversions=credited, reservations=counts, days=utc_days(start, end),
+                      now=now)
 
 
 def _first_contact(task: HandledTask, created: Mapping[UUID, Sequence[datetime]]) -> bool:

@@ -278,6 +278,9 @@ class CatalogQueries(Protocol):
 
 class PerformanceQueries(Protocol):
     def agent_days(self, tenant_id: UUID, start: datetime, end: datetime, now: datetime,
-                   agent_id: UUID | None = None) -> list[AgentDay]:
-        """Per agent per UTC day in [start, end), figures as defined in ADR 0031."""
+                   agent_id: UUID | None = None,
+                   as_of: datetime | None = None) -> list[AgentDay]:
+        """Per agent per UTC day in [start, end), figures as defined in ADR 0031. ``as_of``:
+        as the report stood at that moment, recomputed from the events recorded up to it
+        (ADR 0091); ``now`` is then the earlier of the two."""
         ...

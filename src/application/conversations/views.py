@@ -90,5 +90,8 @@ class ConversationQueries(Protocol):
     def page(self, tenant_id: UUID, filters: ConversationFilters, *, limit: int,
              cursor: str | None) -> Page[ConversationView]: ...
 
-    def ai_usage(self, tenant_id: UUID, *, since: str | None,
-                 until: str | None) -> list[AiUsageRow]: ...
+    def ai_usage(self, tenant_id: UUID, *, since: str | None, until: str | None,
+                 as_of: datetime | None = None) -> list[AiUsageRow]:
+        """Per day and provider in [since, until] (ISO days, inclusive). ``as_of``: as it
+        stood at that moment, recomputed from the events recorded up to it (ADR 0091)."""
+        ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.readmodels.agent_performance import SqlPerformanceQueries
 from adapters.readmodels.contact_center import SqlContactCenterQueries, SqlUserDirectory
@@ -31,13 +32,15 @@ class ContactCenterContainer(containers.DeclarativeContainer):
     app_pool: providers.Dependency[DictPool] = providers.Dependency()
     worker_pool: providers.Dependency[DictPool] = providers.Dependency()
     reader: providers.Dependency[ReadModelReader] = providers.Dependency()
+    mapper: providers.Dependency[PersonalDataMapper] = providers.Dependency()
     route_on_arrival: providers.Dependency[bool] = providers.Dependency(default=True)
 
     # -- read side --------------------------------------------------------------------------
     queries = providers.Singleton(SqlContactCenterQueries, reader)
     routing = providers.Singleton(SqlRoutingQueries, reader, app_pool, worker_pool)
     catalog_queries = providers.Singleton(SqlCatalogQueries, reader)
-    performance_queries = providers.Singleton(SqlPerformanceQueries, reader)
+    # As of a past moment, the report is read as the API's role and the tenant (ADR 0072, 0091).
+    performance_queries = providers.Singleton(SqlPerformanceQueries, reader, app_pool, mapper)
     users = providers.Singleton(SqlUserDirectory, reader)
     supervisor_projection = providers.Singleton(SupervisorOverviewProjection)
     performance_projection = providers.Singleton(AgentPerformanceProjection)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.identity.assistant_settings import PostgresAssistantSettings
 from adapters.knowledge.memory_retriever import MemoryRetriever
 from adapters.knowledge.retriever import LexicalRetriever
@@ -33,12 +34,14 @@ class ConversationsContainer(containers.DeclarativeContainer):
     unit_of_work: providers.Dependency[UnitOfWorkFactory] = providers.Dependency()
     app_pool: providers.Dependency[DictPool] = providers.Dependency()
     reader: providers.Dependency[ReadModelReader] = providers.Dependency()
+    mapper: providers.Dependency[PersonalDataMapper] = providers.Dependency()
     memory_search: providers.Dependency[MemorySearch] = providers.Dependency()
     circuits: providers.Dependency[VendorCircuits] = providers.Dependency()
 
     assistant_settings = providers.Singleton(PostgresAssistantSettings, app_pool)
     handlers = providers.Callable(command_handlers, assistant_settings, phones)
-    queries = providers.Singleton(SqlConversationQueries, reader)
+    # AI usage as of a past moment is read as the API's role and the tenant (ADR 0072, 0091).
+    queries = providers.Singleton(SqlConversationQueries, reader, app_pool, mapper)
     lexical = providers.Singleton(LexicalRetriever, app_pool)
     retriever = providers.Selector(
         settings.provided.retriever,

@@ -100,6 +100,7 @@ class AgentDayOut(BaseModel):
 
 
 class AgentDaysOut(BaseModel):
+    as_of: datetime | None = Field(default=None, description="null: the live report")
     items: list[AgentDayOut]
 
 
@@ -122,4 +123,5 @@ class AiUsageOut(BaseModel):
 
 
 class AiUsagePage(BaseModel):
+    as_of: datetime | None = Field(default=None, description="null: the live figures")
     items: list[AiUsageOut]

@@ -1,6 +1,7 @@
-"""Analytics for owners: lifetime value by source, campaign and cohort, live or exactly as it
-stood at a past moment; agent performance per day; AI usage and cost per day. The same query
-services as ``GET /v1/analytics/*``; the page only arranges their rows into tables and charts."""
+"""Analytics for owners: lifetime value by source, campaign and cohort; agent performance per
+day; AI usage and cost per day: each live or exactly as it stood at a past moment (ADR 0010,
+ADR 0091). The same query services as ``GET /v1/analytics/*``; the page only arranges their
+rows into tables and charts."""
 
 from __future__ import annotations
 
@@ -101,24 +102,27 @@ class AnalyticsReads:
         return {"sections": sections, "currencies": currencies, "currency": chosen,
                 "as_of": as_of, "definition": DEFINITION, "now": self.clock.now()}
 
-    def agents_report(self, tenant_id: UUID, day: date | None) -> dict[str, Any]:
-        """The agents' figures on ``day`` (default: today), and the days before it as
-        charts; AI usage and cost over the same days."""
+    def agents_report(self, tenant_id: UUID, day: date | None,
+                      as_of: datetime | None = None) -> dict[str, Any]:
+        """The agents' figures on ``day`` (default: today, or the day of ``as_of``), and the
+        days before it as charts; AI usage and cost over the same days. ``as_of``: both as
+        they stood at that moment, recomputed from the events (ADR 0091)."""
         now = self.clock.now()
-        last = day or now.date()
+        last = day or (as_of or now).date()
         first = last - timedelta(days=DAYS_SHOWN - 1)
         start = datetime.combine(first, time(0), tzinfo=UTC)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
-        rows = self.performance.agent_days(tenant_id, start, end, now)
+        rows = self.performance.agent_days(tenant_id, start, end, now, as_of=as_of)
         names = {a.id: a.name for a in self.center.agents(
             tenant_id, AgentFilters(), limit=AGENTS_SHOWN, cursor=None).items}
         days = [(first + timedelta(days=n)).isoformat() for n in range(DAYS_SHOWN)]
-        usage = self.usage.ai_usage(tenant_id, since=first.isoformat(), until=last.isoformat())
+        usage = self.usage.ai_usage(tenant_id, since=first.isoformat(), until=last.isoformat(),
+                                    as_of=as_of)
         that_day = sorted((r for r in rows if r.day == last.isoformat()),
                           key=lambda r: names.get(r.agent_id, str(r.agent_id)))
         return {"day": last, "first": first, "rows": that_day, "names": names,
                 "charts": _agent_charts(rows, names, days), "usage": usage,
-                "usage_charts": _usage_charts(usage, days), "now": now}
+                "usage_charts": _usage_charts(usage, days), "now": now, "as_of": as_of}
 
 
 def _agent_charts(rows: list[AgentDay], names: dict[UUID, str], days: list[str]) -> list[Chart]:
@@ -171,7 +175,8 @@ class AnalyticsController(Controller):
 
     @get("/agents", sync_to_thread=True)
     def agents(self, request: Req, analytics_pages: Provided[AnalyticsReads],
-               day: Day = None) -> Template:
-        report = analytics_pages.agents_report(request.user.tenant_id, utc_day(day))
+               day: Day = None, as_of: Moment = None) -> Template:
+        report = analytics_pages.agents_report(request.user.tenant_id, utc_day(day),
+                                               utc_moment(as_of))
         return page("analytics_agents.html", request, section="analytics", tab="agents",
                     **report)
