@@ -341,7 +341,11 @@ def test_the_columns_and_the_cases_are_paged_and_every_item_is_on_one_page(
     imported = busy.api("POST", "/v1/leads/import", content=f"name,email\n{rows}".encode(),
                         headers={"Content-Type": "text/csv"})
     assert imported["accepted"] == 30
-    contact = busy.api("GET", "/v1/leads", params={"limit": 1})["items"][0]["contact_id"]
+    deadline = time.monotonic() + 30  # the lead list is a projection: let it catch up
+    while not (listed := busy.api("GET", "/v1/leads", params={"limit": 1})["items"]):
+        assert time.monotonic() < deadline, "the imported leads never showed"
+        time.sleep(0.2)
+    contact = listed[0]["contact_id"]
     titles = [f"Plan {n:02d}" for n in range(21)]
     for title in titles:
         busy.api("POST", "/v1/cases", json={"contact_id": contact, "kind": "treatment_plan",
