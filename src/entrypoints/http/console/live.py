@@ -92,6 +92,10 @@ class LiveController(Controller):
             follower = await live.hub.follow(who.tenant_id, None)
             sent: dict[str, str] = {}
             try:
+                # The first fragments must show everything up to the follower's start, also
+                # what the read models had not applied when the page rendered (ADR 0090).
+                await anyio.to_thread.run_sync(caught_up, reads, shown,
+                                               follower.position.text())
                 while True:
                     fragments = await anyio.to_thread.run_sync(
                         live.fragments, who, shown, conversation, page_number)
