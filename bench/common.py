@@ -32,6 +32,7 @@ def bench_database(name: str = "frontdesk_bench") -> str:
 def build_container(owner_url: str, **settings: Any) -> Any:
     from dependency_injector import providers
 
+    from adapters.postgres.migrate import migrate
     from entrypoints.container import Container
     from entrypoints.logging import configure_logging
     from entrypoints.settings import Settings
@@ -41,7 +42,7 @@ def build_container(owner_url: str, **settings: Any) -> Any:
     container.settings.override(providers.Object(Settings(DATABASE_URL=owner_url,
                                                           FRONTDESK_LOG_LEVEL="WARNING",
                                                           **settings)))
-    container.database()
+    migrate(container.database())  # the release step (ADR 0072): opening no longer migrates
     container.projection_manager().ensure()
     return container
 
