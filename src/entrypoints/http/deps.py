@@ -3,6 +3,7 @@ paging parameters, and ``Constant``, the provider of collaborators built once at
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -62,6 +63,11 @@ class ReadSide:
     timeout: float
     trail: AccessLog | None = None
     trust_forwarded: bool = False
+
+    def caught_up(self, position: str, read_models: Sequence[str]) -> None:
+        """Wait (bounded by ``timeout``) until ``read_models`` include the event at the log
+        position ``position`` (``<tx>:<id>``, as the stream's followers name it; ADR 0090)."""
+        self.gate.wait_for(position.partition(":")[0], read_models, self.timeout)
 
     def history_of(self, request: Req, aggregate_id: UUID, created: str,
                    what: str) -> list[HistoryEntry]:

@@ -21,7 +21,7 @@ from application.streams import StreamedEvent, Visibility
 from entrypoints.http.console.pages import render
 from entrypoints.http.console.wall import Page, WallReads
 from entrypoints.http.console.workspace import WorkspaceReads
-from entrypoints.http.deps import Provided, Reads, ReadSide, Req
+from entrypoints.http.deps import Provided, Reads, Req
 from entrypoints.http.security import ALL_ROLES, CONSOLE, Principal, roles
 
 Fragments = dict[str, tuple[str, dict[str, Any]]]
@@ -67,12 +67,6 @@ class _Current:
     id: UUID
 
 
-def caught_up(reads: ReadSide, view: str, position: str) -> None:
-    """Wait (bounded) until the view's read models include the event at ``position``."""
-    tx, _, _ = position.partition(":")
-    reads.gate.wait_for(tx, READ_MODELS[view], reads.timeout)
-
-
 class LiveController(Controller):
     path = f"{CONSOLE}/live"
     opt = roles(*ALL_ROLES)
@@ -94,8 +88,8 @@ class LiveController(Controller):
             try:
                 # The first fragments must show everything up to the follower's start, also
                 # what the read models had not applied when the page rendered (ADR 0090).
-                await anyio.to_thread.run_sync(caught_up, reads, shown,
-                                               follower.position.text())
+                await anyio.to_thread.run_sync(reads.caught_up, follower.position.text(),
+                                               READ_MODELS[shown])
                 while True:
                     fragments = await anyio.to_thread.run_sync(
                         live.fragments, who, shown, conversation, page_number)
@@ -112,7 +106,8 @@ class LiveController(Controller):
                         if not events:
                             yield ServerSentEventMessage(comment="keep-alive")
                         seen = [e for e in events if visible.sees(e)]
-                    await anyio.to_thread.run_sync(caught_up, reads, shown, seen[-1].position)
+                    await anyio.to_thread.run_sync(reads.caught_up, seen[-1].position,
+                                                   READ_MODELS[shown])
             finally:
                 follower.close()
 

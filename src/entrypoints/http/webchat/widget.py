@@ -41,7 +41,7 @@ from application.ports import CommandContext
 from domain.conversations import AI_MAY_ANSWER
 from domain.shared import Conflict, DomainError, NotFound
 from entrypoints.http.commands import POSITION_HEADER
-from entrypoints.http.deps import Bus, Provided, Reads, ReadSide, Req
+from entrypoints.http.deps import Bus, Provided, Reads, Req
 
 STATIC = Path(__file__).parent / "static"
 READ_MODELS = ("conversations",)
@@ -247,7 +247,8 @@ class WidgetController(Controller):
                 # everything up to it, also what the read model has not applied yet (the
                 # assistant's answer, committed while the stream opened), or it would be
                 # shown only with the next event, which may never come.
-                await anyio.to_thread.run_sync(_caught_up, reads, follower.position.text())
+                await anyio.to_thread.run_sync(reads.caught_up, follower.position.text(),
+                                               READ_MODELS)
                 while True:
                     view = await anyio.to_thread.run_sync(widget.thread, grant)
                     html = str(template.render(conversation=view, key=key, token=token))
@@ -262,15 +263,12 @@ class WidgetController(Controller):
                         if not events:
                             yield ServerSentEventMessage(comment="keep-alive")
                         mine = [e for e in events if e.aggregate_id == grant.conversation_id]
-                    await anyio.to_thread.run_sync(_caught_up, reads, mine[-1].position)
+                    await anyio.to_thread.run_sync(reads.caught_up, mine[-1].position,
+                                                   READ_MODELS)
             finally:
                 follower.close()
 
         return ServerSentEvent(changes())
 
-
-def _caught_up(reads: ReadSide, position: str) -> None:
-    tx, _, _ = position.partition(":")
-    reads.gate.wait_for(tx, READ_MODELS, reads.timeout)
 
 __all__ = ["BadVisitorToken", "DomainError", "OriginRefused", "Widget", "WidgetController"]
