@@ -149,6 +149,15 @@ class FakeOpenAI(FakeServer):
     reply = "Teeth whitening costs 300 EUR and takes about an hour."
     break_after: int | None = None
     """Stop the stream (connection dropped) after this many content chunks."""
+    pause_after: int | None = None
+    """Hold the stream after this many content chunks until ``resume`` is set (30 s at most):
+    an answer caught half written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resume = threading.Event()
+        self.paused = threading.Event()
+        """Set when a stream reaches ``pause_after``."""
 
     def handle(self, request: Any, raw: bytes) -> None:
         body = json.loads(raw)
@@ -172,6 +181,9 @@ class FakeOpenAI(FakeServer):
             for n, piece in enumerate(words(self.reply)):
                 if self.break_after is not None and n >= self.break_after:
                     raise BrokenPipeError
+                if n == self.pause_after:
+                    self.paused.set()
+                    self.resume.wait(30)
                 yield chunk({"content": piece})
             yield chunk({}, "stop")
             usage = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,

@@ -14,7 +14,7 @@ changes nothing (ADR 0022). Provider failures before any text raise ModelUnavail
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 from uuid import UUID
 
@@ -45,6 +45,11 @@ NO_ANSWER = "(no answer)"
 class ReplyStarted:
     conversation_id: UUID
     message_id: UUID
+    customer_preview: bool = True
+    """Whether the customer may watch this answer as it is written (ADR 0092). False when it
+    may yet be withheld for low confidence: the retrieval's confidence is below the tenant's
+    bar (the offline assistant's answer has that confidence). A model that asks for a person
+    after some text is the one case left where a watched answer is withheld."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,9 @@ class AiAssistant:
         sentinel held back, and return the whole text with its provenance."""
         settings = self._settings.for_tenant(ctx.tenant_id)
         prompt = self._context.build(ctx.tenant_id, conversation, settings)
+        if isinstance(started, ReplyStarted):
+            started = replace(started, customer_preview=(
+                prompt.retrieval_confidence >= settings.handoff.min_confidence))
         yield started
         sentinel = SentinelFilter()
         finished: Finished | None = None

@@ -1,6 +1,7 @@
 """Live event streams (ADR 0067): the tenant log (the port, on the API's pool and mapper),
-the slots that bound open streams per tenant across processes, and the process's hub that
-follows the log once per tenant and fans it out to every open stream."""
+the slots that bound open streams per tenant across processes, the process's hub that
+follows the log once per tenant and fans it out to every open stream, and the AI answers
+being written, for the web chat's visitors (ADR 0092)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dependency_injector import containers, providers
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.postgres.database import DictPool
 from adapters.projections.notify import CommitNotifier
+from adapters.streams.answers import LiveAnswers
 from adapters.streams.hub import StreamHub
 from adapters.streams.slots import StreamSlots
 from adapters.streams.tail import PostgresTenantLog
@@ -27,3 +29,4 @@ class StreamsContainer(containers.DeclarativeContainer):
     hub = providers.Singleton(StreamHub, tenant_log, notifier, listen_url=listen_url,
                               poll_interval=settings.provided.streams_poll_interval,
                               slots=slots)
+    answers = providers.Singleton(LiveAnswers, listen_url)

@@ -21,13 +21,18 @@ def _provide(root: Container) -> dict[str, object]:
     settings, conversations = root.settings(), root.conversations
     return {"widget_keys": root.identity.widget_keys(),
             "widget": Widget(root.identity.widget_keys(), root.identity.visitor_tokens(),
-                             conversations.queries(), conversations.replies(),
-                             root.streams.hub(), settings.public_url,
+                             conversations.queries(), conversations.assistant(),
+                             conversations.replies(), root.streams.hub(),
+                             root.streams.answers(), settings.public_url,
                              settings.streams_heartbeat)}
 
 
+def _stop(root: Container) -> None:
+    root.streams.answers().stop()
+
+
 SLICE = Slice(
-    "webchat", [WidgetKeysController, WidgetController], provide=_provide,
+    "webchat", [WidgetKeysController, WidgetController], provide=_provide, stop=_stop,
     templates=Path(__file__).parent / "templates",
     problems={OriginRefused: lambda _, refused: problem(403, "origin-not-allowed",
                                                          str(refused)),

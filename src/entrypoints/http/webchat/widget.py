@@ -2,11 +2,14 @@
 frames, and the visitor's few actions. No staff credentials: the public widget key names the
 tenant, the Origin header must be one of the key's allowed origins (or Frontdesk's own, the
 framed page's, which only those origins may frame), and a visitor's token reaches one
-conversation only. The visitor's actions are the API's own commands, through the bus."""
+conversation only. The visitor's actions are the API's own commands, through the bus. The
+assistant's answer is shown to the visitor as it is written (ADR 0092), then as stored."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,15 +23,23 @@ from litestar.params import Body, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Template
 from pydantic import BaseModel, Field
 
+from adapters.streams.answers import AnswerSoFar, AnswerWatch, LiveAnswers
 from adapters.streams.hub import StreamHub
 from application.bus import CommandBus, Executed
 from application.contacts.commands import RegisterContact
+from application.conversations.assistant import (
+    AiAssistant,
+    ReplyEvent,
+    ReplyStarted,
+    ReplyStored,
+)
 from application.conversations.commands import (
     HandOff,
     PostMessage,
     RecordSurvey,
     StartConversation,
 )
+from application.conversations.ports import Delta, ModelUnavailable, Restart
 from application.conversations.replies import ReplyRunner
 from application.conversations.views import ConversationQueries, ConversationView
 from application.identity.widget import (
@@ -38,7 +49,7 @@ from application.identity.widget import (
     WidgetKeyRecord,
 )
 from application.ports import CommandContext
-from domain.conversations import AI_MAY_ANSWER
+from domain.conversations import AI_MAY_ANSWER, HandoffReason
 from domain.shared import Conflict, DomainError, NotFound
 from entrypoints.http.commands import POSITION_HEADER
 from entrypoints.http.deps import Bus, Provided, Reads, Req
@@ -47,6 +58,7 @@ STATIC = Path(__file__).parent / "static"
 READ_MODELS = ("conversations",)
 MAX_BODY = 8 * 1024
 """Bytes a visitor's form may have (the app's limit is for the API's uploads)."""
+log = logging.getLogger("frontdesk.widget")
 
 
 class OriginRefused(Exception):
@@ -62,8 +74,10 @@ class Widget:
     keys: WidgetKeyAdministration
     tokens: VisitorTokens
     conversations: ConversationQueries
+    assistant: AiAssistant
     replies: ReplyRunner
     hub: StreamHub
+    answers: LiveAnswers
     public_url: str | None
     heartbeat: float
 
@@ -122,7 +136,38 @@ def _answer_or_hand_off(widget: Widget, bus: CommandBus, ctx: CommandContext,
         _run(bus, HandOff(view.id, None, "a returning visitor of the web chat widget (email "
                           "not verified)", "agent_request"), ctx)
         return
-    widget.replies.start(ctx, view.id)
+    widget.replies.run(_shown(widget.answers, bus, ctx, view.id,
+                              widget.assistant.reply(ctx, view.id)))
+
+
+def _shown(answers: LiveAnswers, bus: CommandBus, ctx: CommandContext, conversation_id: UUID,
+           reply: Iterator[ReplyEvent]) -> Iterator[ReplyEvent]:
+    """The assistant's answer, each piece also shown on the visitor's live streams as it is
+    written; when no model can answer, a person takes the chat (the visitor is not left
+    waiting for an answer that will not come)."""
+    key = (ctx.tenant_id, conversation_id)
+    started: UUID | None = None
+    offset, stored = 0, False
+    try:
+        for item in reply:
+            if isinstance(item, ReplyStarted):
+                started = item.message_id if item.customer_preview else None
+            elif isinstance(item, Delta) and started is not None:
+                answers.publish(key, started, offset, item.text)
+                offset += len(item.text)
+            elif isinstance(item, Restart) and started is not None:
+                answers.publish(key, started, 0, "")
+                offset = 0
+            elif isinstance(item, ReplyStored):
+                stored = True
+            yield item
+    except ModelUnavailable as down:
+        log.warning("web chat: no model available (%s); handing off", down)
+        _run(bus, HandOff(conversation_id, None, "the assistant is unavailable",
+                          HandoffReason.AI_UNAVAILABLE.value), ctx)
+    finally:
+        if started is not None:
+            answers.end(key, started, stored=stored)
 
 
 def chat_page(request: Req, name: str, status: int, record: WidgetKeyRecord | None,
@@ -232,16 +277,21 @@ class WidgetController(Controller):
     @get("/live")
     async def live(self, request: Req, widget: WidgetOf, reads: Reads, key: FromQuery[str],
                    token: FromQuery[str]) -> ServerSentEvent:
-        """The visitor's conversation, rendered again when one of its events arrives."""
+        """The visitor's conversation, rendered again when one of its events arrives
+        (``thread``), and the assistant's answer as it is written (``answer``, until the
+        thread shows it stored)."""
         record = await anyio.to_thread.run_sync(widget.key, key)
         grant = widget.grant(record, token)
         engine = request.app.template_engine
         assert engine is not None
-        template = engine.get_template("webchat/thread.html")
+        thread, writing = (engine.get_template(f"webchat/{name}.html")
+                           for name in ("thread", "answer"))
 
         async def changes() -> AsyncIterator[ServerSentEventMessage]:
             follower = await widget.hub.follow(grant.tenant_id, None)
-            sent = None
+            watch = widget.answers.watch(grant.tenant_id, grant.conversation_id)
+            logged: asyncio.Future[Any] | None = None
+            written: asyncio.Future[Any] | None = None
             try:
                 # The follower sends what comes after its start; the first thread must show
                 # everything up to it, also what the read model has not applied yet (the
@@ -249,26 +299,58 @@ class WidgetController(Controller):
                 # shown only with the next event, which may never come.
                 await anyio.to_thread.run_sync(reads.caught_up, follower.position.text(),
                                                READ_MODELS)
+                view = await anyio.to_thread.run_sync(widget.thread, grant)
+                sent: str | None = None
+                shown: AnswerSoFar | None = None  # what the bubble below the thread shows
                 while True:
-                    view = await anyio.to_thread.run_sync(widget.thread, grant)
-                    html = str(template.render(conversation=view, key=key, token=token))
+                    html = str(thread.render(conversation=view, key=key, token=token))
                     if html != sent:
                         sent = html
                         yield ServerSentEventMessage(event="thread", data=html)
-                    mine: list[Any] = []
-                    while not mine:
-                        events = await follower.next(widget.heartbeat)
-                        if events is None:
-                            return
-                        if not events:
-                            yield ServerSentEventMessage(comment="keep-alive")
-                        mine = [e for e in events if e.aggregate_id == grant.conversation_id]
-                    await anyio.to_thread.run_sync(reads.caught_up, mine[-1].position,
-                                                   READ_MODELS)
+                    wanted = _being_written(watch, view)
+                    if wanted != shown:
+                        shown = wanted
+                        yield ServerSentEventMessage(event="answer", data=str(
+                            writing.render(answer=wanted)) if wanted else "")
+                    if logged is None:
+                        logged = asyncio.ensure_future(follower.next(widget.heartbeat))
+                    if written is None:
+                        written = asyncio.ensure_future(watch.changed())
+                    done, _ = await asyncio.wait((logged, written),
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                    if written in done:
+                        written = None
+                    if logged not in done:
+                        continue
+                    events, logged = logged.result(), None
+                    if events is None:
+                        return
+                    if not events:
+                        yield ServerSentEventMessage(comment="keep-alive")
+                    mine = [e for e in events if e.aggregate_id == grant.conversation_id]
+                    if mine:
+                        await anyio.to_thread.run_sync(reads.caught_up, mine[-1].position,
+                                                       READ_MODELS)
+                        view = await anyio.to_thread.run_sync(widget.thread, grant)
             finally:
+                for pending in (logged, written):
+                    if pending is not None:
+                        pending.cancel()
                 follower.close()
+                watch.close()
 
         return ServerSentEvent(changes())
+
+
+def _being_written(watch: AnswerWatch, view: ConversationView) -> AnswerSoFar | None:
+    """The answer to show as being written: one with text that the thread does not show
+    stored yet."""
+    latest = watch.latest
+    if latest is None or not latest.text.strip():
+        return None
+    if any(m.id == latest.message_id for m in view.messages):
+        return None
+    return latest
 
 
 __all__ = ["BadVisitorToken", "DomainError", "OriginRefused", "Widget", "WidgetController"]
