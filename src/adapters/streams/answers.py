@@ -7,8 +7,8 @@ processes by NOTIFY on ``frontdesk_answers``, sent by a thread of its own so tha
 stream never waits for the database. A piece names its answer and its place in it (the offset
 of its first character) and is applied only where it continues the text; a process that missed
 a piece (it began listening mid-answer, or its LISTEN reconnected) shows no more of that answer
-until it is stored, never text out of place. The text so far is kept per conversation until the answer is stored or abandoned, and
-``KEEP`` seconds at most.
+until it is stored, never text out of place. The text so far is kept per conversation until
+the answer is stored or abandoned, and ``KEEP`` seconds at most.
 
 What it carries is a preview, never a record: nothing here is written to the log, and a lost
 piece costs the visitor the preview of one answer, not the answer.

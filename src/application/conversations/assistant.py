@@ -13,13 +13,14 @@ changes nothing (ADR 0022). Provider failures before any text raise ModelUnavail
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 from uuid import UUID
 
 from application.bus import CommandBus, Executed
-from application.conversations.commands import RecordAiDraft, RecordAiReply
+from application.conversations.commands import HandOff, RecordAiDraft, RecordAiReply
 from application.conversations.context import ContextBuilder, SentinelFilter
 from application.conversations.ports import (
     AssistantSettingsSource,
@@ -33,10 +34,17 @@ from application.conversations.reachability import must_be_reachable
 from application.conversations.views import ConversationView
 from application.ports import CommandContext, UnitOfWorkFactory
 from domain.contacts import Contact
-from domain.conversations import AI_MAY_ANSWER, AI_MAY_DRAFT, AiProvenance, Conversation
+from domain.conversations import (
+    AI_MAY_ANSWER,
+    AI_MAY_DRAFT,
+    AiProvenance,
+    Conversation,
+    HandoffReason,
+)
 from domain.shared import RuleViolated
 from domain.shared.ids import new_id
 
+log = logging.getLogger("frontdesk.assistant")
 NO_ANSWER = "(no answer)"
 """Stored when the model gave no text (it only asked for a person)."""
 
@@ -123,6 +131,18 @@ class AiAssistant:
         view, delivered = outcome.result
         yield ReplyStored(view, message_id, answer.text, delivered, answer.provenance,
                           outcome.position)
+
+    def reply_or_hand_off(self, ctx: CommandContext,
+                          conversation_id: UUID) -> Iterator[ReplyEvent]:
+        """``reply``; when no model can answer, the conversation is handed to a person instead
+        (nobody asked for this answer who could be told: the customer is not left waiting for
+        one that will not come)."""
+        try:
+            yield from self.reply(ctx, conversation_id)
+        except ModelUnavailable as down:
+            log.warning("no model available (%s); handing off", down)
+            self._bus.execute(HandOff(conversation_id, None, "the assistant is unavailable",
+                                      HandoffReason.AI_UNAVAILABLE.value), ctx)
 
     def draft(self, ctx: CommandContext, conversation_id: UUID) -> Iterator[DraftEvent]:
         """Suggest a reply to the person working the conversation; nothing is sent. Refused

@@ -11,12 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from application.bus import CommandBus
 from application.conversations.assistant import AiAssistant
-from application.conversations.commands import HandOff
-from application.conversations.ports import AssistantSettingsSource, ModelUnavailable
+from application.conversations.ports import AssistantSettingsSource
 from application.ports import CommandContext, UnitOfWorkFactory
-from domain.conversations import AI_MAY_ANSWER, Channel, Conversation, Direction, HandoffReason
+from domain.conversations import AI_MAY_ANSWER, Channel, Conversation, Direction
 from domain.shared import DomainError
 
 ACTOR = "system:auto-reply"
@@ -28,9 +26,9 @@ class AutoReply:
     name = "auto-reply"
     event_classes = (Conversation.MessageReceived,)
 
-    def __init__(self, assistant: AiAssistant, uows: UnitOfWorkFactory, bus: CommandBus,
+    def __init__(self, assistant: AiAssistant, uows: UnitOfWorkFactory,
                  settings: AssistantSettingsSource) -> None:
-        self._assistant, self._uows, self._bus = assistant, uows, bus
+        self._assistant, self._uows = assistant, uows
         self._settings = settings
 
     def handle(self, event: Any) -> None:
@@ -47,12 +45,7 @@ class AutoReply:
             return
         ctx = CommandContext(tenant_id=event.tenant_id, actor=ACTOR)
         try:
-            for _ in self._assistant.reply(ctx, conversation.id):
+            for _ in self._assistant.reply_or_hand_off(ctx, conversation.id):
                 pass
-        except ModelUnavailable as down:
-            log.warning("auto-reply: no model available (%s); handing off", down)
-            self._bus.execute(HandOff(
-                conversation.id, None, "the assistant is unavailable",
-                HandoffReason.AI_UNAVAILABLE.value), ctx)
         except DomainError as refused:  # changed meanwhile (an agent joined, STOP)
             log.info("auto-reply skipped: %s", refused.message)

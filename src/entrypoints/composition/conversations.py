@@ -52,8 +52,7 @@ class ConversationsContainer(containers.DeclarativeContainer):
     context = providers.Singleton(ContextBuilder, retriever, tokens)
     assistant = providers.Singleton(AiAssistant, unit_of_work, bus, language_model, context,
                                     assistant_settings)
-    auto_reply = providers.Singleton(AutoReply, assistant, unit_of_work, bus,
-                                     assistant_settings)
+    auto_reply = providers.Singleton(AutoReply, assistant, unit_of_work, assistant_settings)
     replies = providers.Singleton(ReplyRunner, assistant, wait_seconds=providers.Callable(
         lambda timeout: timeout * 4 + 30, settings.provided.llm_timeout))
 

@@ -8,7 +8,6 @@ assistant's answer is shown to the visitor as it is written (ADR 0092), then as 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ from application.conversations.commands import (
     RecordSurvey,
     StartConversation,
 )
-from application.conversations.ports import Delta, ModelUnavailable, Restart
+from application.conversations.ports import Delta, Restart
 from application.conversations.replies import ReplyRunner
 from application.conversations.views import ConversationQueries, ConversationView
 from application.identity.widget import (
@@ -49,7 +48,7 @@ from application.identity.widget import (
     WidgetKeyRecord,
 )
 from application.ports import CommandContext
-from domain.conversations import AI_MAY_ANSWER, HandoffReason
+from domain.conversations import AI_MAY_ANSWER
 from domain.shared import Conflict, DomainError, NotFound
 from entrypoints.http.commands import POSITION_HEADER
 from entrypoints.http.deps import Bus, Provided, Reads, Req
@@ -58,7 +57,6 @@ STATIC = Path(__file__).parent / "static"
 READ_MODELS = ("conversations",)
 MAX_BODY = 8 * 1024
 """Bytes a visitor's form may have (the app's limit is for the API's uploads)."""
-log = logging.getLogger("frontdesk.widget")
 
 
 class OriginRefused(Exception):
@@ -136,15 +134,14 @@ def _answer_or_hand_off(widget: Widget, bus: CommandBus, ctx: CommandContext,
         _run(bus, HandOff(view.id, None, "a returning visitor of the web chat widget (email "
                           "not verified)", "agent_request"), ctx)
         return
-    widget.replies.run(_shown(widget.answers, bus, ctx, view.id,
-                              widget.assistant.reply(ctx, view.id)))
+    widget.replies.run(_shown(widget.answers, ctx, view.id,
+                              widget.assistant.reply_or_hand_off(ctx, view.id)))
 
 
-def _shown(answers: LiveAnswers, bus: CommandBus, ctx: CommandContext, conversation_id: UUID,
+def _shown(answers: LiveAnswers, ctx: CommandContext, conversation_id: UUID,
            reply: Iterator[ReplyEvent]) -> Iterator[ReplyEvent]:
     """The assistant's answer, each piece also shown on the visitor's live streams as it is
-    written; when no model can answer, a person takes the chat (the visitor is not left
-    waiting for an answer that will not come)."""
+    written."""
     key = (ctx.tenant_id, conversation_id)
     started: UUID | None = None
     offset, stored = 0, False
@@ -161,10 +158,6 @@ def _shown(answers: LiveAnswers, bus: CommandBus, ctx: CommandContext, conversat
             elif isinstance(item, ReplyStored):
                 stored = True
             yield item
-    except ModelUnavailable as down:
-        log.warning("web chat: no model available (%s); handing off", down)
-        _run(bus, HandOff(conversation_id, None, "the assistant is unavailable",
-                          HandoffReason.AI_UNAVAILABLE.value), ctx)
     finally:
         if started is not None:
             answers.end(key, started, stored=stored)
