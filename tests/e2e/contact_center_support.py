@@ -55,6 +55,8 @@ class CallCenter:
     side: ManualSide
     tenant: TenantSession
     users: dict[str, str] = field(default_factory=dict)
+    settled: str = "0"
+    """The last position every read model was seen to include."""
 
     @classmethod
     def open(cls, side: ManualSide, start: datetime = T0) -> CallCenter:
@@ -75,11 +77,15 @@ class CallCenter:
         self.side.clock.advance(timedelta(**delta))
 
     def settle(self) -> None:
-        """Wait until every contact-center read model includes every commit so far."""
+        """Wait until every contact-center read model includes every commit so far (at once
+        when nothing was committed since the last wait: most ticks of a shift)."""
         with self.side.container.worker_pool().connection() as conn:
             row = conn.execute("SELECT coalesce(max(tx_id)::text, '0') AS p FROM events"
                                ).fetchone()
+        if row["p"] == self.settled:
+            return
         assert self.side.container.consistency().wait_for(row["p"], READ_MODELS, 20.0)
+        self.settled = row["p"]
 
     def dispatch(self) -> int:
         self.settle()
