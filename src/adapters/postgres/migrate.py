@@ -13,6 +13,12 @@ from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
+from tenacity import (
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from adapters.postgres.database import APP_ROLE, WORKER_ROLE, DatabaseRoles, connect
 
@@ -83,6 +89,19 @@ def require_current_schema(roles: DatabaseRoles) -> None:
     check_counter_ahead_of_log(url)
 
 
+def _roles_raced(error: BaseException) -> bool:
+    """Another database of the cluster was migrated at the same moment: the service roles are
+    the cluster's, not the database's, so creating them, granting them or setting their
+    passwords can meet the other transaction's (a duplicate role or membership, "tuple
+    concurrently updated"). The whole migration is one transaction: it is run again."""
+    cause = getattr(error, "orig", None) or error
+    return isinstance(cause, psycopg.errors.UniqueViolation) or (
+        isinstance(cause, psycopg.errors.InternalError_)
+        and "concurrently updated" in str(cause))
+
+
+@retry(retry=retry_if_exception(_roles_raced), stop=stop_after_attempt(6),
+       wait=wait_random_exponential(multiplier=0.2, max=3), reraise=True)
 def migrate(roles: DatabaseRoles) -> None:
     """Bring the schema to head (idempotent) and (re)set the app and worker passwords (those
     of the roles' URLs)."""
