@@ -158,14 +158,18 @@ def test_the_generated_client_runs_the_readme_tour(owner_url: str, container: An
         # 6. Import leads from CSV: a report per row.
         csv = (b"name,email,phone,source,campaign\nBo Li,bo@example.com,,fair,autumn\n"
                b"No Contact,,,fair,autumn\n")
-        report = api("leads.v1_leads_import_import_csv").sync(
+        imported = api("leads.v1_leads_import_import_csv").sync_detailed(
             client=auth, body=client_package.types.File(payload=BytesIO(csv),
                                                         mime_type="text/csv"))
+        report = imported.parsed
         assert isinstance(report, m.ImportReportOut), report
         assert (exact(report).accepted, report.rejected) == (1, 1)
 
-        # 7. Lists are filtered and paginated; every lead has its event history.
-        listed = api("leads.v1_leads_page").sync(client=auth, status="qualified", limit=10)
+        # 7. Lists are filtered and paginated (read once they include the import, the latest
+        # write); every lead has its event history.
+        listed = api("leads.v1_leads_page").sync(
+            client=sending({"X-Frontdesk-Min-Position": position(imported)}),
+            status="qualified", limit=10)
         assert [item.id for item in exact(listed).items] == [lead.id]
         history = api("leads.v1_leads_lead_id_events_events").sync(lead.id, client=auth)
         assert [e.type_ for e in exact(history).items][:4] == [

@@ -14,7 +14,7 @@ from opentelemetry.trace import Tracer
 from adapters.eventstore.mapper import PersonalDataMapper
 from adapters.observability.tracing import event_span
 from adapters.postgres.database import DictPool
-from adapters.projections.follow import follow
+from adapters.projections.follow import catch_up, follow
 from adapters.projections.reader import Position, prefetch_keys, read_after
 from adapters.projections.runner import MAX_ID
 from adapters.projections.tracking import advance_tracking, ensure_tracking, load_tracking
@@ -92,10 +92,8 @@ class ConsumerRunner:
             return len(batch.events) if new_position != start else 0
 
     def catch_up(self) -> int:
-        total = 0
-        while (seen := self.step()) > 0:
-            total += seen
-        return total
+        """Handle every event committed before the call (tests, tools); how many it saw."""
+        return catch_up(self, self._pool)
 
     def run(self, stop: threading.Event, wake: threading.Event, *, idle: float = 1.0,
             still_claimed: Callable[[], bool] = lambda: True) -> None:

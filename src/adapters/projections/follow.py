@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -50,6 +51,27 @@ class Follower(Protocol):
         """Handle one batch from ``position``; the number of events it handled (0: caught
         up). ``position`` None makes it reload the position from its tracking row."""
         ...
+
+
+def catch_up(follower: Follower, pool: DictPool, *, timeout: float = 30.0) -> int:
+    """Step until every event committed before the call is behind the follower; returns how
+    many events it handled. A reader sees only below the oldest transaction still running in
+    the whole cluster (``reader``), so one running in another database keeps newer events out
+    of reach for a moment: waited for, 10 ms at a time, up to ``timeout``."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT coalesce(max(tx_id)::text, '0') AS newest FROM events"
+                           ).fetchone()
+    newest = int(row["newest"]) if row else 0
+    total, deadline = 0, time.monotonic() + timeout
+    while True:
+        seen = follower.step()
+        total += seen
+        if seen:
+            continue
+        at = follower.position
+        if (at is not None and at.tx >= newest) or time.monotonic() > deadline:
+            return total
+        time.sleep(0.01)
 
 
 def note_failure(pool: DictPool, follower: Follower, error: Exception,
