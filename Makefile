@@ -67,9 +67,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## Lint, then the whole suite against a real PostgreSQL (embedded by default).
+## Lint, then the whole suite against a real PostgreSQL (embedded by default), on every core
+## (pytest-xdist, at most 4 workers, each with an embedded PostgreSQL of its own; ADR 0093). With
+## DATABASE_URL every test shares that one database: one process. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= $(if $(DATABASE_URL),0,$(shell n=$$(nproc 2>/dev/null || echo 1); \
+  if [ $$n -gt 4 ]; then n=4; fi; if [ $$n -lt 2 ]; then n=0; fi; echo $$n))
 test: lint $(ASSETS) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## Schemathesis against the running service: every operation, ~100 cases each, all phases.
 test-fuzz: $(STAMP)

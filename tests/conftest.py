@@ -20,6 +20,10 @@ from litestar.testing import TestClient
 pytest_plugins = ["tests.conversation_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# The CLI's output (rich) is as wide as COLUMNS says, read once when its console is made: one
+# width for every test process (pytest-xdist's workers have none of a terminal's), so tables
+# and sentences the tests read are not wrapped in one run and whole in the next.
+os.environ["COLUMNS"] = "200"
 ADMIN_TOKEN = "test-admin-token-0123456789"
 PASSWORD = "correct horse battery staple"
 # The whole suite comes from one address ("testclient"): request limits are off (0, which also
@@ -42,7 +46,12 @@ def owner_url() -> Iterator[str]:
         return
     from adapters.postgres.embedded import EmbeddedPostgres
 
-    server = EmbeddedPostgres(ROOT / ".data")
+    # Each pytest-xdist worker on an embedded server of its own: a reader of the log sees only
+    # below the oldest transaction running in the whole cluster, so workers sharing one would
+    # hold back each other's projections (ADR 0093).
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    server = EmbeddedPostgres(ROOT / ".data" if worker is None
+                              else ROOT / ".data" / "test-workers" / worker)
     name = f"frontdesk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     yield server.url(name)
     server.drop(name)
@@ -203,3 +212,10 @@ def status_when(manager: Any, done: Any, timeout: float = 30) -> Any:
         assert time.monotonic() < deadline, status
         time.sleep(0.05)
     return status
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (marked ``slow``; the sort keeps every file's order): with the
+    suite spread over workers, one of them then does not finish a minute-long file alone at
+    the end while the others idle (ADR 0093)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 from adapters.projections import notify
 from tests.e2e.contact_center_support import T0, CallCenter, ManualSide, manual_side
 
+pytestmark = pytest.mark.slow  # started first, while the other worker shares the rest
+
 END = T0.replace(hour=12)
 SEED = int(os.environ.get("FRONTDESK_SHIFT_SEED", "20260302"))  # other seeds, other days
 TIMEOUT = 20

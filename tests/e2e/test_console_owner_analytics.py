@@ -30,6 +30,8 @@ from tests.browser import DESKTOP, PHONE, chromium, screenshot
 from tests.conftest import PASSWORD, ROOT
 from tests.serving import Served, migrated, served
 
+pytestmark = pytest.mark.slow  # started first, while the other worker shares the rest
+
 WAIT = 30_000  # ms: a busy two-core machine runs the API, the runtime and the browser
 SCALE = "0.2"
 

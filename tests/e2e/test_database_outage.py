@@ -19,6 +19,8 @@ import pytest
 from tests.conftest import PASSWORD, ROOT
 from tests.serving import served
 
+pytestmark = pytest.mark.slow  # started first, while the other worker shares the rest
+
 
 @pytest.fixture
 def own_postgres(tmp_path: Path) -> Iterator[Any]:

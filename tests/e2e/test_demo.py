@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from adapters.postgres.database import fetch_value
 from entrypoints.cli.demo import admin_email, demo_password
 
+pytestmark = pytest.mark.slow  # started first, while the other worker shares the rest
+
 STRIPE_SECRET = "whsec_demo_test_0123456789"
 
 

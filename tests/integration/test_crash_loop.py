@@ -18,6 +18,7 @@ from typing import Any
 from uuid import uuid4
 
 import psycopg
+import pytest
 from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -29,6 +30,8 @@ from tests.conftest import built_container
 from tests.integration.counting import TABLES, ScoreCounts, create_counting_schema
 from tests.integration.test_projections import counted, score_events
 from tests.processes import private_postgres
+
+pytestmark = pytest.mark.slow  # started first, while the other worker shares the rest
 
 POISONED = "poisoned-projection"  # the application_name of the projection's connections
 MINUTE = 60.0

@@ -43,7 +43,7 @@ def test_production_refuses_every_development_default() -> None:
     ("JWT_PREVIOUS_SECRETS", f"old-secret-{'x' * 40},{DEV_JWT_SECRET}"),
     ("FRONTDESK_KEKS", f"k2:{base64.b64encode(os.urandom(32)).decode()},{DEV_KEK}"),
     ("ADMIN_API_TOKEN", "short-admin-token"),
-])
+], ids=["previous-jwt-secret", "second-kek", "short-admin-token"])  # stable: one per process
 def test_production_refuses_a_development_secret_even_as_a_previous_one(name: str,
                                                                       value: str) -> None:
     assert name in refused(**strong(**{name: value}))
