@@ -75,6 +75,20 @@ def _tenant(api: Served) -> tuple[str, str]:
     return token, key
 
 
+def _start_chat(api: Served, key: str, name: str) -> dict[str, str]:
+    """A visitor (Origin: the clinic's site) starts a chat asking about Saturday: the live
+    stream's parameters (the key and the visitor's token)."""
+    started = httpx.post(f"{api.url}/widget/conversations?key={key}", timeout=30,
+                         headers={"Origin": ORIGIN}, data={
+                             "name": name, "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}"
+                                                    "@example.com",
+                             "message": "When are you open on Saturday?"})
+    assert started.status_code == 200, started.text
+    found = re.search(r'name="token" value="([^"]+)"', started.text)
+    assert found is not None
+    return {"key": key, "token": found.group(1)}
+
+
 def _next(stream: Iterator[Message], wanted: Any, *, within: float = 30.0) -> Message:
     """The stream's next message for which ``wanted(message)`` holds."""
     deadline = time.monotonic() + within
@@ -102,13 +116,7 @@ def test_the_visitor_watches_the_answer_being_written_on_either_api_process(
     model.pause_after = 3
     model.resume.clear()
 
-    started = visitor.post(f"{first.url}/widget/conversations?key={key}", data={
-        "name": "Vera", "email": f"vera-{uuid.uuid4().hex[:6]}@example.com",
-        "message": "When are you open on Saturday?"})
-    assert started.status_code == 200, started.text
-    found = re.search(r'name="token" value="([^"]+)"', started.text)
-    assert found is not None
-    params = {"key": key, "token": found.group(1)}
+    params = _start_chat(first, key, "Vera")
     [conversation] = [c["id"] for c in first.call(token, "GET", "/v1/conversations",
                                                   params={"channel": "webchat"})["items"]]
 
@@ -153,13 +161,7 @@ def test_an_answer_that_may_be_withheld_is_not_shown_before_it_is_stored(
     visitor = httpx.Client(timeout=30, headers={"Origin": ORIGIN})
     model.pause_after = 3
     model.resume.set()  # the first answer in full
-    started = visitor.post(f"{first.url}/widget/conversations?key={key}", data={
-        "name": "Otto", "email": f"otto-{uuid.uuid4().hex[:6]}@example.com",
-        "message": "When are you open on Saturday?"})
-    assert started.status_code == 200, started.text
-    found = re.search(r'name="token" value="([^"]+)"', started.text)
-    assert found is not None
-    params = {"key": key, "token": found.group(1)}
+    params = _start_chat(first, key, "Otto")
     with visitor.stream("GET", f"{first.url}/widget/live", params=params) as live:
         stream = messages(live)
         _next(stream, lambda m: m.event == "thread" and REPLY in str(m.data))
@@ -221,14 +223,8 @@ def test_when_no_model_can_answer_a_person_takes_the_chat(
     visitor = httpx.Client(timeout=30, headers={"Origin": ORIGIN})
     model.fail_with = 503
     try:
-        started = visitor.post(f"{first.url}/widget/conversations?key={key}", data={
-            "name": "Ida", "email": f"ida-{uuid.uuid4().hex[:6]}@example.com",
-            "message": "When are you open on Saturday?"})
-        assert started.status_code == 200, started.text
-        found = re.search(r'name="token" value="([^"]+)"', started.text)
-        assert found is not None
-        with visitor.stream("GET", f"{first.url}/widget/live",
-                            params={"key": key, "token": found.group(1)}) as live:
+        params = _start_chat(first, key, "Ida")
+        with visitor.stream("GET", f"{first.url}/widget/live", params=params) as live:
             _next(messages(live), lambda m: m.event == "thread"
                   and "A person will answer you here shortly." in str(m.data))
     finally:

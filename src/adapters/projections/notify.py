@@ -152,18 +152,27 @@ class NotificationListener:
         self._stop = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not self._stop.is_set():
-                        for notice in conn.notifies(timeout=1.0, stop_after=1):
-                            origin, topics = read_payload(notice.payload)
-                            if not origin or origin != self._origin:
-                                self._wake(topics)
-            except psycopg.Error as error:
-                log.debug("listen failed: %s", error)
-                self._stop.wait(1.0)
+        listen(self._url, CHANNEL, self._heard, self._stop)
+
+    def _heard(self, payload: str) -> None:
+        origin, topics = read_payload(payload)
+        if not origin or origin != self._origin:
+            self._wake(topics)
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def listen(url: str, channel: str, heard: Callable[[str], None], stop: threading.Event) -> None:
+    """LISTEN on ``channel`` until ``stop`` is set, handing each payload to ``heard``; a lost
+    connection is opened again a second later."""
+    while not stop.is_set():
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"LISTEN {channel}")
+                while not stop.is_set():
+                    for notice in conn.notifies(timeout=1.0, stop_after=1):
+                        heard(notice.payload)
+        except psycopg.Error as error:
+            log.debug("listen on %s failed: %s", channel, error)
+            stop.wait(1.0)

@@ -28,6 +28,8 @@ from uuid import UUID
 
 import psycopg
 
+from adapters.projections.notify import listen
+
 CHANNEL = "frontdesk_answers"
 PIECE = 1_500
 """Characters per NOTIFY: at most 6,000 bytes of UTF-8, under NOTIFY's 8,000 with the header."""
@@ -229,16 +231,7 @@ class LiveAnswers:
 
     def _listening(self) -> None:
         assert self._url is not None
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not self._stop.is_set():
-                        for notice in conn.notifies(timeout=1.0, stop_after=1):
-                            self.heard(notice.payload)
-            except psycopg.Error as error:
-                log.debug("answers listen failed: %s", error)
-                self._stop.wait(1.0)
+        listen(self._url, CHANNEL, self.heard, self._stop)
 
     def stop(self) -> None:
         """Stop both threads; a later ``watch`` or ``publish`` starts them again."""
