@@ -4,8 +4,6 @@ beyond it are shown as '?'."""
 
 from __future__ import annotations
 
-from fpdf import FPDF
-
 from application.cases.views import ProposalData
 from domain.shared.money import Money
 
@@ -16,6 +14,8 @@ def _text(value: str) -> str:
 
 class FpdfProposalRenderer:
     def render(self, proposal: ProposalData) -> bytes:
+        from fpdf import FPDF  # a third of a second to import: only when a PDF is asked for
+
         case, quote = proposal.case, proposal.quote
 
         def money(amount: int) -> str:
