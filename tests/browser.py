@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.conftest import PASSWORD, ROOT
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
@@ -50,3 +50,14 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def console_login(page: Any, base_url: str, tenant: str, email: str,
+                  password: str = PASSWORD) -> None:
+    """Log in on the console's login page as a person does (the caller waits for the page
+    the login leads to)."""
+    page.goto(f"{base_url}/console/login")
+    page.fill("input[name=tenant]", tenant)
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

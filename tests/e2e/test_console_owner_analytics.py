@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from entrypoints.cli.demo import admin_email, demo_password
-from tests.browser import DESKTOP, PHONE, chromium, screenshot
+from tests.browser import DESKTOP, PHONE, chromium, console_login, screenshot
 from tests.conftest import PASSWORD, ROOT
 from tests.serving import Served, migrated, served
 
@@ -67,11 +67,7 @@ def demo(owner_url: str) -> Iterator[Demo]:
 
 
 def log_in(page: Any, demo: Demo, email: str, password: str) -> None:
-    page.goto(f"{demo.service.url}/console/login")
-    page.fill("input[name=tenant]", demo.slug)
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    console_login(page, demo.service.url, demo.slug, email, password)
     page.wait_for_url(re.compile(r"/console/(agent|wall)"))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import DESKTOP, PHONE, chromium, screenshot
+from tests.browser import DESKTOP, PHONE, chromium, console_login, screenshot
 from tests.conftest import PASSWORD
 from tests.fake_stripe import FakeStripe
 from tests.serving import Served, served
@@ -138,11 +138,7 @@ def test_an_owner_works_the_pipeline_a_case_and_a_privacy_request(
     url, stripe = clinic.service.url, clinic.stripe
     with chromium() as browser:
         page = browser.new_context(viewport=DESKTOP, accept_downloads=True).new_page()
-        page.goto(f"{url}/console/login")
-        page.fill("input[name=tenant]", clinic.slug)
-        page.fill("input[name=email]", clinic.owner_email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        console_login(page, url, clinic.slug, clinic.owner_email)
         page.wait_for_url(re.compile(r"/console/"))
 
         # The pipeline: a column per status with its count; the converted lead's open case

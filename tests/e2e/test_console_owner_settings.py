@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import DESKTOP, PHONE, chromium, screenshot
+from tests.browser import DESKTOP, PHONE, chromium, console_login, screenshot
 from tests.conftest import PASSWORD
 from tests.serving import Served, served
 
@@ -82,11 +82,7 @@ def test_an_owner_manages_users_keys_the_assistant_and_the_knowledge_base(
     with chromium() as browser:
         page = browser.new_context(viewport=DESKTOP).new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
-        page.goto(f"{office.service.url}/console/login")
-        page.fill("input[name=tenant]", office.slug)
-        page.fill("input[name=email]", office.owner_email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        console_login(page, office.service.url, office.slug, office.owner_email)
         page.click("header nav a:has-text('Settings')", timeout=WAIT)
         page.wait_for_url(re.compile(r"/console/settings"))
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import DESKTOP, PHONE, chromium, screenshot
+from tests.browser import DESKTOP, PHONE, chromium, console_login, screenshot
 from tests.conftest import PASSWORD, ROOT
 from tests.serving import Served, migrated, served
 from tests.sse import messages
@@ -177,11 +177,7 @@ def test_a_visitor_on_the_clinics_site_chats_an_agent_answers_live_and_the_visit
         assert XSS in chat.locator(".message.customer .body").last.inner_text()  # as text
         assert chat.locator(".messages img").count() == 0  # never an element
 
-        agent.goto(f"{clinic.service.url}/console/login")
-        agent.fill("input[name=tenant]", clinic.slug)
-        agent.fill("input[name=email]", clinic.agent_email)
-        agent.fill("input[name=password]", PASSWORD)
-        agent.click("button[type=submit]")
+        console_login(agent, clinic.service.url, clinic.slug, clinic.agent_email)
         agent.wait_for_url(re.compile(r"/console/agent"))
         agent.click("button:has-text('Available')")
         agent.click("[data-testid=offered-task] button:has-text('Accept')", timeout=WAIT)
